@@ -1,0 +1,134 @@
+"""Configuration classes, read from the environment when the app is created.
+
+Every setting can also be given as ``FLASK_<KEY>`` (``app.config.from_prefixed_env``).
+"""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """Read a boolean from the environment ("1", "true", "yes", "on" are true)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in _TRUE
+
+
+def env_int(name: str, default: int) -> int:
+    """Read an integer from the environment, falling back to ``default``."""
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def normalize_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given in the common short forms."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    """Settings shared by every environment; values come from the environment."""
+
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-insecure-change-me")
+    SQLALCHEMY_DATABASE_URI = normalize_database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'seminar_app.sqlite3'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 30000)
+
+    # Mail: with no MAIL_SERVER, emails stay in the outbox marked as not delivered.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = env_bool("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "seminar-app@localhost")
+    MAIL_DOMAIN = os.environ.get("MAIL_DOMAIN", "seminar-app.localhost")
+    MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 30)
+    MAIL_BATCH_SIZE = env_int("MAIL_BATCH_SIZE", 100)
+    MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8)
+    MAIL_SUPPRESS_SEND = False
+
+    # Background queue: SqliteHuey in instance/ unless TASK_QUEUE_URL names Redis or PostgreSQL.
+    TASK_QUEUE_URL = os.environ.get("TASK_QUEUE_URL", "")
+    TASK_QUEUE_PATH = str(INSTANCE_DIR / "tasks.sqlite3")
+    TASK_QUEUE_IMMEDIATE = False
+    WORKER_THREADS = env_int("WORKER_THREADS", 2)
+
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ("en", "id")
+
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    WTF_I18N_ENABLED = False  # our forms translate WTForms messages with our own catalog
+
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
+    MAX_FORM_MEMORY_SIZE = env_int("MAX_FORM_MEMORY_SIZE", 2 * 1024 * 1024)
+    UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 2 * 1024 * 1024)
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PROXY_FIX = env_int("PROXY_FIX", 0)  # number of trusted proxies in front of the app
+
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-password-2026")
+
+
+class DevelopmentConfig(Config):
+    """Local development and ``make run``."""
+
+    ENV_NAME = "development"
+
+
+class TestingConfig(Config):
+    """The test suite: an isolated database, immediate queue, rate limits in memory."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    SQLALCHEMY_DATABASE_URI = normalize_database_url(
+        os.environ.get("TEST_DATABASE_URL", "sqlite:///:memory:")
+    )
+    TASK_QUEUE_IMMEDIATE = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_SERVER = ""
+    PASSWORD_HASH_FAST = True  # cheap argon2 parameters so the suite stays fast
+
+
+class ProductionConfig(Config):
+    """Production: a real secret key is required, cookies only over HTTPS."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """The config class named by APP_ENV (development by default)."""
+    return CONFIGS[os.environ.get("APP_ENV", "development").strip().lower()]

@@ -1,0 +1,82 @@
+"""seminar_app: event and seminar management for ministries, universities and partners."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from config import INSTANCE_DIR, Config, config_from_env
+
+from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
+    """Build the application: configuration, extensions, blueprints, errors, CLI."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.from_object(config_class or config_from_env())
+    app.config.from_prefixed_env()
+    app.config.update(overrides)
+    _check_production_settings(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    from .errors import register_error_handlers
+    from .web import register_web_hooks
+
+    register_error_handlers(app)
+    register_web_hooks(app)
+    from .cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _check_production_settings(app: Flask) -> None:
+    if app.config.get("ENV_NAME") != "production":
+        return
+    key = app.config.get("SECRET_KEY") or ""
+    if len(key) < 32 or key.startswith("dev-"):
+        raise RuntimeError(
+            "SECRET_KEY must be set to a random value of at least 32 characters in production "
+            '(python -c "import secrets; print(secrets.token_hex(32))").'
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind every extension to ``app``."""
+    from . import models  # noqa: F401  (registers the tables)
+    from .database import init_database
+    from .i18n import select_locale
+    from .services.tasks import init_queue
+
+    db.init_app(app)
+    init_database(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    mail.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(ROOT / "translations"))
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    init_queue(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount the public and the staff blueprints."""
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .events import manage_bp, public_bp
+    from .main import bp as main_bp
+    from .outbox import bp as outbox_bp
+
+    for blueprint in (main_bp, auth_bp, public_bp, manage_bp, admin_bp, outbox_bp):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,5 @@
+"""auth blueprint."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)

@@ -1,0 +1,53 @@
+"""Database engine set-up: SQLite pragmas and write transactions.
+
+On SQLite every connection uses WAL, a busy timeout and enforced foreign keys. The driver's
+own transaction handling is switched off so that we emit BEGIN ourselves: a request that may
+write (anything but GET/HEAD/OPTIONS) and all work outside requests (CLI, worker) start with
+``BEGIN IMMEDIATE``, which takes the write lock up front. A transaction that reads and then
+writes can then never fail with "database is locked" half-way, and capacity checks done inside
+it are serialized. Reads start with a plain deferred BEGIN and run concurrently.
+"""
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+_READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _begin_statement() -> str:
+    if has_request_context() and request.method in _READ_ONLY_METHODS:
+        return "BEGIN"
+    return "BEGIN IMMEDIATE"
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql(_begin_statement())
+
+
+def init_database(app: Flask) -> None:
+    """Attach the SQLite listeners to the app's engine (no-op on other databases)."""
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+
+def is_postgresql() -> bool:
+    """True when the current app runs on PostgreSQL."""
+    return db.engine.dialect.name == "postgresql"

@@ -1,0 +1,8 @@
+"""Events: public pages (``public_bp``) and organizer pages under /manage/ (``manage_bp``)."""
+
+from flask import Blueprint
+
+public_bp = Blueprint("events", __name__)
+manage_bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+from . import agenda, display  # noqa: E402,F401

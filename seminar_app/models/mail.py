@@ -1,0 +1,63 @@
+"""The outbox: every email is a row here before any SMTP server sees it."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+
+class OutboxStatus(enum.StrEnum):
+    """Where an email is on its way to the recipient."""
+
+    #: waiting for a worker (also while no mail server is configured)
+    QUEUED = "queued"
+    #: claimed by a worker that is talking to the SMTP server
+    SENDING = "sending"
+    SENT = "sent"
+    #: given up: a permanent refusal (5xx) or too many temporary failures
+    FAILED = "failed"
+
+
+class OutboxEmail(db.Model):
+    """One email to one recipient, fully rendered, with its delivery state."""
+
+    __tablename__ = "outbox_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="SET NULL"), index=True
+    )
+    #: template name, e.g. "registration_confirmed_to_delegate"
+    template: Mapped[str] = mapped_column(String(100))
+    recipient: Mapped[str] = mapped_column(String(254))
+    recipient_name: Mapped[str] = mapped_column(String(300), default="")
+    #: language the email was rendered in
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    subject: Mapped[str] = mapped_column(String(500))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    #: list of {"filename", "content_type", "data"} with text data (e.g. an .ics)
+    attachments: Mapped[list] = mapped_column(JSON, default=list)
+    #: extra headers, e.g. List-Unsubscribe
+    headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: fixed when the row is created, so a retried send is recognisably the same email
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    status: Mapped[OutboxStatus] = mapped_column(
+        Enum(OutboxStatus, name="outbox_status", values_callable=lambda e: [m.value for m in e]),
+        default=OutboxStatus.QUEUED,
+        index=True,
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: the SMTP server's last answer or why nothing was sent
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<OutboxEmail {self.id} {self.template} to={self.recipient} {self.status.value}>"

@@ -1,0 +1,5 @@
+"""outbox blueprint."""
+
+from flask import Blueprint
+
+bp = Blueprint("outbox", __name__)

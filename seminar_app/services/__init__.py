@@ -1,0 +1,1 @@
+"""Business rules, one module per domain. Views call these; these call the models."""

@@ -34,7 +34,7 @@ translations: $(STAMP_RUN)
 	@$(BIN)/pybabel compile --statistics -d translations
 
 extract-messages: $(STAMP_DEV)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --project seminar_app .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o translations/messages.pot --no-location --sort-output --project seminar_app .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 migrate: $(STAMP_RUN)

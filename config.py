@@ -30,7 +30,7 @@ def normalize_database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs given in the common short forms."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -57,6 +57,13 @@ class Config:
     MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 30)
     MAIL_BATCH_SIZE = env_int("MAIL_BATCH_SIZE", 100)
     MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8)
+    # Retries: wait BASE * 2**(attempt-1) seconds, at most MAX; rows "sending" for longer than
+    # STUCK_AFTER go back to the queue (crashed worker); queued rows not handed to a worker
+    # for REQUEUE_AFTER seconds are handed over again by the sweeper.
+    MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 60)
+    MAIL_RETRY_MAX_SECONDS = env_int("MAIL_RETRY_MAX_SECONDS", 3600)
+    MAIL_STUCK_AFTER_SECONDS = env_int("MAIL_STUCK_AFTER_SECONDS", 600)
+    MAIL_REQUEUE_AFTER_SECONDS = env_int("MAIL_REQUEUE_AFTER_SECONDS", 300)
     MAIL_SUPPRESS_SEND = False
 
     # Background queue: SqliteHuey in instance/ unless TASK_QUEUE_URL names Redis or PostgreSQL.
@@ -104,7 +111,7 @@ class TestingConfig(Config):
 
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret-key"
+    SECRET_KEY = "testing-secret-key"  # noqa: S105 - tests only
     SQLALCHEMY_DATABASE_URI = normalize_database_url(
         os.environ.get("TEST_DATABASE_URL", "sqlite:///:memory:")
     )

@@ -63,8 +63,11 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     mail.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(ROOT / "translations"))
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(ROOT / "translations"),
+    )
     limiter.init_app(app)
     login_manager.init_app(app)
     init_queue(app)

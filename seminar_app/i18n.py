@@ -33,9 +33,9 @@ def select_locale() -> str:
     cookie = request.cookies.get(LANGUAGE_COOKIE)
     if cookie in supported:
         return cookie
-    return request.accept_languages.best_match(supported) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    return (
+        request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
 
 
 def current_language() -> str:
@@ -57,6 +57,7 @@ wtforms_translations = WTFormsTranslations()
 
 
 # --- countries -------------------------------------------------------------------------------
+
 
 @lru_cache(maxsize=4)
 def _country_names(language: str) -> dict[str, str]:
@@ -94,9 +95,16 @@ def _sort_key(name: str) -> str:
 
 # --- time zones ------------------------------------------------------------------------------
 
+
 @lru_cache(maxsize=1)
 def _all_zones() -> tuple[str, ...]:
-    return tuple(sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))))
+    return tuple(
+        sorted(
+            z
+            for z in available_timezones()
+            if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))
+        )
+    )
 
 
 def is_timezone(name: str) -> bool:
@@ -107,11 +115,14 @@ def is_timezone(name: str) -> bool:
 def timezone_choices() -> list[tuple[str, str]]:
     """Indonesia's three zones first, then every other IANA zone."""
     choices = [(zone, f"{label} — {zone}") for zone, label in INDONESIAN_ZONES.items()]
-    choices += [(zone, zone.replace("_", " ")) for zone in _all_zones() if zone not in INDONESIAN_ZONES]
+    choices += [
+        (zone, zone.replace("_", " ")) for zone in _all_zones() if zone not in INDONESIAN_ZONES
+    ]
     return choices
 
 
 # --- dates -----------------------------------------------------------------------------------
+
 
 def zone_abbreviation(dt: datetime, zone: str) -> str:
     """Short name of ``zone`` at ``dt``: WIB, WITA, WIT, CET, or an offset such as +04."""
@@ -138,4 +149,6 @@ def local_time(dt: datetime | None, zone: str, fmt: str = "short") -> str:
     """The time of ``dt`` in ``zone``, in the current language."""
     if dt is None:
         return ""
-    return format_time(dt.astimezone(ZoneInfo(zone)), fmt, tzinfo=ZoneInfo(zone), locale=current_language())
+    return format_time(
+        dt.astimezone(ZoneInfo(zone)), fmt, tzinfo=ZoneInfo(zone), locale=current_language()
+    )

@@ -1,4 +1,9 @@
-"""Staff accounts: creating them, checking passwords, changing roles."""
+"""Staff accounts: creating them, logging in, checking passwords, changing roles.
+
+Passwords are hashed with argon2 and never logged or written to the audit log. Changing a
+password or deactivating an account rotates the account's session nonce, which ends every
+login of that account (see ``User.get_id``).
+"""
 
 import logging
 
@@ -9,11 +14,25 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import User, UserRole
+from ..models import User, UserRole, utcnow
+from ..models.users import new_session_nonce
 from .audit import record_action
-from .errors import Conflict
+from .errors import Conflict, PermissionDenied, ServiceError
 
 log = logging.getLogger(__name__)
+
+#: the shortest password accepted anywhere (web, command line)
+MIN_PASSWORD_LENGTH = 10
+#: the longest password accepted (argon2 copes, but there is no reason to hash megabytes)
+MAX_PASSWORD_LENGTH = 200
+#: the interface languages an account may prefer
+ACCOUNT_LANGUAGES = ("en", "id")
+
+
+class LoginFailed(ServiceError):
+    """Wrong email, wrong password or a deactivated account; deliberately not told apart."""
+
+    status_code = 401
 
 
 def _hasher() -> PasswordHasher:
@@ -35,22 +54,237 @@ def password_matches(user: User, password: str) -> bool:
         return False
 
 
+def _spend_hash_time(password: str) -> None:
+    """Hash once so that an unknown email takes as long to refuse as a wrong password."""
+    hash_password(password)
+
+
 def find_user_by_email(email: str) -> User | None:
     """The account with this email (case-insensitive), or None."""
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def create_user(*, email: str, name: str, password: str, role: UserRole = UserRole.STAFF,
-                language: str = "en") -> User:
+def list_users() -> list[User]:
+    """Every account, active ones first, then by name."""
+    return list(db.session.scalars(select(User).order_by(User.active.desc(), User.name, User.id)))
+
+
+def check_password_rules(password: str, *, field: str = "password") -> None:
+    """Raise a ServiceError when ``password`` is too short or too long."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(
+            _("The password must have at least %(count)d characters.", count=MIN_PASSWORD_LENGTH),
+            field=field,
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ServiceError(
+            _("The password must have at most %(count)d characters.", count=MAX_PASSWORD_LENGTH),
+            field=field,
+        )
+
+
+def _check_language(language: str) -> None:
+    if language not in ACCOUNT_LANGUAGES:
+        raise ServiceError(_("Choose one of the offered languages."), field="language")
+
+
+def _role(role: str | UserRole) -> UserRole:
+    try:
+        return UserRole(role)
+    except ValueError:
+        raise ServiceError(_("Unknown role: %(role)s.", role=role), field="role") from None
+
+
+def create_user(
+    *, email: str, name: str, password: str, role: UserRole = UserRole.STAFF, language: str = "en"
+) -> User:
     """Create a staff account; raises Conflict when the email is taken."""
     email = email.strip().lower()
+    role = _role(role)
+    check_password_rules(password)
+    _check_language(language)
     if find_user_by_email(email) is not None:
         raise Conflict(_("An account with this email already exists."), field="email")
-    user = User(email=email, name=name.strip() or email, password_hash=hash_password(password),
-                role=UserRole(role), language=language)
+    user = User(
+        email=email,
+        name=name.strip() or email,
+        password_hash=hash_password(password),
+        role=role,
+        language=language,
+    )
     db.session.add(user)
     db.session.flush()
     record_action("user.create", user, role=user.role.value)
     db.session.commit()
     log.info("created %s account %s", user.role.value, user.email)
+    return user
+
+
+def authenticate_user(*, email: str, password: str) -> User:
+    """The active account with this email and password, its login recorded; else LoginFailed."""
+    user = find_user_by_email(email)
+    if user is None:
+        _spend_hash_time(password)
+        reason = "unknown_email"
+    elif not password_matches(user, password):
+        reason = "wrong_password"
+    elif not user.active:
+        reason = "inactive"
+    else:
+        user.last_login_at = utcnow()
+        record_action("user.login", user, user=user)
+        db.session.commit()
+        log.info("user %s logged in", user.id)
+        return user
+    record_action(
+        "user.login_failed", user, user=user, email=email.strip().lower()[:254], reason=reason
+    )
+    db.session.commit()
+    log.info("failed login for %r (%s)", email.strip().lower()[:254], reason)
+    raise LoginFailed(_("The email or the password is not correct, or the account is disabled."))
+
+
+def update_profile(user: User, *, name: str, language: str) -> User:
+    """Change the account's own display name and interface language."""
+    _check_language(language)
+    user.name = name.strip() or user.email
+    user.language = language
+    record_action("user.update_profile", user, name=user.name, language=language)
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, *, current_password: str, new_password: str) -> User:
+    """Change the account's own password, ending its other sessions."""
+    if not password_matches(user, current_password):
+        raise ServiceError(_("The current password is not correct."), field="current_password")
+    check_password_rules(new_password, field="new_password")
+    _store_password(user, new_password)
+    record_action("user.change_password", user)
+    db.session.commit()
+    log.info("user %s changed their password", user.id)
+    return user
+
+
+def set_password(user: User, *, password: str) -> User:
+    """Give the account a new password (administrators, command line); ends its sessions."""
+    check_password_rules(password)
+    _store_password(user, password)
+    record_action("user.set_password", user)
+    db.session.commit()
+    log.info("password of user %s was reset", user.id)
+    return user
+
+
+def _store_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.session_nonce = new_session_nonce()
+
+
+def _active_admin_count() -> int:
+    return (
+        db.session.scalar(
+            select(func.count(User.id)).where(User.role == UserRole.ADMIN, User.active.is_(True))
+        )
+        or 0
+    )
+
+
+def _check_admins_remain(user: User, *, role: UserRole, active: bool) -> None:
+    """Refuse a change that would leave the installation without an active administrator."""
+    was_admin = user.role == UserRole.ADMIN and user.active
+    stays_admin = role == UserRole.ADMIN and active
+    if was_admin and not stays_admin and _active_admin_count() <= 1:
+        raise Conflict(
+            _("This is the last active administrator; appoint another one first."),
+            field="role" if role != UserRole.ADMIN else "active",
+        )
+
+
+def update_user(
+    user: User,
+    *,
+    actor: User,
+    name: str,
+    role: str | UserRole,
+    active: bool,
+    language: str,
+    password: str = "",
+) -> User:
+    """An administrator changes an account: name, role, active, language, optionally password."""
+    role = _role(role)
+    _check_language(language)
+    if actor.id == user.id and role != UserRole.ADMIN:
+        raise PermissionDenied(
+            _("You cannot take the administrator role from yourself."), field="role"
+        )
+    if actor.id == user.id and not active:
+        raise PermissionDenied(_("You cannot deactivate your own account."), field="active")
+    _check_admins_remain(user, role=role, active=active)
+    if password:
+        check_password_rules(password)
+    changes = _changes(
+        user, name=name.strip() or user.email, role=role, active=active, language=language
+    )
+    for key, (_old, new) in changes.items():
+        setattr(user, key, new)
+    if password:
+        _store_password(user, password)
+        changes["password"] = ("", "changed")
+    elif "active" in changes and not active:
+        user.session_nonce = new_session_nonce()
+    record_action(
+        "user.update",
+        user,
+        user=actor,
+        changes={key: _jsonable_change(value) for key, value in changes.items()},
+    )
+    db.session.commit()
+    log.info("user %s updated by %s: %s", user.id, actor.id, sorted(changes))
+    return user
+
+
+def _changes(user: User, **values) -> dict:
+    return {
+        key: (getattr(user, key), value)
+        for key, value in values.items()
+        if getattr(user, key) != value
+    }
+
+
+def _jsonable_change(change: tuple) -> list:
+    return [value.value if isinstance(value, UserRole) else value for value in change]
+
+
+def set_user_role(user: User, *, role: str | UserRole) -> User:
+    """Change an account's role (command line); the last active administrator stays one."""
+    role = _role(role)
+    _check_admins_remain(user, role=role, active=user.active)
+    old = user.role
+    user.role = role
+    record_action("user.set_role", user, old=old.value, new=role.value)
+    db.session.commit()
+    log.info("user %s role %s -> %s", user.id, old.value, role.value)
+    return user
+
+
+def deactivate_user(user: User, *, actor: User | None = None) -> User:
+    """Disable an account and end its sessions; an administrator cannot disable themself."""
+    if actor is not None and actor.id == user.id:
+        raise PermissionDenied(_("You cannot deactivate your own account."), field="active")
+    _check_admins_remain(user, role=user.role, active=False)
+    user.active = False
+    user.session_nonce = new_session_nonce()
+    record_action("user.deactivate", user, user=actor)
+    db.session.commit()
+    log.info("user %s deactivated", user.id)
+    return user
+
+
+def activate_user(user: User) -> User:
+    """Enable a deactivated account again."""
+    user.active = True
+    record_action("user.activate", user)
+    db.session.commit()
+    log.info("user %s activated", user.id)
     return user

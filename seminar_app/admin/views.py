@@ -1,0 +1,85 @@
+"""Pages where administrators list, create and change staff accounts."""
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..models import User
+from ..services.errors import ServiceError
+from ..services.users import create_user, list_users, update_user
+from . import bp
+from .forms import UserCreateForm, UserEditForm
+
+
+@bp.before_request
+@login_required
+def _require_admin():
+    """Every page of this blueprint: anonymous visitors log in first, non-admins get 403."""
+    if not current_user.is_admin:
+        abort(403)
+
+
+@bp.get("/manage/users")
+def users():
+    """Every staff account with its role and state."""
+    return render_template("admin/user_list.html", users=list_users())
+
+
+@bp.route("/manage/users/new", methods=["GET", "POST"])
+def user_create():
+    """Create a staff account with an initial password."""
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        try:
+            user = create_user(
+                email=form.email.data,
+                name=form.name.data,
+                password=form.password.data,
+                role=form.role.data,
+                language=form.language.data,
+            )
+        except ServiceError as error:
+            return _form_error(form, error, user=None)
+        flash(_("The account of %(name)s was created.", name=user.name), "success")
+        return redirect(url_for("admin.users"))
+    return _render_form(form, None, 422 if form.is_submitted() else 200)
+
+
+@bp.route("/manage/users/<int:user_id>/edit", methods=["GET", "POST"])
+def user_edit(user_id: int):
+    """Change an account's name, role, language, state or password."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserEditForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            update_user(
+                user,
+                actor=current_user._get_current_object(),
+                name=form.name.data,
+                role=form.role.data,
+                active=form.active.data,
+                language=form.language.data,
+                password=form.password.data or "",
+            )
+        except ServiceError as error:
+            return _form_error(form, error, user=user)
+        flash(_("The account of %(name)s was saved.", name=user.name), "success")
+        return redirect(url_for("admin.users"))
+    return _render_form(form, user, 422 if form.is_submitted() else 200)
+
+
+def _render_form(form, user: User | None, status: int):
+    return render_template("admin/user_form.html", form=form, user=user), status
+
+
+def _form_error(form, error: ServiceError, *, user: User | None):
+    """Show a refused change next to its field and answer with a 4xx status."""
+    db.session.rollback()
+    field = form._fields.get(error.field) if error.field else None
+    if field is None:
+        form.form_errors.append(error.message)
+    else:
+        field.errors = [*field.errors, error.message]
+    status = 422 if error.status_code in (400, 403) else error.status_code
+    return _render_form(form, user, status)

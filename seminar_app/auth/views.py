@@ -1,0 +1,130 @@
+"""Staff login, logout and the user's own account page."""
+
+import logging
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import limiter
+from ..i18n import LANGUAGE_COOKIE
+from ..services.errors import ServiceError
+from ..services.users import authenticate_user, change_password, update_profile
+from ..web import safe_next_url
+from . import bp
+from .forms import AccountProfileForm, LoginForm, PasswordChangeForm
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+
+
+def _after_login_url(target: str | None) -> str:
+    return safe_next_url(target, url_for("manage.index"))
+
+
+def _set_language_cookie(response, language: str):
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        httponly=True,
+        secure=request.is_secure,
+    )
+    return response
+
+
+@bp.route("/manage/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    """Log a staff account in; the session is renewed so no planted session survives."""
+    form = LoginForm()
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(_after_login_url(request.args.get("next")))
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        try:
+            user = authenticate_user(email=form.email.data, password=form.password.data)
+        except ServiceError as error:
+            form.form_errors.append(error.message)
+            return render_template("auth/login.html", form=form), error.status_code
+        target = _after_login_url(form.next.data)
+        session.clear()
+        login_user(user, remember=False)
+        flash(_("Welcome, %(name)s.", name=user.name), "success")
+        return _set_language_cookie(redirect(target), user.language)
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/manage/logout")
+@login_required
+def logout():
+    """End the session (POST only, with its CSRF token)."""
+    logout_user()
+    session.clear()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/manage/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The user's own name, interface language and password."""
+    user = current_user._get_current_object()
+    sent_password = request.method == "POST" and "submit_password" in request.form
+    sent_profile = request.method == "POST" and not sent_password
+    profile_form = AccountProfileForm(formdata=None if not sent_profile else request.form, obj=user)
+    password_form = PasswordChangeForm(formdata=request.form if sent_password else None)
+    if sent_profile and profile_form.validate():
+        return _save_profile(user, profile_form, password_form)
+    if sent_password and password_form.validate():
+        return _save_password(user, profile_form, password_form)
+    status = 422 if request.method == "POST" else 200
+    return _render_account(profile_form, password_form, status)
+
+
+def _render_account(profile_form, password_form, status: int = 200):
+    return render_template(
+        "auth/account.html", profile_form=profile_form, password_form=password_form
+    ), status
+
+
+def _save_profile(user, profile_form, password_form):
+    try:
+        update_profile(user, name=profile_form.name.data, language=profile_form.language.data)
+    except ServiceError as error:
+        _field_errors(profile_form, error).append(error.message)
+        return _render_account(profile_form, password_form, 422)
+    flash(_("Your account was saved."), "success")
+    return _set_language_cookie(redirect(url_for("auth.account")), user.language)
+
+
+def _save_password(user, profile_form, password_form):
+    try:
+        change_password(
+            user,
+            current_password=password_form.current_password.data,
+            new_password=password_form.new_password.data,
+        )
+    except ServiceError as error:
+        _field_errors(password_form, error).append(error.message)
+        return _render_account(profile_form, password_form, 422)
+    login_user(user, remember=False)  # the session now carries the new nonce
+    flash(
+        _("Your password was changed. Other sessions of your account have been logged out."),
+        "success",
+    )
+    return redirect(url_for("auth.account"))
+
+
+def _field_errors(form, error: ServiceError) -> list:
+    """The error list of the field the error names, or the form's own list."""
+    field = form._fields.get(error.field) if error.field else None
+    if field is None:
+        return form.form_errors
+    if not isinstance(field.errors, list):
+        field.errors = list(field.errors)
+    return field.errors

@@ -1,0 +1,228 @@
+"""One sweep over every staff URL: who may open each /manage/ route, and who may not.
+
+For every rule of the URL map under /manage/ (except the login page itself):
+(a) an anonymous visitor is sent to /manage/login, for GET and for every unsafe method
+    (sent with a valid CSRF token, so it is the login check that answers);
+(b) a logged-in ``staff`` account that is on no event's team gets 403, unless the route is
+    in ANY_LOGGED_IN (pages every staff account may open, which must then answer 200);
+(c) the rightful user gets 200 on GET: an administrator for admin pages, otherwise the
+    organizer who owns the event.
+
+URL arguments come from one event with one object of each kind; an argument this module
+does not know fails the test, so a new route cannot slip past the sweep.
+"""
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+
+from config import TestingConfig
+from seminar_app import create_app
+from seminar_app.models import (
+    AgendaSession,
+    CoHost,
+    Event,
+    EventType,
+    OutboxEmail,
+    Speaker,
+    TeamMember,
+    Upload,
+    User,
+    utcnow,
+)
+from tests.conftest import AuthActions, csrf_token
+
+#: routes under /manage/ that are not checked here
+EXEMPT = {"auth.login"}
+#: routes any logged-in staff account may open, whatever its role and teams
+ANY_LOGGED_IN = {"manage.index", "auth.account", "auth.logout", "outbox.index"}
+#: endpoints (or blueprint prefixes ending in ".") that only administrators may open
+ADMIN_ONLY = ("admin.",)
+UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+#: a 1x1 transparent PNG, as an upload
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+)
+
+
+def _manage_rules() -> list:
+    """(endpoint, rule) of every /manage/ route, read from an app built for collection."""
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(
+            TestingConfig, SQLALCHEMY_DATABASE_URI="sqlite://", TASK_QUEUE_PATH=f"{tmp}/q.db"
+        )
+        rules = [
+            (rule.endpoint, rule.rule)
+            for rule in app.url_map.iter_rules()
+            if rule.rule.startswith("/manage/") and rule.endpoint not in EXEMPT
+        ]
+    return sorted(rules, key=lambda item: (item[1], item[0]))
+
+
+@dataclass
+class World:
+    """One event with one object of each kind, and the people who look at it."""
+
+    admin: User
+    owner: User
+    outsider: User
+    team_user: User
+    event: Event
+    cohost: CoHost
+    session: AgendaSession
+    speaker: Speaker
+    member: TeamMember
+    upload: Upload
+    email: OutboxEmail
+
+    def url_values(self) -> dict:
+        """URL argument name -> value. Add new argument names here."""
+        return {
+            "event_id": self.event.id,
+            "slug": self.event.slug,
+            "cohost_id": self.cohost.id,
+            "session_id": self.session.id,
+            "speaker_id": self.speaker.id,
+            "member_id": self.member.id,
+            "upload_id": self.upload.id,
+            "email_id": self.email.id,
+            "user_id": self.team_user.id,
+        }
+
+
+@pytest.fixture
+def world(db, make_user) -> World:
+    """The event of an organizer, with a co-host, session, speaker, team member, upload, email."""
+    admin, owner = make_user("admin"), make_user("organizer")
+    outsider, team_user = make_user("staff"), make_user("staff")
+    start = utcnow().replace(microsecond=0) + timedelta(days=30)
+    event = Event(
+        slug="sweep-forum",
+        title="Sweep Forum",
+        event_type=EventType.FORUM,
+        start_at=start,
+        end_at=start + timedelta(hours=8),
+        owner_id=owner.id,
+    )
+    upload = Upload(
+        data=PNG,
+        content_type="image/png",
+        size=len(PNG),
+        filename="logo.png",
+        sha256=hashlib.sha256(PNG).hexdigest(),
+    )
+    db.session.add_all([event, upload])
+    db.session.flush()
+    session = AgendaSession(
+        event_id=event.id, title="Opening", starts_at=start, ends_at=start + timedelta(hours=1)
+    )
+    cohost = CoHost(event_id=event.id, name="Partner University", logo_id=upload.id)
+    member = TeamMember(event_id=event.id, user_id=team_user.id, can_invite=True)
+    email = OutboxEmail(
+        event_id=event.id,
+        template="test_to_delegate",
+        recipient="delegate@example.org",
+        subject="Hello",
+        body_text="Hello",
+        message_id="<sweep-1@seminar-app.test>",
+    )
+    db.session.add_all([session, cohost, member, email])
+    db.session.flush()
+    speaker = Speaker(session_id=session.id, name="H.E. Speaker")
+    db.session.add(speaker)
+    db.session.commit()
+    return World(
+        admin, owner, outsider, team_user, event, cohost, session, speaker, member, upload, email
+    )
+
+
+def _live_rule(app, endpoint: str, path: str):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == endpoint and rule.rule == path:
+            return rule
+    pytest.fail(f"route {endpoint} {path} disappeared between collection and run")
+
+
+def _url(rule, world: World) -> str:
+    known = world.url_values()
+    unknown = sorted(set(rule.arguments) - set(known))
+    if unknown:
+        pytest.fail(
+            f"{rule.endpoint} ({rule.rule}) takes URL argument(s) {unknown} that the access "
+            "sweep does not know: add them to World.url_values() in tests/test_access_sweep.py "
+            "(and the object they name to the world fixture)."
+        )
+    built = rule.build({name: known[name] for name in rule.arguments}, append_unknown=False)
+    assert built is not None, f"could not build a URL for {rule.endpoint} ({rule.rule})"
+    return built[1]
+
+
+def _methods(rule) -> list[str]:
+    return sorted(rule.methods - {"HEAD", "OPTIONS"}, key=lambda m: (m != "GET", m))
+
+
+def _send(client, method: str, url: str):
+    if method == "GET":
+        return client.get(url)
+    token = csrf_token(client)
+    return client.open(
+        url, method=method, data={"csrf_token": token}, headers={"X-CSRFToken": token}
+    )
+
+
+def _logged_in(app, user: User):
+    client = app.test_client()
+    response = AuthActions(client).login(user)
+    assert response.status_code == 302, f"could not log in {user.email}"
+    return client
+
+
+def _admin_only(endpoint: str) -> bool:
+    return any(
+        endpoint == item or (item.endswith(".") and endpoint.startswith(item))
+        for item in ADMIN_ONLY
+    )
+
+
+MANAGE_RULES = _manage_rules()
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "path"),
+    MANAGE_RULES,
+    ids=[f"{endpoint} {path}" for endpoint, path in MANAGE_RULES],
+)
+def test_manage_route_access(app, world, endpoint, path):
+    rule = _live_rule(app, endpoint, path)
+    url = _url(rule, world)
+    methods = _methods(rule)
+
+    anonymous = app.test_client()
+    for method in methods:
+        response = _send(anonymous, method, url)
+        where = urlsplit(response.headers.get("Location", "")).path
+        assert (response.status_code, where) == (302, "/manage/login"), (
+            f"(a) anonymous {method} {url} ({endpoint}) answered {response.status_code} {where}"
+        )
+
+    outsider = _logged_in(app, world.outsider)
+    if endpoint in ANY_LOGGED_IN:
+        if "GET" in methods:
+            status = outsider.get(url).status_code
+            assert status == 200, f"(b) staff GET {url} ({endpoint}) answered {status}, not 200"
+    else:
+        for method in methods:
+            status = _send(outsider, method, url).status_code
+            assert status == 403, (
+                f"(b) staff on no team: {method} {url} ({endpoint}) answered {status}, not 403"
+            )
+
+    if "GET" in methods:
+        rightful = world.admin if _admin_only(endpoint) else world.owner
+        status = _logged_in(app, rightful).get(url).status_code
+        assert status == 200, f"(c) {rightful.role.value} GET {url} ({endpoint}) answered {status}"

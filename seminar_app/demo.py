@@ -1,5 +1,311 @@
-"""``flask demo load``: the demo forum and seminar."""
+"""``flask demo load``: the demo forum, seminar and workshop, and three demo staff accounts.
 
+The events are published and start 30, 45 and 60 days from the day the command runs, with
+registration open from now until the day before each event, so the demo works on any day.
+``--if-empty`` loads nothing when any event exists (``make run`` uses it). Speakers are
+fictional; the organisations are the real hosts of such events in Indonesia.
+"""
+
+import io
+import logging
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import click
+from flask import current_app
 from flask.cli import AppGroup
+from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import (
+    AgendaSession,
+    CoHost,
+    Event,
+    EventStatus,
+    EventType,
+    Speaker,
+    TeamMember,
+    User,
+    UserRole,
+    Visibility,
+    utcnow,
+)
+from .services.audit import record_action
+from .services.uploads import create_image_upload
+from .services.users import create_user, find_user_by_email
+
+log = logging.getLogger(__name__)
 
 demo_cli = AppGroup("demo", help="Demo data.")
+
+ACCOUNTS = (
+    ("admin@demo.seminar.test", "Demo Administrator", UserRole.ADMIN),
+    ("organizer@demo.seminar.test", "Demo Organizer", UserRole.ORGANIZER),
+    ("staff@demo.seminar.test", "Demo Staff", UserRole.STAFF),
+)
+
+MOFA = "Ministry of Foreign Affairs of the Republic of Indonesia"
+
+FORUM_DESCRIPTION = """\
+Indonesia has shared its development experience with partner countries for more than six
+decades. **Kerja Sama Selatan-Selatan** — South-South Cooperation — is how we grow *together*:
+partners learn from each other as equals, in the spirit of *gotong royong*.
+
+The forum brings together delegations from **42 invited countries** across Asia, the Pacific,
+the Middle East and Africa, with development agencies, universities and the private sector.
+
+## What the forum covers
+
+- **Capacity building**: training programmes that partners have made their own. Timor-Leste
+  and Laos have adopted Indonesia's capacity-building approach in their own institutions.
+- **Infrastructure development**: planning, financing and maintaining roads, ports and water.
+- **Technical assistance**: experts, apprenticeships and follow-up that outlast a project.
+- **Economic and investment partnerships**: trade, investment and triangular cooperation.
+
+Simultaneous interpretation English ↔ Bahasa Indonesia is provided. Business attire.
+"""
+
+SEMINAR_DESCRIPTION = """\
+How can Indonesia make the most of its South-South Cooperation? This one-day seminar at
+**Universitas Brawijaya** brings policy makers, researchers and students together to explore
+the potentials — *menggali potensi* — of Indonesia's cooperation with developing countries.
+
+Since the programme began, **96 developing countries** have benefited from Indonesian
+training and technical assistance, from Timor-Leste to Kyrgyzstan, with agriculture and
+livestock programmes among the most requested.
+
+As a **middle-income country** and a **member of the G20**, Indonesia is moving from receiving
+assistance to providing it. The discussion asks what this means for funding, for institutions
+and for the next generation of Indonesian development experts.
+
+The seminar is held in Bahasa Indonesia and English. Students are warmly welcome.
+"""
+
+WORKSHOP_DESCRIPTION = """\
+A hands-on workshop for government officials and university staff from eastern Indonesia on
+designing **triangular cooperation** projects: finding a partner's real demand, shaping a
+proposal with a development partner, and measuring results.
+
+Places are limited; please register early. Times are in **WITA** (Central Indonesia Time).
+"""
+
+
+def _logo_png(initials: str, colour: str) -> bytes:
+    """A simple square logo: the initials in white on a coloured background."""
+    image = Image.new("RGB", (240, 240), colour)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=88 if len(initials) <= 3 else 64)
+    draw.text((120, 120), initials, fill="white", font=font, anchor="mm")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _at(day: date, clock: str, zone: str) -> datetime:
+    """A local wall-clock time on ``day`` in ``zone`` as UTC."""
+    hours, minutes = (int(part) for part in clock.split(":"))
+    return datetime.combine(day, time(hours, minutes), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+FORUM = {
+    "slug": "south-south-cooperation-forum",
+    "title": "Growing Together through South-South Cooperation",
+    "event_type": EventType.FORUM,
+    "theme": "Capacity building, infrastructure and partnerships among developing countries",
+    "description": FORUM_DESCRIPTION,
+    "timezone": "Asia/Jakarta",
+    "venue_name": "Gedung Pancasila, Ministry of Foreign Affairs",
+    "venue_address": "Jl. Taman Pejambon No. 6, Jakarta Pusat 10110",
+    "venue_city": "Jakarta",
+    "capacity": 150,
+    "languages": "en,id",
+    "contact_name": "Directorate of Technical Cooperation",
+    "contact_email": "technical-cooperation@demo.seminar.test",
+    "contact_phone": "+62 21 3441508",
+    "days": (30, 31),
+    "hours": ("08:00", "14:00"),
+    "cohosts": (
+        (f"{MOFA} — Directorate of Technical Cooperation", "Host", "KT", "#0b3d66"),
+        ("National Coordination Team on South-South and Triangular Cooperation", "Co-host",
+         "SSTC", "#c8102e"),
+    ),
+    "agenda": (
+        (0, "08:00", "08:45", "Registration and welcome coffee", "Foyer", ()),
+        (0, "08:45", "09:15", "Opening remarks", "Nusantara Hall",
+         (("Dr. Ratna Wulandari", "Director of Technical Cooperation", MOFA),)),
+        (0, "09:15", "10:00", "Keynote: Capacity building at the heart of South-South Cooperation",
+         "Nusantara Hall", (("Prof. Hendra Kusuma", "Senior Fellow", "Universitas Indonesia"),)),
+        (0, "10:00", "10:15", "Coffee break", "Foyer", ()),
+        (0, "10:15", "12:00", "Panel: Infrastructure development", "Nusantara Hall",
+         (("Ir. Bambang Prasetyo", "Director of Planning", "Ministry of Public Works"),
+          ("Maria da Costa", "Adviser", "Ministry of Planning, Timor-Leste"))),
+        (0, "12:00", "13:30", "Networking lunch", "Garden Terrace", ()),
+        (0, "13:30", "15:15", "Panel: Technical assistance that lasts", "Nusantara Hall",
+         (("Souksavanh Phommachanh", "Deputy Director", "Ministry of Agriculture, Lao PDR"),
+          ("Dr. Sri Handayani", "Programme Manager", "Indonesian AID"))),
+        (0, "15:30", "16:30", "Country stories: partners in their own words", "Room Bali",
+         (("Amina Njoroge", "Counsellor", "Embassy of Kenya"),)),
+        (1, "09:00", "10:45", "Panel: Economic and investment partnerships", "Nusantara Hall",
+         (("Rizal Hakim", "Head of International Cooperation", "Indonesia Investment Authority"),
+          ("Dr. Fatima Al-Harbi", "Economist", "Islamic Development Bank"))),
+        (1, "11:00", "12:00", "Matching demand and offers: bilateral meetings",
+         "Rooms Bali and Lombok", ()),
+        (1, "12:00", "13:00", "Closing: growing together, the way forward", "Nusantara Hall",
+         (("Dr. Ratna Wulandari", "Director of Technical Cooperation", MOFA),)),
+    ),
+}
+
+SEMINAR = {
+    "slug": "indonesia-south-south-cooperation-seminar",
+    "title": "Indonesia's South-South Cooperation: Exploring the Potentials",
+    "event_type": EventType.SEMINAR,
+    "theme": "From recipient to provider of development assistance",
+    "description": SEMINAR_DESCRIPTION,
+    "timezone": "Asia/Jakarta",
+    "venue_name": "Widyaloka Auditorium, Universitas Brawijaya",
+    "venue_address": "Jl. Veteran, Ketawanggede, Lowokwaru, Malang, East Java 65145",
+    "venue_city": "Malang",
+    "capacity": 200,
+    "languages": "id,en",
+    "contact_name": "Pusat P2K-Multilateral, BPPK",
+    "contact_email": "p2k-multilateral@demo.seminar.test",
+    "contact_phone": "",
+    "days": (45, 45),
+    "hours": ("08:00", "14:00"),
+    "cohosts": (
+        ("Centre for Policy Analysis and Development on International Organizations "
+         "(Pusat P2K-Multilateral)", "Host", "P2K", "#1f6f43"),
+        (f"Policy Analysis and Development Agency (BPPK), {MOFA}", "Co-host", "BPPK", "#0b3d66"),
+        ("Universitas Brawijaya", "Co-host", "UB", "#123c7c"),
+        ("USAID", "Supported by", "US", "#6c757d"),
+    ),
+    "agenda": (
+        (0, "08:00", "08:30", "Registration", "Lobby", ()),
+        (0, "08:30", "09:00", "Welcome remarks", "Widyaloka Auditorium",
+         (("Prof. Dr. Agus Santoso", "Vice Rector", "Universitas Brawijaya"),
+          ("Dr. Dewi Anggraini", "Head of Centre", "Pusat P2K-Multilateral, BPPK"))),
+        (0, "09:00", "10:15", "96 developing countries: what Indonesia's cooperation has achieved",
+         "Widyaloka Auditorium",
+         (("Dr. Bayu Nugroho",
+           "Director of Foreign Policy and International Development Cooperation", "Bappenas"),)),
+        (0, "10:15", "10:30", "Coffee break", "Lobby", ()),
+        (0, "10:30", "12:00",
+         "Discussion: a middle-income country and G20 member becoming a provider of assistance",
+         "Widyaloka Auditorium",
+         (("Dr. Lina Marlina", "Lecturer in International Relations", "Universitas Brawijaya"),
+          ("Michael Torres", "Development Counsellor", "USAID Indonesia"))),
+        (0, "12:00", "12:45", "Questions and answers", "Widyaloka Auditorium", ()),
+        (0, "12:45", "14:00", "Closing and lunch", "Lobby", ()),
+    ),
+}
+
+WORKSHOP = {
+    "slug": "triangular-cooperation-workshop-makassar",
+    "title": "Designing Triangular Cooperation Projects",
+    "event_type": EventType.WORKSHOP,
+    "theme": "A practical workshop for eastern Indonesia",
+    "description": WORKSHOP_DESCRIPTION,
+    "timezone": "Asia/Makassar",
+    "venue_name": "Universitas Hasanuddin, Rectorate Building",
+    "venue_address": "Jl. Perintis Kemerdekaan KM. 10, Tamalanrea, Makassar 90245",
+    "venue_city": "Makassar",
+    "capacity": 40,
+    "languages": "id",
+    "contact_name": "Workshop secretariat",
+    "contact_email": "workshop@demo.seminar.test",
+    "contact_phone": "",
+    "days": (60, 60),
+    "hours": ("09:00", "16:00"),
+    "cohosts": (("Universitas Hasanuddin", "Host", "UH", "#b8860b"),),
+    "agenda": (
+        (0, "09:00", "10:30", "Finding a partner's real demand", "Room 201",
+         (("Andi Rahmawati", "Lecturer", "Universitas Hasanuddin"),)),
+        (0, "10:45", "12:00", "Shaping a proposal with a development partner", "Room 201", ()),
+        (0, "13:00", "14:30", "Measuring results", "Room 201", ()),
+        (0, "14:45", "16:00", "Group work and presentations", "Room 201", ()),
+    ),
+}
+
+DEMO_EVENTS = (FORUM, SEMINAR, WORKSHOP)
+
+
+def _ensure_accounts(password: str) -> dict[UserRole, User]:
+    """The three demo accounts, created when missing."""
+    users = {}
+    for email, name, role in ACCOUNTS:
+        user = find_user_by_email(email)
+        if user is None:
+            user = create_user(email=email, name=name, password=password, role=role)
+        users[role] = user
+    return users
+
+
+def _build_event(spec: dict, owner: User, today: date, now: datetime) -> Event:
+    """A published event from ``spec``, dated relative to ``today``."""
+    zone = spec["timezone"]
+    first, last = (today + timedelta(days=offset) for offset in spec["days"])
+    fields = {key: spec[key] for key in (
+        "slug", "title", "event_type", "theme", "description", "timezone", "venue_name",
+        "venue_address", "venue_city", "capacity", "languages", "contact_name",
+        "contact_email", "contact_phone")}
+    event = Event(
+        **fields, venue_country="ID", visibility=Visibility.PUBLIC,
+        status=EventStatus.PUBLISHED, owner=owner, published_at=now,
+        start_at=_at(first, spec["hours"][0], zone), end_at=_at(last, spec["hours"][1], zone),
+        registration_opens_at=now - timedelta(days=1),
+        registration_closes_at=_at(first - timedelta(days=1), "23:59", zone),
+    )
+    for position, (name, role, initials, colour) in enumerate(spec["cohosts"]):
+        logo = create_image_upload(data=_logo_png(initials, colour),
+                                   filename=f"{initials.lower()}-logo.png")
+        event.cohosts.append(CoHost(name=name, role=role, position=position, logo=logo))
+    for offset, begins, ends, title, room, speakers in spec["agenda"]:
+        day = first + timedelta(days=offset)
+        session = AgendaSession(title=title, room=room, starts_at=_at(day, begins, zone),
+                                ends_at=_at(day, ends, zone))
+        session.speakers = [Speaker(name=n, title=t, organisation=o, position=i)
+                            for i, (n, t, o) in enumerate(speakers)]
+        event.sessions.append(session)
+    return event
+
+
+def load_demo(*, today: date | None = None) -> list[Event]:
+    """Create the demo accounts and the demo events that do not exist yet; commit once."""
+    now = utcnow()
+    today = today or now.astimezone(ZoneInfo("Asia/Jakarta")).date()
+    users = _ensure_accounts(current_app.config["DEMO_PASSWORD"])
+    created = []
+    for spec in DEMO_EVENTS:
+        if db.session.scalar(select(Event.id).where(Event.slug == spec["slug"])) is not None:
+            continue
+        event = _build_event(spec, users[UserRole.ORGANIZER], today, now)
+        if spec is FORUM:
+            event.team.append(TeamMember(user=users[UserRole.STAFF], can_invite=True,
+                                         can_checkin=True))
+        db.session.add(event)
+        db.session.flush()
+        record_action("event.create", event, source="demo", status=event.status.value)
+        created.append(event)
+    db.session.commit()
+    log.info("demo loaded: %d events created", len(created))
+    return created
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True,
+              help="Do nothing when any event exists already (used by make run).")
+def load_command(if_empty: bool) -> None:
+    """Load the demo forum, seminar and workshop with three demo staff accounts."""
+    if if_empty and db.session.scalar(select(func.count(Event.id))):
+        click.echo("Events exist already; the demo data was not loaded.")
+        return
+    created = load_demo()
+    for event in created:
+        click.echo(f"Created event: {event.title}  ->  /events/{event.slug}")
+    if not created:
+        click.echo("The demo events exist already.")
+    click.echo("Demo staff accounts (log in at /manage/login):")
+    for email, _name, role in ACCOUNTS:
+        click.echo(f"  {role.value:<10} {email}")
+    click.echo(f"  password: {current_app.config['DEMO_PASSWORD']}")

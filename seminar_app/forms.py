@@ -1,13 +1,36 @@
 """The base form every form of the app derives from."""
 
+import re
+
 from flask_wtf import FlaskForm
 
 from .i18n import wtforms_translations
 
+#: control characters other than tab, newline and carriage return (NUL breaks PostgreSQL)
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_control_characters(value):
+    """Drop control characters from text input; other values pass through."""
+    if isinstance(value, str):
+        return _CONTROL_CHARACTERS.sub("", value)
+    if isinstance(value, list):
+        return [strip_control_characters(item) for item in value]
+    return value
+
 
 class BaseForm(FlaskForm):
-    """A Flask-WTF form whose built-in WTForms messages go through our own catalog."""
+    """A Flask-WTF form for every form of the app.
+
+    WTForms' built-in messages go through our own catalog (WTForms has no Indonesian), and
+    control characters are removed from every submitted text before validation.
+    """
 
     class Meta:
         def get_translations(self, form):
             return wtforms_translations
+
+        def bind_field(self, form, unbound_field, options):
+            filters = unbound_field.kwargs.get("filters", ())
+            unbound_field.kwargs["filters"] = (strip_control_characters, *filters)
+            return super().bind_field(form, unbound_field, options)

@@ -1,11 +1,138 @@
-"""Organizer pages for the programme (sessions and speakers)."""
+"""Organizer pages for the programme (sessions and speakers).
 
-from flask import abort
+Seeing the agenda needs VIEW on the event; adding, changing and deleting sessions need MANAGE.
+A session id that belongs to another event is answered with 404.
+"""
 
+import logging
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import FieldList
+
+from ..extensions import db
+from ..models import Event
+from ..services.access import Permission, event_permissions
+from ..services.agenda import (
+    add_session,
+    delete_session,
+    event_days,
+    get_session,
+    local_parts,
+    sessions_by_day,
+    update_session,
+)
+from ..services.errors import ServiceError
 from . import manage_bp
+from .agenda_forms import AgendaSessionForm
+
+log = logging.getLogger(__name__)
+
+
+def _load_event(event_id: int, permission: Permission) -> tuple[Event, set[Permission]]:
+    """The event (404) if the current user holds ``permission`` on it (else 403)."""
+    event = db.get_or_404(Event, event_id)
+    granted = event_permissions(current_user, event)
+    if permission not in granted:
+        abort(403)
+    return event, granted
+
+
+def _show_error(form: AgendaSessionForm, error: ServiceError) -> None:
+    """Put a service's message under the field it names, or above the form."""
+    field = form._fields.get(error.field or "")
+    if field is not None and not isinstance(field, FieldList):
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def _render_agenda(event: Event, granted: set[Permission], form: AgendaSessionForm | None,
+                   status: int = 200):
+    if form is None and Permission.MANAGE in granted:
+        form = AgendaSessionForm(formdata=None, data={"day": event_days(event)[0]})
+    if form is not None:
+        form.limit_days(*event_days(event))
+    return render_template(
+        "manage/agenda_list.html",
+        event=event,
+        agenda=sessions_by_day(event),
+        can_manage=Permission.MANAGE in granted,
+        form=form,
+        event_days=event_days(event),
+    ), status
 
 
 @manage_bp.get("/events/<int:event_id>/agenda")
+@login_required
 def agenda(event_id: int):
-    """The event's programme, grouped by day."""
-    abort(404)
+    """The event's programme, grouped by day, with a form to add a session."""
+    event, granted = _load_event(event_id, Permission.VIEW)
+    return _render_agenda(event, granted, None)
+
+
+@manage_bp.post("/events/<int:event_id>/agenda")
+@login_required
+def agenda_session_create(event_id: int):
+    """Add a session to the programme."""
+    event, granted = _load_event(event_id, Permission.MANAGE)
+    form = AgendaSessionForm()
+    if not form.validate_on_submit():
+        return _render_agenda(event, granted, form, 422)
+    try:
+        session = add_session(event, **form.session_values())
+    except ServiceError as error:
+        db.session.rollback()
+        _show_error(form, error)
+        return _render_agenda(event, granted, form, 422)
+    flash(_("The session “%(title)s” has been added.", title=session.title), "success")
+    return redirect(url_for("manage.agenda", event_id=event.id) + f"#session-{session.id}")
+
+
+@manage_bp.route("/events/<int:event_id>/agenda/<int:session_id>/edit", methods=["GET", "POST"])
+@login_required
+def agenda_session_edit(event_id: int, session_id: int):
+    """Change a session's time, texts and speakers."""
+    event, _granted = _load_event(event_id, Permission.MANAGE)
+    session = get_session(event, session_id)
+    if request.method != "POST":
+        day, start, end = local_parts(session, event.timezone)
+        form = AgendaSessionForm(formdata=None, data={
+            "day": day, "start_time": start, "end_time": end, "title": session.title,
+            "room": session.room, "description": session.description,
+            "speakers": [{"name": s.name, "title": s.title, "organisation": s.organisation}
+                         for s in session.speakers],
+        })
+        return _render_edit(event, session, form)
+    form = AgendaSessionForm()
+    if not form.validate_on_submit():
+        return _render_edit(event, session, form, 422)
+    try:
+        update_session(session, **form.session_values())
+    except ServiceError as error:
+        db.session.rollback()
+        _show_error(form, error)
+        return _render_edit(event, session, form, 422)
+    flash(_("The session “%(title)s” has been saved.", title=session.title), "success")
+    return redirect(url_for("manage.agenda", event_id=event.id) + f"#session-{session.id}")
+
+
+@manage_bp.post("/events/<int:event_id>/agenda/<int:session_id>/delete")
+@login_required
+def agenda_session_delete(event_id: int, session_id: int):
+    """Remove a session from the programme."""
+    event, _granted = _load_event(event_id, Permission.MANAGE)
+    session = get_session(event, session_id)
+    title = session.title
+    delete_session(session)
+    flash(_("The session “%(title)s” has been deleted.", title=title), "success")
+    return redirect(url_for("manage.agenda", event_id=event.id))
+
+
+def _render_edit(event: Event, session, form: AgendaSessionForm, status: int = 200):
+    form.limit_days(*event_days(event))
+    return render_template(
+        "manage/agenda_session_edit.html", event=event, session=session, form=form,
+        event_days=event_days(event),
+    ), status

@@ -1,0 +1,402 @@
+"""Events: creating, editing, publishing, cancelling and cloning them; co-hosts; the team.
+
+Life cycle: a new event is a draft (seen by its team only). Publishing needs an event that
+has not ended and has a venue or an online link. Unpublishing turns a published event back
+into a draft. Cancelling is final: a cancelled event stays visible with its reason and cannot
+be published again (clone it to run it again). Every change is audited and committed once.
+"""
+
+import itertools
+import logging
+import re
+import unicodedata
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..i18n import is_country_code, is_timezone
+from ..models import CoHost, Event, EventStatus, EventType, TeamMember, User, Visibility, utcnow
+from .access import can_create_events
+from .audit import record_action
+from .errors import Conflict, PermissionDenied, ServiceError
+from .uploads import create_image_upload
+from .users import find_user_by_email
+
+log = logging.getLogger(__name__)
+
+SLUG_MAX = 80
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: languages an event can be held in, offered as checkboxes
+EVENT_LANGUAGES = ("en", "id", "ar", "zh", "fr", "ru", "es", "pt", "de", "ja", "ko", "ms",
+                   "nl", "th", "vi", "hi")
+DESCRIPTION_MAX = 20_000
+#: fields an organizer edits; the four times are local to ``timezone`` when naive
+EVENT_FIELDS = (
+    "title", "slug", "event_type", "theme", "description", "timezone", "start_at", "end_at",
+    "venue_name", "venue_address", "venue_city", "venue_country", "online_url", "languages",
+    "capacity", "registration_opens_at", "registration_closes_at", "visibility",
+    "contact_name", "contact_email", "contact_phone",
+)
+_TIME_FIELDS = ("start_at", "end_at", "registration_opens_at", "registration_closes_at")
+
+
+# --- slugs -----------------------------------------------------------------------------------
+
+def slugify(text: str) -> str:
+    """An ASCII, lower-case, hyphenated address part made from ``text`` ("event" if none)."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    ascii_text = bare.encode("ascii", "replace").decode()  # other letters become "?"
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:SLUG_MAX].rstrip("-") or "event"
+
+
+def free_slug(stem: str) -> str:
+    """``stem``, or ``stem-2``, ``stem-3``... whichever no event uses yet."""
+    taken = set(db.session.scalars(select(Event.slug).where(Event.slug.like(stem[:60] + "%"))))
+    for number in itertools.count(1):
+        suffix = "" if number == 1 else f"-{number}"
+        candidate = stem[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
+        if candidate not in taken:
+            return candidate
+    raise AssertionError("unreachable")
+
+
+def _slug_taken_error() -> Conflict:
+    return Conflict(_("This address is already used by another event."), field="slug")
+
+
+# --- checking what organizers typed ----------------------------------------------------------
+
+def _to_utc(value: datetime | None, zone: str) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(zone))
+    return value.astimezone(UTC)
+
+
+def _is_web_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _clean_event_values(data: dict) -> dict:
+    """The event's column values from ``data``, checked; raises ServiceError naming the field."""
+    values = {key: data.get(key) for key in EVENT_FIELDS if key in data}
+    for key, value in values.items():
+        if isinstance(value, str):
+            values[key] = value.strip()
+    if not values.get("title"):
+        raise ServiceError(_("Please give the event a title."), field="title")
+    values["slug"] = (values.get("slug") or "").lower()
+    slug = values["slug"]
+    if slug and (len(slug) > SLUG_MAX or not SLUG_PATTERN.match(slug)):
+        raise ServiceError(_("Use lower-case letters, digits and single hyphens only."),
+                           field="slug")
+    zone = values.get("timezone") or "Asia/Jakarta"
+    if not is_timezone(zone):
+        raise ServiceError(_("Unknown time zone."), field="timezone")
+    values["timezone"] = zone
+    try:
+        values["event_type"] = EventType(values.get("event_type") or EventType.SEMINAR)
+        values["visibility"] = Visibility(values.get("visibility") or Visibility.PUBLIC)
+    except ValueError as error:
+        raise ServiceError(_("Please choose one of the options.")) from error
+    for key in _TIME_FIELDS:
+        values[key] = _to_utc(values.get(key), zone)
+    _check_times(values)
+    _check_place_and_details(values)
+    return values
+
+
+def _check_times(values: dict) -> None:
+    start, end = values["start_at"], values["end_at"]
+    if start is None:
+        raise ServiceError(_("Please give the start date and time."), field="start_at")
+    if end is None or end <= start:
+        raise ServiceError(_("The end must be after the start."), field="end_at")
+    opens, closes = values.get("registration_opens_at"), values.get("registration_closes_at")
+    if opens is not None and opens >= end:
+        raise ServiceError(_("Registration must open before the event ends."),
+                           field="registration_opens_at")
+    if closes is not None and opens is not None and closes <= opens:
+        raise ServiceError(_("Registration must close after it opens."),
+                           field="registration_closes_at")
+    if closes is not None and closes > end:
+        raise ServiceError(_("Registration cannot close after the event ends."),
+                           field="registration_closes_at")
+
+
+def _check_place_and_details(values: dict) -> None:
+    venue = any(values.get(key) for key in ("venue_name", "venue_address", "venue_city"))
+    if not venue and not values.get("online_url"):
+        raise ServiceError(_("Give a venue or an online link (or both)."), field="venue_name")
+    if values.get("online_url") and not _is_web_url(values["online_url"]):
+        raise ServiceError(_("Enter a web address starting with http:// or https://."),
+                           field="online_url")
+    country = (values.get("venue_country") or "").upper()
+    if country and not is_country_code(country):
+        raise ServiceError(_("Please choose a country from the list."), field="venue_country")
+    values["venue_country"] = country
+    if len(values.get("description") or "") > DESCRIPTION_MAX:
+        raise ServiceError(_("The description is too long: at most %(max)d characters.",
+                             max=DESCRIPTION_MAX), field="description")
+    capacity = values.get("capacity")
+    if capacity is not None and capacity < 1:
+        raise ServiceError(_("The capacity must be at least 1, or empty for no limit."),
+                           field="capacity")
+    languages = values.get("languages") or ["en"]
+    if isinstance(languages, str):
+        languages = languages.split(",")
+    if any(code not in EVENT_LANGUAGES for code in languages):
+        raise ServiceError(_("Please choose languages from the list."), field="languages")
+    values["languages"] = ",".join(dict.fromkeys(languages))
+
+
+def _commit_event(event: Event, action: str, *, user: User | None = None, **details) -> None:
+    """Flush, audit and commit; a slug taken meanwhile becomes a Conflict on the slug field."""
+    try:
+        db.session.flush()
+        record_action(action, event, user=user, **details)
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        if "slug" in str(error.orig).lower():
+            raise _slug_taken_error() from error
+        raise
+
+
+# --- events ----------------------------------------------------------------------------------
+
+def create_event(*, owner: User, data: dict) -> Event:
+    """Create a draft event owned by ``owner`` from the organizer's ``data``."""
+    if not can_create_events(owner):
+        raise PermissionDenied(_("Only organizers and administrators can create events."))
+    values = _clean_event_values(data)
+    if values["slug"]:
+        if db.session.scalar(select(Event.id).where(Event.slug == values["slug"])):
+            raise _slug_taken_error()
+    else:
+        values["slug"] = free_slug(slugify(values["title"]))
+    event = Event(owner_id=owner.id, status=EventStatus.DRAFT, **values)
+    db.session.add(event)
+    _commit_event(event, "event.create", user=owner, slug=event.slug)
+    log.info("event %s created by %s", event.slug, owner.email)
+    return event
+
+
+def update_event(event: Event, *, data: dict) -> Event:
+    """Change an event's details; an empty slug keeps the current one."""
+    values = _clean_event_values(data)
+    if not values["slug"]:
+        values["slug"] = event.slug
+    elif values["slug"] != event.slug and db.session.scalar(
+        select(Event.id).where(Event.slug == values["slug"], Event.id != event.id)
+    ):
+        raise _slug_taken_error()
+    changed = sorted(key for key, value in values.items() if getattr(event, key) != value)
+    for key, value in values.items():
+        setattr(event, key, value)
+    _commit_event(event, "event.update", changed=changed)
+    return event
+
+
+def publish_event(event: Event) -> Event:
+    """Make a draft visible; it must not have ended and needs a venue or an online link."""
+    if event.status == EventStatus.CANCELLED:
+        raise Conflict(_("A cancelled event cannot be published again. Clone it instead."))
+    if event.status == EventStatus.PUBLISHED:
+        raise Conflict(_("This event is already published."))
+    if event.end_at <= utcnow():
+        raise ServiceError(_("This event has already ended and cannot be published."))
+    if not (event.venue_name or event.venue_address or event.venue_city or event.online_url):
+        raise ServiceError(_("Add a venue or an online link before publishing."))
+    event.status = EventStatus.PUBLISHED
+    event.published_at = utcnow()
+    _commit_event(event, "event.publish")
+    return event
+
+
+def unpublish_event(event: Event) -> Event:
+    """Turn a published event back into a draft (only published events)."""
+    if event.status != EventStatus.PUBLISHED:
+        raise Conflict(_("Only a published event can be unpublished."))
+    event.status = EventStatus.DRAFT
+    _commit_event(event, "event.unpublish")
+    return event
+
+
+def cancel_event(event: Event, *, reason: str = "") -> Event:
+    """Cancel a draft or published event for good, keeping it visible with ``reason``."""
+    if event.status == EventStatus.CANCELLED:
+        raise Conflict(_("This event is already cancelled."))
+    event.status = EventStatus.CANCELLED
+    event.cancelled_at = utcnow()
+    event.cancellation_reason = (reason or "").strip()
+    _commit_event(event, "event.cancel", reason=event.cancellation_reason)
+    return event
+
+
+def _column_values(obj, *skip: str) -> dict:
+    """Every column attribute of ``obj`` except the primary key and ``skip``."""
+    mapper = inspect(type(obj))
+    keys = [attr.key for attr in mapper.column_attrs]
+    return {key: getattr(obj, key) for key in keys if key != "id" and key not in skip}
+
+
+_NOT_CLONED = ("slug", "status", "owner_id", "created_at", "updated_at", "published_at",
+               "cancelled_at", "cancellation_reason")
+
+
+def clone_event(event: Event, *, owner: User) -> Event:
+    """A draft copy of ``event`` owned by ``owner``: details, agenda and co-hosts, not the team."""
+    if not can_create_events(owner):
+        raise PermissionDenied(_("Only organizers and administrators can create events."))
+    copy = Event(**_column_values(event, *_NOT_CLONED), owner_id=owner.id,
+                 status=EventStatus.DRAFT, slug=free_slug(f"{event.slug[:SLUG_MAX - 5]}-copy"))
+    for cohost in event.cohosts:
+        copy.cohosts.append(CoHost(**_column_values(cohost, "event_id")))
+    for session in event.sessions:
+        session_copy = type(session)(**_column_values(session, "event_id"))
+        for speaker in session.speakers:
+            session_copy.speakers.append(type(speaker)(**_column_values(speaker, "session_id")))
+        copy.sessions.append(session_copy)
+    db.session.add(copy)
+    _commit_event(copy, "event.clone", user=owner, source_event_id=event.id,
+                  source_slug=event.slug)
+    return copy
+
+
+# --- co-hosts --------------------------------------------------------------------------------
+
+def _check_cohost_values(name: str, url: str) -> None:
+    if not (name or "").strip():
+        raise ServiceError(_("Please give the organisation's name."), field="name")
+    if url and not _is_web_url(url.strip()):
+        raise ServiceError(_("Enter a web address starting with http:// or https://."),
+                           field="url")
+
+
+def add_cohost(event: Event, *, name: str, role: str = "", url: str = "",
+               logo: bytes | None = None, logo_filename: str = "") -> CoHost:
+    """Add a co-host at the end of the event's list, with an optional logo image."""
+    _check_cohost_values(name, url)
+    last = db.session.scalar(select(func.max(CoHost.position)).where(CoHost.event_id == event.id))
+    cohost = CoHost(event_id=event.id, name=name.strip(), role=role.strip(), url=url.strip(),
+                    position=(last or 0) + 1)
+    if logo:
+        cohost.logo = create_image_upload(data=logo, filename=logo_filename)
+    db.session.add(cohost)
+    db.session.flush()
+    record_action("cohost.create", cohost, name=cohost.name)
+    db.session.commit()
+    return cohost
+
+
+def update_cohost(cohost: CoHost, *, name: str, role: str = "", url: str = "",
+                  logo: bytes | None = None, logo_filename: str = "",
+                  remove_logo: bool = False) -> CoHost:
+    """Change a co-host; a new logo replaces the old one, ``remove_logo`` drops it."""
+    _check_cohost_values(name, url)
+    cohost.name, cohost.role, cohost.url = name.strip(), role.strip(), url.strip()
+    old_logo = cohost.logo
+    if logo:
+        cohost.logo = create_image_upload(data=logo, filename=logo_filename)
+    elif remove_logo:
+        cohost.logo = None
+    db.session.flush()
+    if old_logo is not None and cohost.logo is not old_logo:
+        _delete_upload_if_unused(old_logo)
+    record_action("cohost.update", cohost, name=cohost.name)
+    db.session.commit()
+    return cohost
+
+
+def delete_cohost(cohost: CoHost) -> None:
+    """Remove a co-host (its logo too, unless a cloned event still shows it)."""
+    record_action("cohost.delete", cohost, name=cohost.name)
+    logo = cohost.logo
+    db.session.delete(cohost)
+    db.session.flush()
+    if logo is not None:
+        _delete_upload_if_unused(logo)
+    db.session.commit()
+
+
+def _delete_upload_if_unused(upload) -> None:
+    if not db.session.scalar(select(CoHost.id).where(CoHost.logo_id == upload.id).limit(1)):
+        db.session.delete(upload)
+
+
+def move_cohost(cohost: CoHost, *, direction: str) -> None:
+    """Move a co-host one place ``"up"`` or ``"down"`` in the event's list."""
+    if direction not in ("up", "down"):
+        raise ServiceError(_("Unknown direction."))
+    siblings = list(db.session.scalars(
+        select(CoHost).where(CoHost.event_id == cohost.event_id)
+        .order_by(CoHost.position, CoHost.id)
+    ))
+    index = siblings.index(cohost)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(siblings):
+        siblings[index], siblings[other] = siblings[other], siblings[index]
+    for position, item in enumerate(siblings, start=1):
+        item.position = position
+    record_action("cohost.move", cohost, direction=direction)
+    db.session.commit()
+
+
+# --- the team --------------------------------------------------------------------------------
+
+def add_team_member(event: Event, *, email: str, can_manage: bool = False,
+                    can_invite: bool = False, can_checkin: bool = False) -> TeamMember:
+    """Give the staff account with ``email`` a place on the event's team."""
+    user = find_user_by_email(email or "")
+    if user is None or not user.active:
+        raise ServiceError(_("No active staff account has this email. Ask an administrator "
+                             "to create the account first."), field="email")
+    if user.id == event.owner_id:
+        raise Conflict(_("The owner of the event is always on its team."), field="email")
+    duplicate = Conflict(_("This person is already on the team."), field="email")
+    if db.session.scalar(select(TeamMember.id).where(TeamMember.event_id == event.id,
+                                                     TeamMember.user_id == user.id)):
+        raise duplicate
+    member = TeamMember(event_id=event.id, user_id=user.id, can_manage=bool(can_manage),
+                        can_invite=bool(can_invite), can_checkin=bool(can_checkin))
+    db.session.add(member)
+    try:
+        db.session.flush()
+        record_action("team.add", member, email=user.email, **_rights(member))
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise duplicate from error
+    return member
+
+
+def _rights(member: TeamMember) -> dict:
+    return {"can_manage": member.can_manage, "can_invite": member.can_invite,
+            "can_checkin": member.can_checkin}
+
+
+def update_team_member(member: TeamMember, *, can_manage: bool, can_invite: bool,
+                       can_checkin: bool) -> TeamMember:
+    """Change what a team member may do on the event."""
+    member.can_manage, member.can_invite = bool(can_manage), bool(can_invite)
+    member.can_checkin = bool(can_checkin)
+    record_action("team.update", member, email=member.user.email, **_rights(member))
+    db.session.commit()
+    return member
+
+
+def remove_team_member(member: TeamMember) -> None:
+    """Take a member off the event's team."""
+    record_action("team.remove", member, email=member.user.email)
+    db.session.delete(member)
+    db.session.commit()

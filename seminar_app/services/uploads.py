@@ -1,0 +1,117 @@
+"""Images uploaded by organizers (co-host logos): checked, re-encoded and kept in the database.
+
+Only PNG, JPEG, GIF and WebP are accepted. Every image is opened with Pillow, verified,
+shrunk to fit 600x600 and written again as a PNG without metadata, so what we serve is never
+the uploader's bytes (no SVG, no HTML, no polyglots, no EXIF location data).
+"""
+
+import hashlib
+import io
+import logging
+import warnings
+
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from ..extensions import db
+from ..models import Upload
+from .errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+ACCEPTED_FORMATS = frozenset({"PNG", "JPEG", "GIF", "WEBP"})
+#: the largest side of a stored logo, in pixels
+MAX_LOGO_SIDE = 600
+#: images with more pixels than this are refused before they are decoded
+MAX_SOURCE_PIXELS = 40_000_000
+_DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+
+
+class InvalidImage(ServiceError):
+    """The uploaded file is not an image we accept."""
+
+    status_code = 422
+
+
+def create_image_upload(*, data: bytes, filename: str = "", field: str = "logo") -> Upload:
+    """Check and re-encode an uploaded image; add it to the session (the caller commits)."""
+    limit = int(current_app.config.get("UPLOAD_MAX_BYTES", _DEFAULT_MAX_BYTES))
+    if not data:
+        raise InvalidImage(_("The file is empty."), field=field)
+    if len(data) > limit:
+        raise InvalidImage(
+            _("The file is too large: at most %(size)s MB.", size=_megabytes(limit)), field=field
+        )
+    png = _reencode(data, field)
+    upload = Upload(
+        data=png,
+        content_type="image/png",
+        size=len(png),
+        filename=_clean_filename(filename),
+        sha256=hashlib.sha256(png).hexdigest(),
+    )
+    db.session.add(upload)
+    return upload
+
+
+def _reencode(data: bytes, field: str) -> bytes:
+    """The image in ``data`` as PNG bytes, at most MAX_LOGO_SIDE wide and high, no metadata."""
+    refused = InvalidImage(
+        _("This file is not an image we accept. Please upload a PNG, JPEG, GIF or WebP image."),
+        field=field,
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                if probe.format not in ACCEPTED_FORMATS:
+                    raise refused
+                _check_pixels(probe.size, field)
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                image.seek(0)
+                image.load()
+                clean = _normalized(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        log.warning("refused a decompression bomb: %s", error)
+        raise _too_many_pixels(field) from error
+    except UnidentifiedImageError as error:
+        log.info("refused an upload: %s", error)
+        raise refused from error
+    except (OSError, SyntaxError, ValueError, EOFError) as error:  # broken or truncated files
+        log.info("refused a broken image: %s", error)
+        raise refused from error
+    clean.thumbnail((MAX_LOGO_SIDE, MAX_LOGO_SIDE), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    clean.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _check_pixels(size: tuple[int, int], field: str) -> None:
+    width, height = size
+    if width < 1 or height < 1 or width * height > MAX_SOURCE_PIXELS:
+        raise _too_many_pixels(field)
+
+
+def _too_many_pixels(field: str) -> InvalidImage:
+    return InvalidImage(_("The image is too large in pixels. Please upload a smaller image."),
+                        field=field)
+
+
+def _normalized(image: Image.Image) -> Image.Image:
+    """A fresh RGB or RGBA copy of ``image`` that carries no metadata."""
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    converted = image.convert("RGBA" if has_alpha else "RGB")
+    clean = Image.new(converted.mode, converted.size)
+    clean.paste(converted)
+    return clean
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g}"
+
+
+def _clean_filename(filename: str) -> str:
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in name if ch.isprintable())[:255]

@@ -3,6 +3,7 @@
 import re
 
 from flask_wtf import FlaskForm
+from wtforms import FieldList, FormField
 
 from .i18n import wtforms_translations
 
@@ -31,6 +32,7 @@ class BaseForm(FlaskForm):
             return wtforms_translations
 
         def bind_field(self, form, unbound_field, options):
-            filters = unbound_field.kwargs.get("filters", ())
-            unbound_field.kwargs["filters"] = (strip_control_characters, *filters)
+            if not issubclass(unbound_field.field_class, (FieldList, FormField)):
+                filters = unbound_field.kwargs.get("filters", ())
+                options = {**options, "filters": (strip_control_characters, *filters)}
             return super().bind_field(form, unbound_field, options)

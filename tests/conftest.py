@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 import pytest
+from flask import g, request_started
 from sqlalchemy import text
 
 from config import TestingConfig
@@ -31,8 +32,10 @@ def app(tmp_path_factory):
     """One application for the whole run, on its own database."""
     tmp = tmp_path_factory.mktemp("app")
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp / 'test.sqlite3'}"
-    application = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url,
-                             TASK_QUEUE_PATH=str(tmp / "tasks.sqlite3"))
+    application = create_app(
+        TestingConfig, SQLALCHEMY_DATABASE_URI=url, TASK_QUEUE_PATH=str(tmp / "tasks.sqlite3")
+    )
+    request_started.connect(_fresh_request_globals, application)
     with application.app_context():
         _db.drop_all()
         _db.create_all()
@@ -41,6 +44,16 @@ def app(tmp_path_factory):
         _db.session.remove()
         _db.drop_all()
         _db.engine.dispose()
+
+
+def _fresh_request_globals(sender, **extra):
+    """Start every request with an empty ``g``, as in production.
+
+    A test's requests share the test's app context (and so its database session); without
+    this, ``g`` would carry the logged-in user, the CSRF token and the locale from one request
+    into the next (and from one test client into another).
+    """
+    g.__dict__.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -107,8 +120,13 @@ def make_user():
     def _make(role="organizer", email=None, password=PASSWORD, name=None, language="en"):
         number = next(counter)
         email = email or f"{role}{number}@example.org"
-        return create_user(email=email, name=name or f"{role.title()} {number}",
-                           password=password, role=UserRole(role), language=language)
+        return create_user(
+            email=email,
+            name=name or f"{role.title()} {number}",
+            password=password,
+            role=UserRole(role),
+            language=language,
+        )
 
     return _make
 
@@ -135,6 +153,7 @@ def auth(client):
 
 # --- a real SMTP server on loopback ---------------------------------------------------------
 
+
 @dataclass
 class SMTPSink:
     """An aiosmtpd server on a free loopback port that records what it receives."""
@@ -144,6 +163,11 @@ class SMTPSink:
     messages: list = field(default_factory=list)
     #: recipient address -> SMTP reply to give for it, e.g. "550 5.1.1 No such user"
     rcpt_replies: dict = field(default_factory=dict)
+    #: replies given at DATA, one per message, before accepting again, e.g. ["421 4.3.0 Busy"]
+    data_replies: list = field(default_factory=list)
+    #: close the connection at the DATA of the next message once this many have arrived
+    #: (the message is not recorded: the client sees a lost connection); None: never
+    drop_after: int | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def wait_for(self, count, timeout=10.0):
@@ -172,10 +196,21 @@ class _SinkHandler:
         from email import message_from_bytes
         from email.policy import default
 
+        with self.sink.lock:
+            if self.sink.data_replies:
+                return self.sink.data_replies.pop(0)
+            limit = self.sink.drop_after
+            drop = limit is not None and len(self.sink.messages) >= limit
+            if drop:
+                self.sink.drop_after = None
+        if drop:
+            server.transport.abort()
+            return "421 4.4.2 Connection dropped"
         message = message_from_bytes(envelope.original_content or envelope.content, policy=default)
         with self.sink.lock:
             self.sink.messages.append(
-                {"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "message": message}
+                {"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "message": message,
+                 "peer": session.peer}
             )
         return "250 Message accepted"
 
@@ -201,8 +236,13 @@ def smtp_server(app, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_SUPPRESS_SEND", False)
     mail_state = app.extensions.get("mail")
     if mail_state is not None:
-        for attr, value in (("server", sink.host), ("port", sink.port), ("use_tls", False),
-                            ("use_ssl", False), ("suppress", False)):
+        for attr, value in (
+            ("server", sink.host),
+            ("port", sink.port),
+            ("use_tls", False),
+            ("use_ssl", False),
+            ("suppress", False),
+        ):
             monkeypatch.setattr(mail_state, attr, value, raising=False)
     yield sink
     controller.stop()

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, Enum, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
@@ -55,9 +55,16 @@ class OutboxEmail(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     #: the SMTP server's last answer or why nothing was sent
     last_error: Mapped[str] = mapped_column(Text, default="")
+    #: not before this time (a retry after a temporary failure); NULL means at once
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the row was last handed to the queue; NULL while no worker is asked to send it
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when a worker last claimed the row (the start of the latest attempt)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    #: the event the email belongs to (NULL: account notices, test messages)
+    event = relationship("Event")
 
     def __repr__(self) -> str:
         return f"<OutboxEmail {self.id} {self.template} to={self.recipient} {self.status.value}>"

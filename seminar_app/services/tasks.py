@@ -1,11 +1,35 @@
-"""The background queue (Huey), built from the app's configuration.
+"""The background queue (Huey), built from the app's configuration, and its tasks.
 
 SqliteHuey in instance/ by default; RedisHuey for redis:// URLs and PostgresHuey for
 postgresql:// URLs in TASK_QUEUE_URL. In tests the queue runs tasks immediately.
+
+Tasks are registered per Huey instance in ``init_queue`` and kept in
+``app.extensions["huey_tasks"]``:
+
+- ``send_emails(ids)`` delivers a batch of outbox rows over one SMTP connection;
+- ``sweep_outbox()`` runs every minute: it re-queues rows stuck in "sending" (a crashed
+  worker) and hands due rows (retries, lost enqueues) to ``send_emails``.
+
+Emails reach the queue only after the transaction that created them commits: services call
+``dispatch_after_commit(ids)`` (``queue_email`` does it for them), which keeps the ids in
+``session.info``; an ``after_commit`` listener hands them to the queue and an
+``after_rollback`` listener forgets them. A failure to enqueue never undoes the commit: the
+rows stay queued and the sweeper hands them over later.
 """
 
+import logging
+from collections.abc import Iterable
+
 from flask import Flask, current_app
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from sqlalchemy import event
+
+from ..extensions import db
+
+log = logging.getLogger(__name__)
+
+#: key in ``session.info`` holding outbox ids to enqueue once the transaction commits
+PENDING_KEY = "outbox_pending"
 
 
 def build_huey(config) -> Huey:
@@ -13,22 +37,93 @@ def build_huey(config) -> Huey:
     url = config.get("TASK_QUEUE_URL") or ""
     immediate = bool(config.get("TASK_QUEUE_IMMEDIATE"))
     if url.startswith(("redis://", "rediss://", "unix://")):
-        queue = RedisHuey("seminar_app", url=url, immediate=immediate)
+        queue = RedisHuey("seminar_app", url=url, immediate=immediate, results=False)
     elif url.startswith(("postgres://", "postgresql://", "postgresql+psycopg://")):
         from huey import PostgresHuey
 
         dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
-        queue = PostgresHuey("seminar_app", dsn=dsn, immediate=immediate)
+        queue = PostgresHuey("seminar_app", dsn=dsn, immediate=immediate, results=False)
     else:
-        queue = SqliteHuey("seminar_app", filename=config["TASK_QUEUE_PATH"], immediate=immediate)
+        queue = SqliteHuey("seminar_app", filename=config["TASK_QUEUE_PATH"],
+                           immediate=immediate, results=False)
     return queue
 
 
 def init_queue(app: Flask) -> None:
-    """Create the app's queue and register its tasks."""
-    app.extensions["huey"] = build_huey(app.config)
+    """Create the app's queue, register its tasks and the after-commit dispatch."""
+    huey = build_huey(app.config)
+    app.extensions["huey"] = huey
+    app.extensions["huey_tasks"] = _register_tasks(app, huey)
+    _install_session_hooks()
 
 
 def get_huey() -> Huey:
     """The current app's queue."""
     return current_app.extensions["huey"]
+
+
+def _register_tasks(app: Flask, huey: Huey) -> dict:
+    """Define the tasks on ``huey``; each runs in a fresh app context of ``app``."""
+
+    @huey.task()
+    def send_emails(ids):
+        """Deliver the outbox rows ``ids`` over one SMTP connection."""
+        from .mail import send_outbox_batch
+
+        with app.app_context():
+            send_outbox_batch(ids)
+
+    @huey.periodic_task(crontab(minute="*"))
+    def sweep_outbox():
+        """Every minute: re-queue stuck rows, hand due rows to ``send_emails``."""
+        from .outbox import sweep_outbox as sweep
+
+        with app.app_context():
+            due = sweep()
+            if due:
+                log.info("sweeper hands %d email(s) to the queue", len(due))
+                enqueue_emails(due)
+
+    return {"send_emails": send_emails, "sweep_outbox": sweep_outbox}
+
+
+def enqueue_emails(ids: Iterable[int]) -> int:
+    """Hand outbox ids to the queue in batches of MAIL_BATCH_SIZE; returns the batch count."""
+    ids = sorted(set(ids))
+    size = max(1, int(current_app.config.get("MAIL_BATCH_SIZE") or 100))
+    task = current_app.extensions["huey_tasks"]["send_emails"]
+    batches = 0
+    for start in range(0, len(ids), size):
+        task(ids[start:start + size])
+        batches += 1
+    return batches
+
+
+def dispatch_after_commit(ids: Iterable[int]) -> None:
+    """Enqueue outbox ids once the current transaction commits (dropped on rollback)."""
+    db.session.info.setdefault(PENDING_KEY, []).extend(ids)
+
+
+def _after_commit(session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint: the rows are not visible to workers before the real commit
+    ids = session.info.pop(PENDING_KEY, None)
+    if not ids:
+        return
+    try:
+        enqueue_emails(ids)
+    except Exception:  # noqa: BLE001 - the commit stands; the sweeper enqueues the rows later
+        log.exception("could not enqueue %d email(s); the sweeper will retry", len(ids))
+
+
+def _after_rollback(session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint: keep the outer transaction's ids (stale ones claim nothing)
+    session.info.pop(PENDING_KEY, None)
+
+
+def _install_session_hooks() -> None:
+    """Listen on the app-wide scoped session (once per process)."""
+    if not event.contains(db.session, "after_commit", _after_commit):
+        event.listen(db.session, "after_commit", _after_commit)
+        event.listen(db.session, "after_rollback", _after_rollback)

@@ -1,0 +1,325 @@
+"""Email: rendering into the outbox, and delivering outbox rows over SMTP.
+
+The only module that imports flask_mail. ``queue_email`` renders
+``templates/emails/<template>.txt`` and ``.html`` in the recipient's language and adds an
+outbox row; it does not commit: the calling service commits, and the row is handed to the
+queue after that commit (see ``services/tasks.py``). The subject is the
+``{% block subject %}`` of the .txt template (one line; whitespace collapsed).
+
+``send_outbox_batch`` runs in the worker: it claims rows, opens ONE SMTP connection with a
+socket timeout (Flask-Mail's own opens ``smtplib.SMTP`` without one), sends each row with its
+fixed Message-ID (Flask-Mail's ``Message()`` would call ``make_msgid()``, i.e.
+``socket.getfqdn()``, for every message) and records each outcome: 2xx sent; 4xx, timeouts
+and lost connections retried later; 5xx failed with the server's answer.
+"""
+
+import base64
+import logging
+import re
+import secrets
+import smtplib
+import time
+from dataclasses import dataclass
+from email import policy as email_policy
+from email.header import Header
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_mail import Attachment, BadHeaderError, Connection, Message
+
+from ..extensions import db, mail
+from ..models import OutboxEmail, utcnow
+from . import outbox
+from .tasks import dispatch_after_commit
+
+log = logging.getLogger(__name__)
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,75}$")
+_ADDRESS = re.compile(r"^[^@\s<>,;\"()\[\]\\]+@[^@\s<>,;\"()\[\]\\]+$")
+#: a display name made of RFC 5322 atext and spaces only: safe to write unencoded
+_ATEXT_PHRASE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]{1,60}$")
+#: headers are written as we format them: Python's refolding mangles long address headers
+_SMTP_POLICY = email_policy.SMTP.clone(refold_source="none")
+#: headers set from the row itself; never taken from ``headers=``
+_RESERVED_HEADERS = {"from", "to", "cc", "bcc", "subject", "date", "message-id", "sender",
+                     "mime-version", "content-type", "content-transfer-encoding"}
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL for ``endpoint`` under BASE_URL, also outside a request (workers)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def one_line(text: str, *, limit: int = 500) -> str:
+    """``text`` without CR, LF or other control characters, whitespace collapsed: header-safe."""
+    return " ".join(_CONTROL.sub(" ", str(text)).split())[:limit]
+
+
+def _check_address(address: str) -> str:
+    """One plain address, its domain in IDNA form; raises ValueError for anything else."""
+    address = address.strip()
+    if len(address) > 254 or not _ADDRESS.match(address):
+        raise ValueError(f"not a single plain email address: {address!r}")
+    local, domain = address.rsplit("@", 1)
+    if not domain.isascii():
+        domain = domain.encode("idna").decode("ascii")
+    if not local.isascii():
+        raise ValueError(f"non-ASCII local part needs SMTPUTF8: {address!r}")
+    return f"{local}@{domain}"
+
+
+def format_address(name: str, address: str) -> str:
+    """A To/From value: plain name, or RFC 2047 encoded words when the name needs them.
+
+    Names with specials (``,;:<>@"``) or non-ASCII letters are always encoded, so that no
+    folding can turn them into extra addresses (Python 3.11 drops their quotes when it refolds).
+    """
+    name = one_line(name, limit=300)
+    if not name:
+        return address
+    if _ATEXT_PHRASE.match(name):
+        return f"{name} <{address}>"
+    return f"{Header(name, 'utf-8').encode()} <{address}>"
+
+
+def _clean_headers(headers: dict | None) -> dict:
+    cleaned = {}
+    for name, value in (headers or {}).items():
+        if not _HEADER_NAME.match(name) or name.lower() in _RESERVED_HEADERS:
+            raise ValueError(f"header not allowed: {name!r}")
+        value = one_line(value, limit=2000)
+        if not value.isascii():
+            raise ValueError(f"header {name} must be ASCII")
+        cleaned[name] = value
+    return cleaned
+
+
+def _clean_attachments(attachments) -> list[dict]:
+    cleaned = []
+    for item in attachments:
+        data = item["data"]
+        binary = isinstance(data, bytes)
+        cleaned.append({
+            "filename": one_line(item["filename"], limit=200),
+            "content_type": item.get("content_type") or "application/octet-stream",
+            "encoding": "base64" if binary else "text",
+            "data": base64.b64encode(data).decode("ascii") if binary else data,
+        })
+    return cleaned
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """Subject, text and HTML of one email in one language."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def render_email(template: str, *, language: str, context: dict) -> RenderedEmail:
+    """Render ``emails/<template>.txt`` (with its subject block) and ``.html`` in ``language``."""
+    env = current_app.jinja_env
+    values = dict(context, language=language, external_url=external_url)
+    with force_locale(language):
+        text_template = env.get_template(f"emails/{template}.txt")
+        subject_block = text_template.blocks.get("subject")
+        if subject_block is None:
+            raise ValueError(f"emails/{template}.txt has no subject block")
+        subject = one_line("".join(subject_block(text_template.new_context(values))))
+        values["subject"] = subject
+        text = text_template.render(values).strip() + "\n"
+        html = env.get_template(f"emails/{template}.html").render(values)
+    return RenderedEmail(subject=subject, text=text, html=html)
+
+
+def new_message_id() -> str:
+    """A fresh ``<random@MAIL_DOMAIN>`` Message-ID (no host name lookup)."""
+    return f"<{secrets.token_hex(16)}@{current_app.config['MAIL_DOMAIN']}>"
+
+
+def queue_email(*, template: str, recipient: str, recipient_name: str = "",
+                language: str = "en", context: dict | None = None, event_id: int | None = None,
+                attachments=(), headers: dict | None = None) -> OutboxEmail:
+    """Render an email in ``language`` and add it to the outbox; sent after the caller commits."""
+    if language not in current_app.config["LANGUAGES"]:
+        language = current_app.config["BABEL_DEFAULT_LOCALE"]
+    rendered = render_email(template, language=language, context=context or {})
+    email = OutboxEmail(
+        template=template, recipient=_check_address(recipient),
+        recipient_name=one_line(recipient_name, limit=300), language=language,
+        subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
+        attachments=_clean_attachments(attachments), headers=_clean_headers(headers),
+        message_id=new_message_id(), event_id=event_id, enqueued_at=utcnow(),
+    )
+    db.session.add(email)
+    db.session.flush()
+    dispatch_after_commit([email.id])
+    return email
+
+
+# --- delivery ---------------------------------------------------------------------------------
+
+
+class _OutboxMessage(Message):
+    """A Flask-Mail message built from an outbox row, with the row's fixed Message-ID."""
+
+    def __init__(self, email: outbox.ClaimedEmail, sender):
+        # Message.__init__ is not called on purpose: it calls email.utils.make_msgid(),
+        # which looks up socket.getfqdn() for every message. The attributes it would set:
+        self.recipients = [email.recipient]  # the envelope: the address alone
+        self.to_header = format_address(email.recipient_name, email.recipient)
+        self.subject = one_line(email.subject)
+        self.sender = sender
+        self.reply_to = None
+        self.cc, self.bcc = [], []
+        self.body = email.body_text
+        self.alts = {"html": email.body_html} if email.body_html else {}
+        self.date = time.time()
+        self.msgId = email.message_id
+        self.charset = "utf-8"
+        self.extra_headers = dict(email.headers) or None
+        self.mail_options, self.rcpt_options = [], []
+        self.attachments = [_attachment(item) for item in email.attachments]
+
+    def _message(self):
+        message = super()._message()
+        message.policy = email_policy.compat32  # store our value as is, unparsed
+        message.replace_header("To", self.to_header)
+        message.policy = _SMTP_POLICY
+        return message
+
+
+def _attachment(item: dict) -> Attachment:
+    data = item["data"]
+    if item.get("encoding") == "base64":
+        data = base64.b64decode(data)
+    return Attachment(item["filename"], item["content_type"], data)
+
+
+class _TimeoutConnection(Connection):
+    """Flask-Mail's connection, opened with a socket timeout and a fixed EHLO name."""
+
+    def configure_host(self):
+        state, config = self.mail, current_app.config
+        options = {"timeout": float(config.get("MAIL_TIMEOUT") or 30),
+                   "local_hostname": config.get("MAIL_DOMAIN") or None}
+        if state.use_ssl:
+            host = smtplib.SMTP_SSL(state.server, state.port, **options)
+        else:
+            host = smtplib.SMTP(state.server, state.port, **options)
+        if state.use_tls:
+            host.starttls()
+        if state.username and state.password:
+            host.login(state.username, state.password)
+        return host
+
+
+def _reply_text(code, message) -> str:
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", "replace")
+    return one_line(f"{code} {message}", limit=2000)
+
+
+def classify_error(exc: Exception) -> tuple[bool, str]:
+    """(permanent, text) for an exception raised while sending one message."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, message = next(iter(exc.recipients.values()))
+        return 500 <= code < 600, _reply_text(code, message)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 500 <= exc.smtp_code < 600, _reply_text(exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, BadHeaderError):
+        return True, "Refused to send: a header contains a line break"
+    if isinstance(exc, ValueError):  # e.g. an address or header that cannot be encoded
+        return True, one_line(f"Cannot be sent: {type(exc).__name__}: {exc}", limit=2000)
+    return False, one_line(f"{type(exc).__name__}: {exc}", limit=2000)
+
+
+class _Sender:
+    """One SMTP connection for a batch; a new one after a lost connection.
+
+    When connecting fails, the rest of the batch is not tried: it waits for a retry.
+    """
+
+    def __init__(self):
+        self.state = mail.init_mail(current_app.config)
+        sender = current_app.config["MAIL_DEFAULT_SENDER"]
+        self.sender = tuple(sender) if isinstance(sender, list) else sender
+        self.connection: _TimeoutConnection | None = None
+        self.broken: str = ""  # set when (re)connecting failed: the rest of the batch waits
+
+    def _connect(self) -> _TimeoutConnection:
+        connection = _TimeoutConnection(self.state)
+        # MAIL_SUPPRESS_SEND is not honoured: it would mark unsent rows as sent. To keep
+        # emails from leaving, leave MAIL_SERVER empty; they wait in the outbox.
+        connection.host = connection.configure_host()
+        connection.num_emails = 0
+        return connection
+
+    def send(self, email: outbox.ClaimedEmail) -> tuple[str, str]:
+        """Send one message; ("sent" | "retry" | "failed", error text)."""
+        if self.broken:
+            return "retry", self.broken
+        try:
+            if self.connection is None:
+                self.connection = self._connect()
+        except (smtplib.SMTPException, OSError) as exc:
+            self.broken = classify_error(exc)[1]
+            log.warning("cannot connect to the mail server: %s", self.broken)
+            return "retry", self.broken
+        try:
+            self.connection.send(_OutboxMessage(email, self.sender))
+        except (smtplib.SMTPException, OSError, BadHeaderError, ValueError) as exc:
+            permanent, text = classify_error(exc)
+            host = self.connection.host
+            if host is None or host.sock is None or isinstance(
+                    exc, (OSError, smtplib.SMTPServerDisconnected)):
+                self.close()
+            return ("failed" if permanent else "retry"), text
+        return "sent", ""
+
+    def close(self) -> None:
+        """Say QUIT if the connection still answers; close it in any case."""
+        connection, self.connection = self.connection, None
+        if connection is None or connection.host is None:
+            return
+        try:
+            connection.host.quit()
+        except (smtplib.SMTPException, OSError):
+            connection.host.close()
+
+
+def send_outbox_batch(ids) -> dict[str, int]:
+    """Claim and send the due rows among ``ids`` over one connection; counts per outcome."""
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    if not current_app.config.get("MAIL_SERVER"):
+        outbox.record_no_server(ids)
+        return counts
+    claimed = outbox.claim_emails(ids)
+    if not claimed:
+        return counts
+    sender, pending = _Sender(), {email.id for email in claimed}
+    try:
+        for email in claimed:
+            outcome, error = sender.send(email)
+            if outcome == "sent":
+                outbox.mark_sent(email.id)
+            elif outcome == "failed":
+                outbox.mark_failed(email.id, error)
+            else:
+                outbox.mark_retry(email, error)
+            pending.discard(email.id)
+            counts[outcome] += 1
+    finally:
+        sender.close()
+        if pending:  # an unexpected error left the loop: never leave rows "sending"
+            db.session.rollback()
+            outbox.release_emails(pending, "Interrupted before sending")
+    log.info("mail batch: %(sent)d sent, %(retry)d to retry, %(failed)d failed", counts)
+    return counts

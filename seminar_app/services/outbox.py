@@ -1,0 +1,193 @@
+"""The outbox's delivery states: claiming rows, recording outcomes, the sweeper.
+
+A row goes queued -> sending -> sent, or back to queued (temporary failure, with
+``next_attempt_at`` after an exponential backoff), or to failed (a permanent refusal, or
+MAIL_MAX_ATTEMPTS temporary ones). Claiming is one conditional UPDATE, so two workers never
+send the same row. Each function here commits its own short transaction: no transaction stays
+open while a worker talks to the SMTP server. Staff-facing use cases live in
+``services/outbox_admin.py``; SMTP itself in ``services/mail.py``.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, or_, select, update
+
+from ..extensions import db
+from ..models import OutboxEmail, OutboxStatus, utcnow
+
+log = logging.getLogger(__name__)
+
+#: last_error of rows kept because MAIL_SERVER is empty (translated when shown)
+NO_SERVER_ERROR = "No mail server is configured"
+#: last_error of rows re-queued by the sweeper after a worker stopped mid-send
+WORKER_STOPPED_ERROR = "The worker stopped while sending"
+
+
+@dataclass(frozen=True)
+class ClaimedEmail:
+    """What a worker needs to send one claimed row, detached from the session."""
+
+    id: int
+    recipient: str
+    recipient_name: str
+    subject: str
+    body_text: str
+    body_html: str
+    attachments: list
+    headers: dict
+    message_id: str
+    attempts: int
+
+
+def _due(now: datetime):
+    return and_(
+        OutboxEmail.status == OutboxStatus.QUEUED,
+        or_(OutboxEmail.next_attempt_at.is_(None), OutboxEmail.next_attempt_at <= now),
+    )
+
+
+def claim_emails(ids, *, now: datetime | None = None) -> list[ClaimedEmail]:
+    """Mark the due queued rows among ``ids`` as sending (one conditional UPDATE) and commit."""
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    now = now or utcnow()
+    claimed = db.session.scalars(
+        update(OutboxEmail)
+        .where(OutboxEmail.id.in_(ids), _due(now))
+        .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxEmail.attempts + 1)
+        .returning(OutboxEmail.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    rows = db.session.execute(
+        select(OutboxEmail.id, OutboxEmail.recipient, OutboxEmail.recipient_name,
+               OutboxEmail.subject, OutboxEmail.body_text, OutboxEmail.body_html,
+               OutboxEmail.attachments, OutboxEmail.headers, OutboxEmail.message_id,
+               OutboxEmail.attempts)
+        .where(OutboxEmail.id.in_(claimed)).order_by(OutboxEmail.id)
+    ).all() if claimed else []
+    db.session.commit()
+    return [ClaimedEmail(*row) for row in rows]
+
+
+def backoff_seconds(attempts: int) -> int:
+    """Seconds to wait after the ``attempts``-th failed attempt (exponential, capped)."""
+    base = int(current_app.config.get("MAIL_RETRY_BASE_SECONDS", 60))
+    cap = int(current_app.config.get("MAIL_RETRY_MAX_SECONDS", 3600))
+    return max(0, min(base * 2 ** max(attempts - 1, 0), cap))
+
+
+def _set(email_id: int, **values) -> None:
+    db.session.execute(
+        update(OutboxEmail).where(OutboxEmail.id == email_id).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def mark_sent(email_id: int) -> None:
+    """The server accepted the message."""
+    _set(email_id, status=OutboxStatus.SENT, sent_at=utcnow(), last_error="",
+         next_attempt_at=None)
+
+
+def mark_failed(email_id: int, error: str) -> None:
+    """A permanent refusal: keep the server's answer, never retry on our own."""
+    _set(email_id, status=OutboxStatus.FAILED, last_error=error[:2000], next_attempt_at=None)
+
+
+def mark_retry(email: ClaimedEmail, error: str, *, now: datetime | None = None) -> None:
+    """A temporary failure: back to the queue after a backoff, or failed after too many."""
+    limit = int(current_app.config.get("MAIL_MAX_ATTEMPTS", 8))
+    if email.attempts >= limit:
+        mark_failed(email.id, f"{error} (gave up after {email.attempts} attempts)")
+        return
+    now = now or utcnow()
+    _set(email.id, status=OutboxStatus.QUEUED, last_error=error[:2000],
+         next_attempt_at=now + timedelta(seconds=backoff_seconds(email.attempts)))
+
+
+def release_emails(ids, error: str) -> None:
+    """Put claimed rows that were never tried back in the queue, attempt not counted."""
+    if not ids:
+        return
+    db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id.in_(list(ids)), OutboxEmail.status == OutboxStatus.SENDING)
+        .values(status=OutboxStatus.QUEUED, attempts=OutboxEmail.attempts - 1,
+                last_error=error[:2000], enqueued_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def record_no_server(ids) -> None:
+    """Keep queued rows queued and say why: no MAIL_SERVER; the sweeper sends them later."""
+    ids = list(ids)
+    if not ids:
+        return
+    db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id.in_(ids), OutboxEmail.status == OutboxStatus.QUEUED)
+        .values(last_error=NO_SERVER_ERROR, enqueued_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _requeue_stuck(now: datetime) -> int:
+    """Rows "sending" for longer than MAIL_STUCK_AFTER_SECONDS: their worker is gone."""
+    stuck_after = int(current_app.config.get("MAIL_STUCK_AFTER_SECONDS", 600))
+    limit = int(current_app.config.get("MAIL_MAX_ATTEMPTS", 8))
+    stuck = and_(OutboxEmail.status == OutboxStatus.SENDING,
+                 OutboxEmail.claimed_at < now - timedelta(seconds=stuck_after))
+    gave_up = db.session.execute(
+        update(OutboxEmail).where(stuck, OutboxEmail.attempts >= limit)
+        .values(status=OutboxStatus.FAILED, last_error=WORKER_STOPPED_ERROR)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    requeued = db.session.execute(
+        update(OutboxEmail).where(stuck)
+        .values(status=OutboxStatus.QUEUED, last_error=WORKER_STOPPED_ERROR,
+                next_attempt_at=None, enqueued_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if gave_up or requeued:
+        log.warning("sweeper: %d stuck email(s) re-queued, %d failed", requeued, gave_up)
+    return requeued
+
+
+def sweep_outbox(*, now: datetime | None = None, limit: int = 10_000) -> list[int]:
+    """Re-queue stuck rows; return the due queued ids not handed to a worker lately."""
+    now = now or utcnow()
+    _requeue_stuck(now)
+    if not current_app.config.get("MAIL_SERVER"):
+        db.session.commit()
+        return []
+    requeue_after = int(current_app.config.get("MAIL_REQUEUE_AFTER_SECONDS", 300))
+    not_handed_over = or_(
+        OutboxEmail.enqueued_at.is_(None),
+        OutboxEmail.enqueued_at < now - timedelta(seconds=requeue_after),
+        and_(OutboxEmail.next_attempt_at.is_not(None),
+             OutboxEmail.enqueued_at < OutboxEmail.next_attempt_at),
+    )
+    ids = list(db.session.scalars(
+        select(OutboxEmail.id).where(_due(now), not_handed_over)
+        .order_by(OutboxEmail.id).limit(limit)
+    ))
+    if ids:
+        mark_enqueued(ids, now=now)
+    db.session.commit()
+    return ids
+
+
+def mark_enqueued(ids, *, now: datetime | None = None) -> None:
+    """Remember that the rows were handed to the queue (no commit)."""
+    db.session.execute(
+        update(OutboxEmail).where(OutboxEmail.id.in_(list(ids)))
+        .values(enqueued_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )

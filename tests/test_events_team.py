@@ -116,3 +116,17 @@ def test_team_strangers_get_403(client, make_user, make_event, auth):
     event = make_event()
     auth.login(make_user("staff"))
     assert client.get(f"/manage/events/{event.id}/team").status_code == 403
+
+
+def test_add_team_member_emails_the_new_member(smtp_server, make_user, make_event, db):
+    from seminar_app.models import OutboxEmail, OutboxStatus
+
+    staff = make_user("staff", language="id")
+    event = make_event()
+    event_service.add_team_member(event, email=staff.email, can_checkin=True)
+    [received] = smtp_server.wait_for(1)
+    assert received["to"] == [staff.email]
+    row = db.session.scalar(db.select(OutboxEmail))
+    assert row.status == OutboxStatus.SENT and row.language == "id"
+    assert event.title in row.body_text
+    assert f"/manage/events/{event.id}" in row.body_text

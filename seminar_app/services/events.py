@@ -24,6 +24,7 @@ from ..models import CoHost, Event, EventStatus, EventType, TeamMember, User, Vi
 from .access import can_create_events
 from .audit import record_action
 from .errors import Conflict, PermissionDenied, ServiceError
+from .notifications import notify_team_member_added
 from .uploads import create_image_upload
 from .users import find_user_by_email
 
@@ -373,6 +374,7 @@ def add_team_member(event: Event, *, email: str, can_manage: bool = False,
     try:
         db.session.flush()
         record_action("team.add", member, email=user.email, **_rights(member))
+        notify_team_member_added(member)
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()

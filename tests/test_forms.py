@@ -1,7 +1,7 @@
 """The base form: control characters stripped, WTForms messages through our catalog."""
 
-from wtforms import IntegerField, StringField
 from werkzeug.datastructures import MultiDict
+from wtforms import IntegerField, StringField
 
 from seminar_app.forms import BaseForm, strip_control_characters
 

@@ -24,8 +24,8 @@ class Problems:
     lines: list[str] = field(default_factory=list)
     #: (page url, text) of console errors; CSP violations show up here
     console: list[tuple[str, str]] = field(default_factory=list)
-    #: (url, text) of requests that failed
-    failed: list[tuple[str, str]] = field(default_factory=list)
+    #: requests that failed, with the browser's reason
+    failed: list[str] = field(default_factory=list)
     #: url -> status of pages (documents) answered with 4xx/5xx
     documents: dict[str, int] = field(default_factory=dict)
     #: statuses a page may have on purpose in this test, e.g. 422 for a refused form
@@ -36,7 +36,7 @@ class Problems:
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.lines.append(f"uncaught error: {error}"))
         page.on("requestfailed", lambda request: self.failed.append(
-            (request.url, f"{request.method} {request.url} ({request.failure})")))
+            f"{request.method} {request.url} ({request.failure})"))
         page.on("response", self._response)
 
     def _console(self, message) -> None:
@@ -64,7 +64,7 @@ class Problems:
                      if status not in self.allowed_statuses]
         problems += [f"console error on {url}: {text}" for url, text in self.console
                      if not (url in self.documents and text.startswith("Failed to load"))]
-        problems += [f"request failed: {text}" for _url, text in self.failed
+        problems += [f"request failed: {text}" for text in self.failed
                      if "net::ERR_ABORTED" not in text]
         return problems
 

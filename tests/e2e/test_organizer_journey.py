@@ -144,13 +144,13 @@ def _check_calendar(page) -> None:
         page.get_by_role("link", name="Add to calendar").click()
     download = info.value
     assert download.suggested_filename.endswith(".ics")
-    text = open(download.path(), encoding="utf-8").read()
+    text = download.path().read_text(encoding="utf-8")
     assert "TZID:Asia/Makassar" in text
     assert "DTSTART;TZID=Asia/Makassar:" in text
     assert f"SUMMARY:{TITLE}" in text
 
 
-def test_event_form_shows_end_before_start_next_to_field(browsing, make_user, db):
+def test_event_form_shows_end_before_start_next_to_field(browsing, make_user):
     """An end before the start is refused with the message at the end field, focused."""
     owner = make_user("organizer", email="owner@example.org")
     start = datetime.now(MAKASSAR).replace(microsecond=0, second=0) + timedelta(days=20)

@@ -9,7 +9,7 @@ STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 PG_TEST_URL ?= postgresql+psycopg://root@127.0.0.1:5432/test
 
-.PHONY: run test test-pg lint bench translations extract-messages migrate demo worker clean help
+.PHONY: run test test-pg lint bench translations extract-messages migrate demo worker clean help chromium
 
 help:
 	@echo "make run    - install, migrate, load the demo forum, serve on http://127.0.0.1:$(PORT)"
@@ -49,8 +49,15 @@ run: translations demo
 worker: translations
 	$(FLASK) worker
 
-test: $(STAMP_DEV) translations
+test: $(STAMP_DEV) translations chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Debian's chromium for the browser tests (tests/e2e); without it they are skipped.
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif ! command -v apt-get >/dev/null; then echo "chromium: /usr/bin/chromium is missing and apt-get is not available; the browser tests will be skipped"; \
+	elif [ "$$(id -u)" != 0 ]; then echo "chromium: /usr/bin/chromium is missing; run 'sudo apt-get install -y chromium' (not root here); the browser tests will be skipped"; \
+	else apt-get install -y chromium || { apt-get update && apt-get install -y chromium; } || echo "chromium: apt-get could not install it; the browser tests will be skipped"; fi
 
 test-pg: $(STAMP_DEV) translations
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)

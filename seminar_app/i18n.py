@@ -38,9 +38,20 @@ def select_locale() -> str:
     )
 
 
+#: Babel locale used to format dates and numbers for each interface language: British English
+#: gives the 24-hour clock and day-month-year order usual in diplomatic correspondence.
+FORMAT_LOCALES = {"en": "en_GB", "id": "id"}
+
+
 def current_language() -> str:
     """Two-letter code of the language in use ("en" or "id")."""
     return str(get_locale() or "en")
+
+
+def formatting_locale(language: str | None = None) -> str:
+    """The Babel locale for dates and numbers in ``language`` (the current one by default)."""
+    language = language or current_language()
+    return FORMAT_LOCALES.get(language, language)
 
 
 class WTFormsTranslations:
@@ -133,8 +144,13 @@ def local_datetime(dt: datetime | None, zone: str, fmt: str = "medium", *, with_
     """``dt`` shown in ``zone`` in the current language, e.g. "17 Mar 2026, 09.00 WIB"."""
     if dt is None:
         return ""
-    local = dt.astimezone(ZoneInfo(zone))
-    text = format_datetime(local, fmt, tzinfo=ZoneInfo(zone), locale=current_language())
+    tz, locale = ZoneInfo(zone), formatting_locale()
+    local = dt.astimezone(tz)
+    if fmt == "medium":  # medium date, short time: no seconds
+        date_part = format_date(local.date(), "medium", locale=locale)
+        text = f"{date_part}, {format_time(local, 'short', tzinfo=tz, locale=locale)}"
+    else:
+        text = format_datetime(local, fmt, tzinfo=tz, locale=locale)
     return f"{text} {zone_abbreviation(dt, zone)}" if with_zone else text
 
 
@@ -142,7 +158,7 @@ def local_date(dt: datetime | None, zone: str, fmt: str = "full") -> str:
     """The date of ``dt`` in ``zone``, in the current language."""
     if dt is None:
         return ""
-    return format_date(dt.astimezone(ZoneInfo(zone)).date(), fmt, locale=current_language())
+    return format_date(dt.astimezone(ZoneInfo(zone)).date(), fmt, locale=formatting_locale())
 
 
 def local_time(dt: datetime | None, zone: str, fmt: str = "short") -> str:
@@ -150,5 +166,5 @@ def local_time(dt: datetime | None, zone: str, fmt: str = "short") -> str:
     if dt is None:
         return ""
     return format_time(
-        dt.astimezone(ZoneInfo(zone)), fmt, tzinfo=ZoneInfo(zone), locale=current_language()
+        dt.astimezone(ZoneInfo(zone)), fmt, tzinfo=ZoneInfo(zone), locale=formatting_locale()
     )

@@ -56,7 +56,7 @@ def test_local_datetime_formats_per_language(app):
     moment = datetime(2026, 3, 17, 2, 0, tzinfo=UTC)  # 09:00 in Jakarta
     with app.test_request_context():
         with force_locale("en"):
-            assert local_date(moment, "Asia/Jakarta") == "Tuesday, March 17, 2026"
+            assert local_date(moment, "Asia/Jakarta") == "Tuesday, 17 March 2026"
             assert local_datetime(moment, "Asia/Jakarta").endswith("WIB")
         with force_locale("id"):
             assert local_date(moment, "Asia/Jakarta") == "Selasa, 17 Maret 2026"

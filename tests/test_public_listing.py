@@ -120,7 +120,7 @@ def test_index_shows_cards_with_badges_and_local_dates(client, owner):
     assert "Open forum" in html and "Called off" in html and "Secret" not in html
     assert "Registration open" in html
     assert "Cancelled" in html
-    assert "Mar 17 – 18, 2099 · WIB" in html
+    assert "17–18 Mar 2099 · WIB" in html
     assert "WITA" in html
     assert "Jakarta, Indonesia" in html
     assert html.index("Open forum") < html.index("Called off")

@@ -9,7 +9,7 @@ from flask import Response, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..i18n import INDONESIAN_ZONES, current_language, zone_abbreviation
+from ..i18n import INDONESIAN_ZONES, current_language, formatting_locale, zone_abbreviation
 from ..models import Event, EventType, Visibility, utcnow
 from ..services.access import Permission, has_permission
 from ..services.agenda import sessions_by_day
@@ -82,7 +82,7 @@ def calendar(slug: str):
 @public_bp.app_template_filter("day_heading")
 def day_heading(day: date) -> str:
     """A local day as a heading in the visitor's language, e.g. "Selasa, 17 Maret 2026"."""
-    return format_date(day, "full", locale=current_language())
+    return format_date(day, "full", locale=formatting_locale())
 
 
 @public_bp.app_template_global()
@@ -112,9 +112,10 @@ def event_date_range(event: Event) -> str:
     start, end = event.start_at.astimezone(zone), event.end_at.astimezone(zone)
     language = current_language()
     if start.date() == end.date():
-        text = format_date(start.date(), "medium", locale=language)
+        text = format_date(start.date(), "medium", locale=formatting_locale(language))
     else:
-        text = format_interval(start.date(), end.date(), "yMMMd", locale=language)
+        locale = formatting_locale(language)
+        text = format_interval(start.date(), end.date(), "yMMMd", locale=locale)
     return f"{text} · {zone_abbreviation(event.start_at, event.timezone)}"
 
 
@@ -124,12 +125,12 @@ def event_when(event: Event) -> str:
     zone, language = ZoneInfo(event.timezone), current_language()
     start, end = event.start_at.astimezone(zone), event.end_at.astimezone(zone)
     abbreviation = zone_abbreviation(event.start_at, event.timezone)
-    start_day = format_date(start.date(), "full", locale=language)
-    start_time = format_time(start, "short", tzinfo=zone, locale=language)
-    end_time = format_time(end, "short", tzinfo=zone, locale=language)
+    start_day = format_date(start.date(), "full", locale=formatting_locale(language))
+    start_time = format_time(start, "short", tzinfo=zone, locale=formatting_locale(language))
+    end_time = format_time(end, "short", tzinfo=zone, locale=formatting_locale(language))
     if start.date() == end.date():
         return f"{start_day}, {start_time}–{end_time} {abbreviation}"
-    end_day = format_date(end.date(), "full", locale=language)
+    end_day = format_date(end.date(), "full", locale=formatting_locale(language))
     return f"{start_day}, {start_time} – {end_day}, {end_time} {abbreviation}"
 
 
@@ -139,12 +140,12 @@ def local_moment(moment: datetime | None, zone_name: str) -> str:
     if moment is None:
         return ""
     zone, language = ZoneInfo(zone_name), current_language()
-    day = format_date(moment.astimezone(zone).date(), "medium", locale=language)
-    clock = format_time(moment, "short", tzinfo=zone, locale=language)
+    day = format_date(moment.astimezone(zone).date(), "medium", locale=formatting_locale(language))
+    clock = format_time(moment, "short", tzinfo=zone, locale=formatting_locale(language))
     return f"{day}, {clock} {zone_abbreviation(moment, zone_name)}"
 
 
 @public_bp.app_template_global()
 def month_label(year: int, month: int) -> str:
     """A month in the visitor's language, e.g. "March 2026" / "Maret 2026"."""
-    return format_date(date(year, month, 1), "LLLL y", locale=current_language())
+    return format_date(date(year, month, 1), "LLLL y", locale=formatting_locale())

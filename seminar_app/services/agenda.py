@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..i18n import current_language
+from ..i18n import formatting_locale
 from ..models import AgendaSession, Event, Speaker
 from .audit import record_action
 from .errors import NotFound, ServiceError
@@ -122,7 +122,7 @@ def _checked_times(event: Event, day: date, start: time, end: time) -> tuple[dat
 
 
 def _day_text(day: date) -> str:
-    return format_date(day, "long", locale=current_language())
+    return format_date(day, "long", locale=formatting_locale())
 
 
 def _apply(session: AgendaSession, *, title: str, room: str, description: str,

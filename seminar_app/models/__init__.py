@@ -5,10 +5,28 @@ from .audit import AuditEntry
 from .base import UTCDateTime, utcnow
 from .events import CoHost, Event, EventStatus, EventType, TeamMember, Visibility
 from .mail import OutboxEmail, OutboxStatus
+from .registrations import (
+    DelegationRole,
+    ExtraQuestion,
+    Honorific,
+    QuestionKind,
+    Registration,
+    RegistrationAnswer,
+    RegistrationSource,
+    RegistrationStatus,
+)
 from .uploads import Upload
 from .users import User, UserRole
 
 __all__ = [
+    "DelegationRole",
+    "ExtraQuestion",
+    "Honorific",
+    "QuestionKind",
+    "Registration",
+    "RegistrationAnswer",
+    "RegistrationSource",
+    "RegistrationStatus",
     "AgendaSession",
     "AuditEntry",
     "CoHost",

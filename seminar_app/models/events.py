@@ -53,6 +53,7 @@ class Event(db.Model):
     __table_args__ = (
         CheckConstraint("end_at > start_at", name="end_after_start"),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint("country_quota IS NULL OR country_quota >= 1", name="quota_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +90,18 @@ class Event(db.Model):
     contact_name: Mapped[str] = mapped_column(String(200), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    #: registrations wait for an organizer's approval before they are confirmed
+    requires_approval: Mapped[bool] = mapped_column(default=False)
+    #: at most this many confirmed delegates per country; NULL means no limit
+    country_quota: Mapped[int | None] = mapped_column()
+    #: image printed at the top of visa invitation letters
+    letterhead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("uploads.id", ondelete="SET NULL")
+    )
+    #: who signs the visa invitation letters, e.g. "Siti Nugraha Maulidiah"
+    letter_signatory_name: Mapped[str] = mapped_column(String(200), default="")
+    #: the signatory's title, e.g. "Director of Technical Cooperation"
+    letter_signatory_title: Mapped[str] = mapped_column(String(200), default="")
     #: why the event was cancelled, shown on its page
     cancellation_reason: Mapped[str] = mapped_column(Text, default="")
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -98,6 +111,7 @@ class Event(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     owner = relationship("User")
+    letterhead = relationship("Upload", foreign_keys=[letterhead_id])
     cohosts: Mapped[list["CoHost"]] = relationship(
         back_populates="event", order_by="CoHost.position", cascade="all, delete-orphan"
     )

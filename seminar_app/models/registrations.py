@@ -1,0 +1,199 @@
+"""Registrations of delegates to events, and the extra questions organizers ask."""
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+
+def _enum(cls, name):
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])
+
+
+class RegistrationStatus(enum.StrEnum):
+    """Where a registration stands. Only CONFIRMED registrations take a place."""
+
+    #: waiting for an organizer's approval (events with moderation)
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    #: the event (or the country's quota) was full; promoted in order when a place frees up
+    WAITLISTED = "waitlisted"
+    #: refused by an organizer
+    REJECTED = "rejected"
+    #: withdrawn by the delegate or cancelled by an organizer
+    CANCELLED = "cancelled"
+
+
+class Honorific(enum.StrEnum):
+    """Form of address printed on badges and letters."""
+
+    HE = "he"  # His/Her Excellency
+    AMB = "amb"
+    MR = "mr"
+    MS = "ms"
+    DR = "dr"
+    PROF = "prof"
+    OTHER = "other"
+
+
+class DelegationRole(enum.StrEnum):
+    """The delegate's part in their delegation; also the badge colour."""
+
+    HEAD = "head"
+    DELEGATE = "delegate"
+    OBSERVER = "observer"
+    MEDIA = "media"
+    SPEAKER = "speaker"
+
+
+class RegistrationSource(enum.StrEnum):
+    """How the registration reached us."""
+
+    ONLINE = "online"
+    STAFF = "staff"
+    INVITATION = "invitation"
+
+
+class Registration(db.Model):
+    """One delegate's registration to one event (one per event and email)."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        UniqueConstraint("event_id", "email"),
+        Index("ix_registrations_event_status", "event_id", "status"),
+        Index("ix_registrations_event_country_status", "event_id", "country", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    #: short code quoted in emails and on the phone, e.g. "K7M2-Q9PX"; unique
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    status: Mapped[RegistrationStatus] = mapped_column(
+        _enum(RegistrationStatus, "registration_status")
+    )
+    honorific: Mapped[Honorific] = mapped_column(_enum(Honorific, "honorific"))
+    #: free text when the honorific is OTHER (e.g. "Hon.", "Sen.")
+    honorific_other: Mapped[str] = mapped_column(String(40), default="")
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    #: lower-case; unique per event
+    email: Mapped[str] = mapped_column(String(254))
+    #: ISO 3166-1 alpha-2 of the country the delegate represents
+    country: Mapped[str] = mapped_column(String(2))
+    #: ministry, embassy or agency
+    organisation: Mapped[str] = mapped_column(String(200))
+    position: Mapped[str] = mapped_column(String(200), default="")
+    delegation_role: Mapped[DelegationRole] = mapped_column(
+        _enum(DelegationRole, "delegation_role")
+    )
+    #: E.164, e.g. +6221234567
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    #: language of the emails sent to the delegate (en or id)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    dietary: Mapped[str] = mapped_column(String(500), default="")
+    accessibility: Mapped[str] = mapped_column(String(500), default="")
+    #: the delegate asked for a visa invitation letter; passport fields below are then filled
+    needs_visa_letter: Mapped[bool] = mapped_column(default=False)
+    passport_number: Mapped[str] = mapped_column(String(30), default="")
+    #: ISO 3166-1 alpha-2 of the passport's issuing country
+    nationality: Mapped[str] = mapped_column(String(2), default="")
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    birth_place: Mapped[str] = mapped_column(String(120), default="")
+    passport_expiry: Mapped[date | None] = mapped_column(Date)
+    #: when the delegate agreed to the processing of their personal data
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[RegistrationSource] = mapped_column(
+        _enum(RegistrationSource, "registration_source"), default=RegistrationSource.ONLINE
+    )
+    #: SHA-256 of the personal manage link's token; the token itself is never stored
+    manage_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: random code in the badge's QR code; identifies the registration, reveals nothing
+    badge_code: Mapped[str] = mapped_column(String(32), unique=True)
+    #: organizer's reason for a rejection or cancellation, told to the delegate
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the registration joined the waiting list; the list is served in this order
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    event = relationship("Event")
+    answers: Mapped[list["RegistrationAnswer"]] = relationship(
+        back_populates="registration", cascade="all, delete-orphan"
+    )
+    checked_in_by = relationship("User")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id} {self.reference} event={self.event_id} {self.status}>"
+
+
+class QuestionKind(enum.StrEnum):
+    """The kind of answer an extra question takes."""
+
+    TEXT = "text"
+    CHOICE = "choice"
+    YES_NO = "yes_no"
+
+
+class ExtraQuestion(db.Model):
+    """A question an organizer adds to an event's registration form."""
+
+    __tablename__ = "extra_questions"
+    __table_args__ = (CheckConstraint("position >= 0", name="position_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind, "question_kind"))
+    #: the options of a CHOICE question, in order
+    choices: Mapped[list] = mapped_column(JSON, default=list)
+    required: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<ExtraQuestion {self.id} {self.kind} {self.label!r}>"
+
+
+class RegistrationAnswer(db.Model):
+    """A delegate's answer to one extra question."""
+
+    __tablename__ = "registration_answers"
+    __table_args__ = (UniqueConstraint("registration_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("extra_questions.id", ondelete="CASCADE"), index=True
+    )
+    value: Mapped[str] = mapped_column(Text, default="")
+
+    registration: Mapped[Registration] = relationship(back_populates="answers")
+    question = relationship("ExtraQuestion")
+
+    def __repr__(self) -> str:
+        return f"<RegistrationAnswer reg={self.registration_id} q={self.question_id}>"

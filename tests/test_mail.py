@@ -63,8 +63,7 @@ def test_queue_email_renders_in_recipient_language(db):
     email = _queue(language="id")
     db.session.commit()
     assert email.language == "id"
-    # the Indonesian catalog is still empty: the msgid is used, but the locale was forced
-    assert email.subject == "Test message from seminar_app"
+    assert email.subject == "Pesan uji coba dari seminar_app"
     assert '<html lang="id">' in email.body_html
 
 
@@ -154,8 +153,8 @@ def test_notify_team_member_added_queues_email_with_rights_and_link(app, db, mak
     assert email.event_id == event.id
     assert email.template == "team_member_added_to_staff"
     assert "Jakarta Forum" in email.subject
-    assert "send invitations and emails" in email.body_text
-    assert "manage the event" not in email.body_text
+    assert "mengirim undangan dan email" in email.body_text  # in the recipient's language
+    assert "mengelola acara" not in email.body_text
     assert f"{app.config['BASE_URL']}/manage/events/{event.id}" in email.body_text
     assert f'href="{app.config["BASE_URL"]}/manage/events/{event.id}"' in email.body_html
 

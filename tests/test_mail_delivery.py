@@ -63,7 +63,7 @@ def test_send_email_arrives_complete(app, db, smtp_server):
     message = received["message"]
     assert received["to"] == ["ann@example.org"]
     assert message["Message-ID"] == message_id
-    assert message["Subject"] == "Test message from seminar_app"
+    assert message["Subject"] == "Pesan uji coba dari seminar_app"
     assert message["To"] == "Ann <ann@example.org>"
     assert message["From"] == app.config["MAIL_DEFAULT_SENDER"]
     assert message["List-Id"] == "<forum.example.org>"
@@ -72,7 +72,7 @@ def test_send_email_arrives_complete(app, db, smtp_server):
                        if part.get_content_type() == "multipart/alternative")
     kinds = [part.get_content_type() for part in alternative.iter_parts()]
     assert kinds == ["text/plain", "text/html"]
-    assert "Hello Ann," in alternative.get_body(("plain",)).get_content()
+    assert "Yth. Ann," in alternative.get_body(("plain",)).get_content()
     assert '<html lang="id">' in alternative.get_body(("html",)).get_content()
     attachment = next(message.iter_attachments())
     assert attachment.get_filename() == "invite.ics"

@@ -70,7 +70,7 @@ def test_visitor_on_phone_in_indonesian(browsing, demo_events):
     first_day = page.locator(".agenda-day h3").first
     expect(first_day).to_have_text(INDONESIAN_WEEKDAY)
     expect(page.locator(".agenda-day").first).to_contain_text("08.00")
-    expect(page.locator(".event-hero").get_by_role("link", name="Register")).to_be_visible()
+    expect(page.locator(".event-hero").get_by_role("link", name="Daftar")).to_be_visible()
     assert image_loaded(page, "#cohosts-heading ~ ul img.cohost-logo")
     assert has_no_horizontal_scroll(page)
     screenshot(page, "event_phone")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from config import Config, ProductionConfig
+from config import Config, ProductionConfig, TestingConfig
 from seminar_app import create_app
 from seminar_app.web import safe_next_url
 
@@ -113,3 +113,37 @@ def test_production_accepts_real_secret_key(tmp_path):
     app = create_app(Prod)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+@pytest.mark.parametrize("lang, title", [("en", "Something went wrong"), ("id", "Terjadi kesalahan")])
+def test_unexpected_error_gives_translated_500_page(tmp_path, lang, title):
+    app = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'e.sqlite3'}",
+        TASK_QUEUE_PATH=str(tmp_path / "q.sqlite3"),
+    )
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internal detail")
+
+    client = app.test_client()
+    client.set_cookie("lang", lang)
+    response = client.get("/boom")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert title in body
+    assert "secret internal detail" not in body and "Traceback" not in body
+
+
+def test_too_many_requests_page_is_translated(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "1 per minute")
+    client.set_cookie("lang", "id")
+    token_page = client.get("/manage/login").get_data(as_text=True)
+    assert 'lang="id"' in token_page
+    from tests.conftest import post_form
+
+    post_form(client, "/manage/login", {"email": "a@example.org", "password": "x" * 12})
+    response = post_form(client, "/manage/login", {"email": "a@example.org", "password": "x" * 12})
+    assert response.status_code == 429
+    assert "Terlalu banyak permintaan" in response.get_data(as_text=True)

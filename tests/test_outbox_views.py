@@ -223,3 +223,15 @@ def test_send_test_without_server_shows_not_delivered(client, auth, db, mails):
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Not delivered yet" in html and "No mail server is configured" in html
+
+
+def test_show_hides_tokens_of_personal_links(client, auth, db, mails):
+    token = "Zq3xY9-abcDEF_0123456789ghijkLMNOP"
+    mails.event_email.body_text = f"Your link: https://events.example.org/r/{token}\n"
+    mails.event_email.body_html = f'<a href="https://events.example.org/r/{token}">link</a>'
+    db.session.commit()
+    auth.login(mails.inviter)
+    status, html = _page(client, f"/manage/emails/{mails.event_email.id}")
+    assert status == 200
+    assert token not in html
+    assert "https://events.example.org/r/…" in html

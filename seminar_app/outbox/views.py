@@ -22,6 +22,7 @@ from ..services.outbox_admin import (
     describe_error,
     emails_query,
     mailable_events,
+    redact_personal_links,
     retry_email,
     retry_failed_emails,
 )
@@ -47,6 +48,7 @@ def _display_zone(email: OutboxEmail) -> str:
 
 def _helpers() -> dict:
     return {"describe_error": describe_error, "display_zone": _display_zone,
+            "redact": redact_personal_links,
             "status_labels": {status.value: label for status, label in STATUS_LABELS.items()},
             "no_server": not current_app.config.get("MAIL_SERVER")}
 

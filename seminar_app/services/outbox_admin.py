@@ -6,6 +6,7 @@ messages, account notices) are for administrators only.
 """
 
 import logging
+import re
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -140,3 +141,12 @@ def retry_failed_emails(*, actor: User, event: Event | None = None) -> int:
     db.session.commit()
     log.info("%d failed email(s) re-queued by user %s", len(ids), actor.id)
     return len(ids)
+
+
+#: a delegate's personal link: /r/<token>; whoever holds it acts as the delegate
+_PERSONAL_LINK = re.compile(r"(/r/)[A-Za-z0-9_-]{16,}")
+
+
+def redact_personal_links(text: str) -> str:
+    """``text`` with the tokens of personal links hidden, for showing emails to staff."""
+    return _PERSONAL_LINK.sub(r"\1…", text or "")

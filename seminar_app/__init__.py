@@ -77,9 +77,16 @@ def register_blueprints(app: Flask) -> None:
     """Mount the public and the staff blueprints."""
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .checkin import bp as checkin_bp
     from .events import manage_bp, public_bp
     from .main import bp as main_bp
     from .outbox import bp as outbox_bp
+    from .participants import bp as participants_bp
 
-    for blueprint in (main_bp, auth_bp, public_bp, manage_bp, admin_bp, outbox_bp):
+    for blueprint in (main_bp, auth_bp, public_bp, manage_bp, admin_bp, outbox_bp, checkin_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(participants_bp)
+    from .registration import bp as registration_bp
+    app.register_blueprint(registration_bp)
+    from .documents import bp as documents_bp
+    app.register_blueprint(documents_bp)

@@ -25,9 +25,15 @@ from seminar_app import create_app
 from seminar_app.models import (
     AgendaSession,
     CoHost,
+    DelegationRole,
     Event,
     EventType,
+    ExtraQuestion,
+    Honorific,
     OutboxEmail,
+    QuestionKind,
+    Registration,
+    RegistrationStatus,
     Speaker,
     TeamMember,
     Upload,
@@ -79,6 +85,8 @@ class World:
     member: TeamMember
     upload: Upload
     email: OutboxEmail
+    registration: Registration | None = None
+    question: ExtraQuestion | None = None
 
     def url_values(self) -> dict:
         """URL argument name -> value. Add new argument names here."""
@@ -92,6 +100,8 @@ class World:
             "upload_id": self.upload.id,
             "email_id": self.email.id,
             "user_id": self.team_user.id,
+            "registration_id": self.registration.id,
+            "question_id": self.question.id,
         }
 
 
@@ -108,6 +118,7 @@ def world(db, make_user) -> World:
         start_at=start,
         end_at=start + timedelta(hours=8),
         owner_id=owner.id,
+        letter_signatory_name="Sweep Signatory",
     )
     upload = Upload(
         data=PNG,
@@ -136,8 +147,21 @@ def world(db, make_user) -> World:
     speaker = Speaker(session_id=session.id, name="H.E. Speaker")
     db.session.add(speaker)
     db.session.commit()
+    registration = Registration(
+        event_id=event.id, reference="SWEP-0001", status=RegistrationStatus.CONFIRMED,
+        honorific=Honorific.HE, given_name="Sweep", family_name="Delegate",
+        email="sweep@example.org", country="ID", organisation="Ministry",
+        delegation_role=DelegationRole.HEAD, consent_at=start, manage_token_hash="0" * 64,
+        badge_code="SWEEPBADGECODE23", needs_visa_letter=True, passport_number="B1234567",
+        nationality="ID", birth_place="Bandung", birth_date=start.date().replace(year=1970),
+        passport_expiry=start.date().replace(year=start.year + 2),
+    )
+    question = ExtraQuestion(event_id=event.id, label="Arrival flight", kind=QuestionKind.TEXT)
+    db.session.add_all([registration, question])
+    db.session.commit()
     return World(
-        admin, owner, outsider, team_user, event, cohost, session, speaker, member, upload, email
+        admin, owner, outsider, team_user, event, cohost, session, speaker, member, upload, email,
+        registration, question,
     )
 
 

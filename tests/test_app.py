@@ -115,7 +115,9 @@ def test_production_accepts_real_secret_key(tmp_path):
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
 
 
-@pytest.mark.parametrize("lang, title", [("en", "Something went wrong"), ("id", "Terjadi kesalahan")])
+@pytest.mark.parametrize(
+    "lang, title", [("en", "Something went wrong"), ("id", "Terjadi kesalahan")]
+)
 def test_unexpected_error_gives_translated_500_page(tmp_path, lang, title):
     app = create_app(
         TestingConfig,

@@ -117,6 +117,13 @@ class EventCreateForm(BaseForm):
         Optional(), NumberRange(min=1, max=1_000_000,
                                 message=_l("Enter a number of at least 1, or leave empty."))],
         description=_l("Maximum number of participants; leave empty for no limit."))
+    requires_approval = BooleanField(_l("Registrations need approval"), description=_l(
+        "An organizer approves or rejects each registration before it is confirmed."))
+    country_quota = IntegerField(_l("At most this many confirmed delegates per country"),
+                                 validators=[Optional(), NumberRange(
+                                     min=1, max=1_000_000,
+                                     message=_l("Enter a number of at least 1, or leave empty."))],
+                                 description=_l("Leave empty for no limit per country."))
     registration_opens_at = _local_time(_l("Registration opens (local time)"))
     registration_closes_at = _local_time(_l("Registration closes (local time)"))
     visibility = SelectField(_l("Visibility"), choices=[SelectChoice(v.value, label) for v, label in

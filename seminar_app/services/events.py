@@ -41,7 +41,7 @@ EVENT_FIELDS = (
     "title", "slug", "event_type", "theme", "description", "timezone", "start_at", "end_at",
     "venue_name", "venue_address", "venue_city", "venue_country", "online_url", "languages",
     "capacity", "registration_opens_at", "registration_closes_at", "visibility",
-    "contact_name", "contact_email", "contact_phone",
+    "contact_name", "contact_email", "contact_phone", "requires_approval", "country_quota",
 )
 _TIME_FIELDS = ("start_at", "end_at", "registration_opens_at", "registration_closes_at")
 
@@ -152,6 +152,12 @@ def _check_place_and_details(values: dict) -> None:
     if capacity is not None and capacity < 1:
         raise ServiceError(_("The capacity must be at least 1, or empty for no limit."),
                            field="capacity")
+    quota = values.get("country_quota")
+    if quota is not None and quota < 1:
+        raise ServiceError(_("The quota per country must be at least 1, or empty for no limit."),
+                           field="country_quota")
+    if "requires_approval" in values:
+        values["requires_approval"] = bool(values["requires_approval"])
     languages = values.get("languages") or ["en"]
     if isinstance(languages, str):
         languages = languages.split(",")

@@ -50,3 +50,79 @@ def send_test_email(*, to: str, user: User) -> OutboxEmail:
     log.info("test email %s queued for %s by user %s", email.id, to, user.id)
     return email
 
+
+
+# --- delegates' registrations ----------------------------------------------------------------
+
+
+def _notify_delegate(registration, template: str, *, token: str | None = None,
+                     attach_calendar: bool = False, **context) -> OutboxEmail:
+    """Queue ``registration_<template>_to_delegate`` in the delegate's language."""
+    from .calendar import calendar_filename, event_calendar
+    from .registration_labels import display_name, role_label, status_label
+
+    event = registration.event
+    attachments = []
+    if attach_calendar:
+        attachments.append({"filename": calendar_filename(event), "data": event_calendar(event),
+                            "content_type": "text/calendar"})
+    return queue_email(
+        template=f"registration_{template}_to_delegate",
+        recipient=registration.email,
+        recipient_name=registration.full_name,
+        language=registration.language,
+        event_id=event.id,
+        attachments=attachments,
+        context={
+            "registration": registration,
+            "event": event,
+            "name": display_name(registration),
+            "role": role_label(registration.delegation_role),
+            "status": status_label(registration.status),
+            "manage_url": external_url("registration.show", token=token) if token else "",
+            "event_url": external_url("events.show", slug=event.slug),
+            **context,
+        },
+    )
+
+
+def notify_registration_created(registration, token: str, *, position=None) -> OutboxEmail:
+    """Tell a delegate their registration arrived: confirmed, pending or waitlisted."""
+    from ..models import RegistrationStatus
+
+    if registration.status == RegistrationStatus.CONFIRMED:
+        return _notify_delegate(registration, "confirmed", token=token, attach_calendar=True)
+    if registration.status == RegistrationStatus.PENDING:
+        return _notify_delegate(registration, "pending", token=token)
+    return _notify_delegate(registration, "waitlisted", token=token, position=position)
+
+
+def notify_registration_waitlisted(registration, *, position=None) -> OutboxEmail:
+    """Tell a delegate they are on the waiting list (after an approval when full)."""
+    return _notify_delegate(registration, "waitlisted", position=position)
+
+
+def notify_registration_promoted(registration, token: str) -> OutboxEmail:
+    """Tell a waitlisted delegate a place freed up and they are now confirmed."""
+    return _notify_delegate(registration, "promoted", token=token, attach_calendar=True)
+
+
+def notify_registration_approved(registration, token: str) -> OutboxEmail:
+    """Tell a delegate an organizer approved (and so confirmed) their registration."""
+    return _notify_delegate(registration, "approved", token=token, attach_calendar=True)
+
+
+def notify_registration_rejected(registration) -> OutboxEmail:
+    """Tell a delegate an organizer did not accept their registration, with the reason."""
+    return _notify_delegate(registration, "rejected", reason=registration.decision_reason)
+
+
+def notify_registration_cancelled(registration, *, by_staff: bool) -> OutboxEmail:
+    """Tell a delegate their registration was cancelled (by them, or by an organizer)."""
+    return _notify_delegate(registration, "cancelled", by_staff=by_staff,
+                            reason=registration.decision_reason)
+
+
+def notify_registration_link(registration, token: str, *, position=None) -> OutboxEmail:
+    """Send a delegate a fresh personal link to their registration (they lost theirs)."""
+    return _notify_delegate(registration, "link", token=token, position=position)

@@ -1,8 +1,10 @@
-"""Images uploaded by organizers (co-host logos): checked, re-encoded and kept in the database.
+"""Images uploaded by organizers (co-host logos, letterheads): checked, re-encoded and kept in
+the database.
 
 Only PNG, JPEG, GIF and WebP are accepted. Every image is opened with Pillow, verified,
-shrunk to fit 600x600 and written again as a PNG without metadata, so what we serve is never
-the uploader's bytes (no SVG, no HTML, no polyglots, no EXIF location data).
+shrunk to fit 600x600 (or the caller's ``max_side``) and written again as a PNG without
+metadata, so what we serve is never the uploader's bytes (no SVG, no HTML, no polyglots, no
+EXIF location data).
 """
 
 import hashlib
@@ -34,8 +36,9 @@ class InvalidImage(ServiceError):
     status_code = 422
 
 
-def create_image_upload(*, data: bytes, filename: str = "", field: str = "logo") -> Upload:
-    """Check and re-encode an uploaded image; add it to the session (the caller commits)."""
+def create_image_upload(*, data: bytes, filename: str = "", field: str = "logo",
+                        max_side: int = MAX_LOGO_SIDE) -> Upload:
+    """Check and re-encode an image to fit ``max_side`` pixels; add it to the session."""
     limit = int(current_app.config.get("UPLOAD_MAX_BYTES", _DEFAULT_MAX_BYTES))
     if not data:
         raise InvalidImage(_("The file is empty."), field=field)
@@ -43,7 +46,7 @@ def create_image_upload(*, data: bytes, filename: str = "", field: str = "logo")
         raise InvalidImage(
             _("The file is too large: at most %(size)s MB.", size=_megabytes(limit)), field=field
         )
-    png = _reencode(data, field)
+    png = _reencode(data, field, max_side)
     upload = Upload(
         data=png,
         content_type="image/png",
@@ -55,8 +58,8 @@ def create_image_upload(*, data: bytes, filename: str = "", field: str = "logo")
     return upload
 
 
-def _reencode(data: bytes, field: str) -> bytes:
-    """The image in ``data`` as PNG bytes, at most MAX_LOGO_SIDE wide and high, no metadata."""
+def _reencode(data: bytes, field: str, max_side: int = MAX_LOGO_SIDE) -> bytes:
+    """The image in ``data`` as PNG bytes, at most ``max_side`` wide and high, no metadata."""
     refused = InvalidImage(
         _("This file is not an image we accept. Please upload a PNG, JPEG, GIF or WebP image."),
         field=field,
@@ -82,7 +85,7 @@ def _reencode(data: bytes, field: str) -> bytes:
     except (OSError, SyntaxError, ValueError, EOFError) as error:  # broken or truncated files
         log.info("refused a broken image: %s", error)
         raise refused from error
-    clean.thumbnail((MAX_LOGO_SIDE, MAX_LOGO_SIDE), Image.Resampling.LANCZOS)
+    clean.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     clean.save(out, format="PNG", optimize=True)
     return out.getvalue()

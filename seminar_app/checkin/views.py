@@ -1,0 +1,208 @@
+"""The check-in desk under /manage/events/<id>/checkin: a phone page for the venue's door.
+
+Every view: login required -> load the event (404) -> check the permission (403: CHECKIN,
+MANAGE to undo) -> form -> one service call -> answer. Requests sent by htmx (``HX-Request``)
+get the fragment they replace; other requests get the whole page, so the desk works without
+JavaScript. Refusals keep their 4xx status in both cases.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..models import Event, Registration
+from ..services import checkin as checkin_service
+from ..services.access import Permission, has_permission
+from ..services.errors import NotFound, ServiceError
+from . import bp
+from .display import arrival_time, delegate_summary, display_name, role_label, status_label
+from .forms import CheckInActionForm, CheckInCodeForm, CheckInSearchForm
+
+log = logging.getLogger(__name__)
+#: tells the live counter (and the search results) on the page to refresh
+CHANGED_TRIGGER = {"HX-Trigger": "checkin-changed"}
+
+
+@dataclass
+class Outcome:
+    """What the result panel shows after a scan, a tap or an undo."""
+
+    #: success (green), already (amber), error (red) or undone (blue)
+    kind: str
+    title: str
+    message: str = ""
+    registration: Registration | None = None
+    summary: str = ""
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+@bp.context_processor
+def _display_helpers() -> dict:
+    return {
+        "registration_name": display_name,
+        "registration_role": role_label,
+        "registration_status": status_label,
+        "registration_arrival": arrival_time,
+    }
+
+
+def _load_event(event_id: int, permission: Permission) -> Event:
+    """The event (404 if missing) when the current user holds ``permission`` on it (else 403)."""
+    event = db.get_or_404(Event, event_id)
+    if not has_permission(current_user, event, permission):
+        abort(403)
+    return event
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _checked_in_outcome(event: Event, result: checkin_service.CheckInResult) -> Outcome:
+    registration = result.registration
+    summary = delegate_summary(registration)
+    if not result.already_checked_in:
+        return Outcome("success", _("Checked in"), registration=registration, summary=summary)
+    when = arrival_time(result.checked_in_at, event)
+    if result.checked_in_by is not None:
+        message = _("Already checked in at %(time)s by %(name)s.", time=when,
+                    name=result.checked_in_by.name)
+    else:
+        message = _("Already checked in at %(time)s.", time=when)
+    return Outcome("already", _("Already checked in"), message, registration, summary)
+
+
+def _error_outcome(message: str, *, not_found=False) -> Outcome:
+    return Outcome("error", _("Not found") if not_found else _("Not checked in"), message)
+
+
+def _form_error_outcome(form) -> Outcome:
+    messages = [error for errors in form.errors.values() for error in errors]
+    return _error_outcome(" ".join(str(m) for m in messages) or _("The request was refused."))
+
+
+def _render_desk(event: Event, *, outcome=None, code_form=None, search_form=None,
+                 results=None, status=200):
+    arrived, expected = checkin_service.arrival_counts(event)
+    return render_template(
+        "checkin/desk_show.html", event=event, active="checkin", outcome=outcome,
+        code_form=code_form or CheckInCodeForm(formdata=None),
+        search_form=search_form or CheckInSearchForm(formdata=None),
+        results=results, arrived=arrived, expected=expected,
+        can_manage=has_permission(current_user, event, Permission.MANAGE),
+    ), status
+
+
+def _answer(event: Event, outcome: Outcome, status: int, *, changed=False, **page):
+    """The result panel for htmx, the whole desk page otherwise."""
+    if _is_htmx():
+        body = render_template(
+            "checkin/_outcome.html", event=event, outcome=outcome,
+            can_manage=has_permission(current_user, event, Permission.MANAGE))
+        return body, status, (CHANGED_TRIGGER if changed else {})
+    return _render_desk(event, outcome=outcome, status=status, **page)
+
+
+def _check_in(event: Event, *, status_if_ok=200, **how):
+    """Run the check-in service; (outcome, status, changed)."""
+    try:
+        result = checkin_service.check_in(event, user=current_user, **how)
+    except ServiceError as error:
+        db.session.rollback()
+        outcome = _error_outcome(error.message, not_found=isinstance(error, NotFound))
+        return outcome, error.status_code, False
+    return _checked_in_outcome(event, result), status_if_ok, not result.already_checked_in
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+@bp.get("/events/<int:event_id>/checkin")
+@login_required
+def desk(event_id: int):
+    """The check-in desk: live count, camera scanner, code entry and name search."""
+    return _render_desk(_load_event(event_id, Permission.CHECKIN))
+
+
+@bp.get("/events/<int:event_id>/checkin/count")
+@login_required
+def count(event_id: int):
+    """The live arrivals counter (a fragment, polled by the desk page)."""
+    event = _load_event(event_id, Permission.CHECKIN)
+    arrived, expected = checkin_service.arrival_counts(event)
+    return render_template("checkin/_counter.html", event=event, arrived=arrived,
+                           expected=expected)
+
+
+@bp.get("/events/<int:event_id>/checkin/search")
+@login_required
+def search(event_id: int):
+    """Delegates matching a name, organisation or reference, each with a "Check in" button."""
+    event = _load_event(event_id, Permission.CHECKIN)
+    form = CheckInSearchForm(request.args)
+    status, results = 200, []
+    if form.validate():
+        results = checkin_service.search_for_checkin(event, form.q.data or "")
+    else:
+        status = 422
+    if _is_htmx():
+        return render_template("checkin/_results.html", event=event, search_form=form,
+                               results=results), status
+    return _render_desk(event, search_form=form, results=results, status=status)
+
+
+@bp.post("/events/<int:event_id>/checkin/scan")
+@login_required
+def scan(event_id: int):
+    """Check in the registration whose badge code (or reference) was scanned or typed."""
+    event = _load_event(event_id, Permission.CHECKIN)
+    form = CheckInCodeForm()
+    if not form.validate_on_submit():
+        return _answer(event, _form_error_outcome(form), 422, code_form=form)
+    outcome, status, changed = _check_in(event, badge_code=form.code.data)
+    return _answer(event, outcome, status, changed=changed)
+
+
+@bp.post("/events/<int:event_id>/checkin/registrations/<int:registration_id>")
+@login_required
+def check_in_registration(event_id: int, registration_id: int):
+    """Check in one registration chosen from the search results."""
+    event = _load_event(event_id, Permission.CHECKIN)
+    form = CheckInActionForm()
+    if not form.validate_on_submit():
+        return _answer(event, _form_error_outcome(form), 400)
+    outcome, status, changed = _check_in(event, registration_id=registration_id)
+    search_form = CheckInSearchForm(request.form)
+    results = None
+    if not _is_htmx() and search_form.validate() and search_form.q.data:
+        results = checkin_service.search_for_checkin(event, search_form.q.data)
+    return _answer(event, outcome, status, changed=changed, search_form=search_form,
+                   results=results)
+
+
+@bp.post("/events/<int:event_id>/checkin/registrations/<int:registration_id>/undo")
+@login_required
+def undo(event_id: int, registration_id: int):
+    """Forget a mistaken check-in (organizers only)."""
+    event = _load_event(event_id, Permission.MANAGE)
+    try:
+        registration = checkin_service.find_registration(event, registration_id)
+    except ServiceError:
+        abort(404)
+    form = CheckInActionForm()
+    if not form.validate_on_submit():
+        return _answer(event, _form_error_outcome(form), 400)
+    try:
+        checkin_service.undo_check_in(registration, user=current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        return _answer(event, _error_outcome(error.message), error.status_code)
+    message = _("The check-in of %(name)s was undone.", name=delegate_summary(registration))
+    if _is_htmx():
+        return _answer(event, Outcome("undone", _("Check-in undone"), message), 200, changed=True)
+    flash(message, "info")
+    return redirect(url_for(".desk", event_id=event.id))

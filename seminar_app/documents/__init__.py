@@ -1,0 +1,7 @@
+"""Documents: badges, visa invitation letters and the event's letterhead settings."""
+
+from flask import Blueprint
+
+bp = Blueprint("documents", __name__)
+
+from . import views  # noqa: E402,F401

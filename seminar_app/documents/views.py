@@ -1,0 +1,177 @@
+"""Badges, visa invitation letters and the documents settings page.
+
+Who may do what: every member of the event's team (Permission.VIEW, which check-in staff hold
+too) may print badges: they carry no more than the participant list shows. Visa letters carry
+passport data: organizers only (Permission.MANAGE), like the settings page's changes. A
+delegate downloads their own badge through their personal link once confirmed.
+"""
+
+import logging
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.datastructures import FileStorage
+from werkzeug.utils import secure_filename
+
+from ..extensions import db, limiter
+from ..i18n import current_language
+from ..models import Event, Registration, RegistrationStatus
+from ..services import documents as document_service
+from ..services.access import Permission, has_permission
+from ..services.badges import render_badges_pdf
+from ..services.errors import Conflict, ServiceError
+from ..services.letters import check_visa_letter, render_visa_letter_pdf
+from ..services.registrations import get_registration_by_token
+from . import bp
+from .forms import DocumentSettingsEditForm
+
+log = logging.getLogger(__name__)
+LANGUAGES = ("en", "id")
+#: statuses whose badges may be printed from the settings page
+BADGE_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING,
+                  RegistrationStatus.WAITLISTED)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _load_event(event_id: int, permission: Permission) -> Event:
+    event = db.get_or_404(Event, event_id)
+    if not has_permission(current_user, event, permission):
+        abort(403)
+    return event
+
+
+def _load_registration(event: Event, registration_id: int) -> Registration:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    return registration
+
+
+def _language(default: str) -> str:
+    requested = request.args.get("lang", "")
+    return requested if requested in LANGUAGES else default
+
+
+def pdf_response(data: bytes, filename: str):
+    """``data`` as a PDF download named ``filename``, never cached."""
+    response = make_response(data)
+    response.mimetype = "application/pdf"
+    safe = secure_filename(filename) or "document.pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _uploaded_bytes(storage) -> tuple[bytes | None, str]:
+    if not isinstance(storage, FileStorage) or not storage.filename:
+        return None, ""
+    limit = int(current_app.config.get("UPLOAD_MAX_BYTES", 2 * 1024 * 1024))
+    return storage.read(limit + 1), storage.filename
+
+
+# --- the settings page -----------------------------------------------------------------------
+
+def _render_settings(event: Event, form, status: int = 200):
+    return render_template(
+        "documents/documents_edit.html", event=event, form=form,
+        can_manage=has_permission(current_user, event, Permission.MANAGE),
+        letter_registrations=document_service.visa_letter_registrations(event),
+        badge_statuses=BADGE_STATUSES, confirmed=RegistrationStatus.CONFIRMED,
+    ), status
+
+
+@bp.route("/manage/events/<int:event_id>/documents", methods=["GET", "POST"])
+@login_required
+def settings(event_id: int):
+    """Letterhead, signatory, badge downloads and the delegates who need a visa letter."""
+    event = _load_event(event_id, Permission.VIEW)
+    if request.method == "POST" and not has_permission(current_user, event, Permission.MANAGE):
+        abort(403)
+    form = DocumentSettingsEditForm(data={"signatory_name": event.letter_signatory_name,
+                                          "signatory_title": event.letter_signatory_title})
+    if form.validate_on_submit():
+        letterhead, filename = _uploaded_bytes(form.letterhead.data)
+        try:
+            document_service.update_document_settings(
+                event, signatory_name=form.signatory_name.data or "",
+                signatory_title=form.signatory_title.data or "", letterhead=letterhead,
+                letterhead_filename=filename, remove_letterhead=form.remove_letterhead.data)
+        except ServiceError as error:
+            db.session.rollback()
+            field = getattr(form, error.field or "", None)
+            (field.errors if field is not None else form.form_errors).append(error.message)
+            return _render_settings(event, form, 409 if isinstance(error, Conflict) else 422)
+        flash(_("The document settings were saved."), "success")
+        return redirect(url_for(".settings", event_id=event.id))
+    return _render_settings(event, form, 422 if form.is_submitted() else 200)
+
+
+# --- PDFs for the team -----------------------------------------------------------------------
+
+@bp.get("/manage/events/<int:event_id>/badges.pdf")
+@login_required
+def badges(event_id: int):
+    """All badges of the event's registrations in one status (confirmed by default)."""
+    event = _load_event(event_id, Permission.VIEW)
+    layout = request.args.get("layout", "a4")
+    if layout not in ("a4", "single"):
+        layout = "a4"
+    status = request.args.get("status", RegistrationStatus.CONFIRMED.value)
+    if status not in {s.value for s in BADGE_STATUSES}:
+        abort(400)
+    registrations = document_service.badge_registrations(event, RegistrationStatus(status))
+    if not registrations:
+        flash(_("There are no registrations to print badges for."), "warning")
+        return redirect(url_for(".settings", event_id=event.id))
+    pdf = render_badges_pdf(registrations, layout=layout,
+                            language=_language(current_language()))
+    return pdf_response(pdf, f"badges-{event.slug}-{status}-{layout}.pdf")
+
+
+@bp.get("/manage/events/<int:event_id>/registrations/<int:registration_id>/badge.pdf")
+@login_required
+def registration_badge(event_id: int, registration_id: int):
+    """One delegate's badge on its own page."""
+    event = _load_event(event_id, Permission.VIEW)
+    registration = _load_registration(event, registration_id)
+    layout = "a4" if request.args.get("layout") == "a4" else "single"
+    pdf = render_badges_pdf([registration], layout=layout,
+                            language=_language(current_language()))
+    return pdf_response(pdf, f"badge-{registration.reference}.pdf")
+
+
+@bp.get("/manage/events/<int:event_id>/registrations/<int:registration_id>/visa-letter.pdf")
+@login_required
+def visa_letter(event_id: int, registration_id: int):
+    """The delegate's visa invitation letter (organizers only: it shows passport data)."""
+    event = _load_event(event_id, Permission.MANAGE)
+    registration = _load_registration(event, registration_id)
+    check_visa_letter(registration)  # Conflict -> a 409 page
+    pdf = render_visa_letter_pdf(registration, language=_language("en"))
+    return pdf_response(pdf, f"visa-letter-{registration.reference}.pdf")
+
+
+# --- the delegate's own badge ----------------------------------------------------------------
+
+@bp.get("/r/<token>/badge.pdf")
+@limiter.limit(lambda: current_app.config.get("MANAGE_LINK_RATE_LIMIT", "60 per minute"))
+def own_badge(token: str):
+    """A confirmed delegate's badge, through their personal link."""
+    registration = get_registration_by_token(token)  # NotFound -> a 404 page
+    if registration.status != RegistrationStatus.CONFIRMED:
+        raise Conflict(_("Your badge is available once your registration is confirmed."))
+    pdf = render_badges_pdf([registration], layout="single",
+                            language=_language(registration.language or "en"))
+    return pdf_response(pdf, f"badge-{registration.reference}.pdf")

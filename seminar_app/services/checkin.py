@@ -1,0 +1,190 @@
+"""Check-in at the venue: marking a delegate's arrival, undoing it, counting and finding arrivals.
+
+The first check-in wins: the arrival time is written by one conditional UPDATE
+(``... WHERE checked_in_at IS NULL``), so two desks scanning the same badge at once record one
+time; the second answer reads the stored time back and says "already checked in". Only
+CONFIRMED registrations can be checked in. Codes and ids are always looked up within one event,
+so a badge of another event is simply "not found".
+"""
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import case, func, select, update
+
+from ..extensions import db
+from ..models import Event, Registration, RegistrationStatus, User, utcnow
+from .access import Permission, has_permission
+from .audit import record_action
+from .errors import Conflict, NotFound, PermissionDenied
+
+log = logging.getLogger(__name__)
+
+#: longest code accepted: badge codes have 16 characters, references 9
+MAX_CODE_LENGTH = 32
+_CODE_SEPARATORS = re.compile(r"\s+")
+#: what a badge code or a reference can look like once normalized
+_CODE_SHAPE = re.compile(rf"[A-Z0-9-]{{1,{MAX_CODE_LENGTH}}}")
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    """The answer to one scan or tap at the check-in desk."""
+
+    registration: Registration
+    #: True when somebody had checked this registration in before this request
+    already_checked_in: bool
+    #: when the registration was (first) checked in, UTC
+    checked_in_at: datetime
+    #: who checked it in first (None when that account was deleted)
+    checked_in_by: User | None
+
+
+def _status_message(status: RegistrationStatus) -> str:
+    """Why a registration in ``status`` cannot be checked in."""
+    messages = {
+        RegistrationStatus.PENDING: _("Not confirmed: the registration awaits approval."),
+        RegistrationStatus.WAITLISTED: _("Not confirmed: the delegate is on the waiting list."),
+        RegistrationStatus.REJECTED: _("Not confirmed: the registration was rejected."),
+        RegistrationStatus.CANCELLED: _("Not confirmed: the registration was cancelled."),
+    }
+    return messages.get(status, _("This registration cannot be checked in."))
+
+
+def normalize_code(code: str) -> str:
+    """A scanned or typed code as stored: no surrounding or inner whitespace, upper case."""
+    return _CODE_SEPARATORS.sub("", code or "").upper()
+
+
+def _find_by_code(event: Event, code: str) -> Registration:
+    """The registration of ``event`` whose badge code (or reference) is ``code``."""
+    wanted = normalize_code(code)
+    if not _CODE_SHAPE.fullmatch(wanted):
+        raise NotFound(_("No registration of this event has this code."), field="code")
+    registration = db.session.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id,
+            (Registration.badge_code == wanted) | (Registration.reference == wanted),
+        )
+    )
+    if registration is None:
+        raise NotFound(_("No registration of this event has this code."), field="code")
+    return registration
+
+
+def find_registration(event: Event, registration_id: int) -> Registration:
+    """The registration ``registration_id`` of ``event``; NotFound when it belongs elsewhere."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        raise NotFound(_("No registration of this event has this number."))
+    return registration
+
+
+def check_in(
+    event: Event, *, badge_code: str | None = None, registration_id: int | None = None, user: User
+) -> CheckInResult:
+    """Mark the arrival of a confirmed registration of ``event``, found by code or id."""
+    if (badge_code is None) == (registration_id is None):
+        raise ValueError("give exactly one of badge_code and registration_id")
+    if badge_code is not None:
+        registration = _find_by_code(event, badge_code)
+    else:
+        registration = find_registration(event, registration_id)
+    if registration.status != RegistrationStatus.CONFIRMED:
+        raise Conflict(_status_message(registration.status), field="code")
+    claimed = db.session.execute(
+        update(Registration)
+        .where(
+            Registration.id == registration.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.checked_in_at.is_(None),
+        )
+        .values(checked_in_at=utcnow(), checked_in_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if claimed:
+        record_action("registration.check_in", registration, user=user,
+                      reference=registration.reference)
+    db.session.commit()
+    db.session.refresh(registration)
+    if registration.checked_in_at is None:  # cancelled by somebody else meanwhile
+        raise Conflict(_status_message(registration.status), field="code")
+    if claimed:
+        log.info("registration %s checked in by user %s", registration.id, user.id)
+    return CheckInResult(
+        registration=registration,
+        already_checked_in=not claimed,
+        checked_in_at=registration.checked_in_at,
+        checked_in_by=registration.checked_in_by,
+    )
+
+
+def undo_check_in(registration: Registration, *, user: User) -> None:
+    """Forget a registration's arrival (organizers only, for a mistaken check-in)."""
+    if not has_permission(user, registration.event, Permission.MANAGE):
+        raise PermissionDenied(_("Only the event's organizers can undo a check-in."))
+    if registration.checked_in_at is None:
+        raise Conflict(_("This registration is not checked in."))
+    previous_at, previous_by = registration.checked_in_at, registration.checked_in_by_id
+    registration.checked_in_at = None
+    registration.checked_in_by_id = None
+    record_action("registration.undo_check_in", registration, user=user,
+                  checked_in_at=previous_at.isoformat(), checked_in_by_id=previous_by)
+    db.session.commit()
+    log.info("check-in of registration %s undone by user %s", registration.id, user.id)
+
+
+def arrival_counts(event: Event) -> tuple[int, int]:
+    """(checked in, expected) among the confirmed registrations of ``event``."""
+    arrived = func.coalesce(
+        func.sum(case((Registration.checked_in_at.is_not(None), 1), else_=0)), 0
+    )
+    row = db.session.execute(
+        select(arrived, func.count(Registration.id)).where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def _fold(text: str) -> str:
+    """``text`` without case and accents, for matching ("José" and "jose" are equal)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def search_for_checkin(event: Event, q: str, limit: int = 20) -> list[Registration]:
+    """Registrations of ``event`` matching every word of ``q``; confirmed first, then by name.
+
+    A word matches the given or family name, the organisation or the reference. The match is
+    done in Python on a few columns of the event's registrations (hundreds to a few thousand):
+    it ignores case and accents in every script on SQLite and PostgreSQL alike, which SQL
+    ``lower()`` and ``LIKE`` do not.
+    """
+    words = [_fold(word) for word in (q or "").split()][:8]
+    if not words or limit <= 0:
+        return []
+    rows = db.session.execute(
+        select(Registration.id, Registration.status, Registration.given_name,
+               Registration.family_name, Registration.organisation, Registration.reference)
+        .where(Registration.event_id == event.id)
+    ).all()
+    matches = []
+    for row in rows:
+        haystack = _fold(" ".join((row.given_name, row.family_name, row.organisation,
+                                   row.reference)))
+        if all(word in haystack for word in words):
+            confirmed_first = row.status != RegistrationStatus.CONFIRMED
+            matches.append(((confirmed_first, _fold(row.family_name), _fold(row.given_name),
+                             row.id), row.id))
+    ids = [reg_id for _key, reg_id in sorted(matches)[:limit]]
+    if not ids:
+        return []
+    found = {reg.id: reg for reg in db.session.scalars(
+        select(Registration).where(Registration.id.in_(ids)))}
+    return [found[reg_id] for reg_id in ids if reg_id in found]

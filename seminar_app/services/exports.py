@@ -1,0 +1,172 @@
+"""Participant lists as CSV and XLSX files, for protocol lists, badges desks and caterers.
+
+Rows follow the list page's filters and order. Headers, countries, forms of address, roles and
+statuses are written in the language asked for. Passport columns are added only for callers
+allowed to see them (the view decides: Permission.MANAGE). Both formats are safe against
+spreadsheet formula injection: in CSV a cell starting with ``= + - @``, a tab or a carriage
+return is prefixed with a single quote; in XLSX every value is written as a string cell, so no
+formula is ever created. CSV is streamed; XLSX is built in memory with row data spooled to a
+temporary file (xlsxwriter's constant_memory mode).
+"""
+
+import csv
+import io
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+import xlsxwriter
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..i18n import LANGUAGE_NAMES, country_name, local_datetime
+from ..models import Event, ExtraQuestion, QuestionKind, Registration
+from .participant_list import ParticipantFilters, registrations_query
+from .questions import event_questions
+from .registration_labels import ROLE_LABELS, STATUS_LABELS, honorific_text
+
+log = logging.getLogger(__name__)
+
+#: characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection)
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_LANGUAGES = ("en", "id")
+BATCH_SIZE = 500
+DATETIME_PATTERN = "yyyy-MM-dd HH:mm"
+YES_NO = {True: _l("Yes"), False: _l("No")}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the export: its header and how to read a registration's value."""
+
+    header: object
+    value: Callable[[Registration, dict], str]
+    width: int = 18
+
+
+def neutralize_formula(value: str) -> str:
+    """``value`` with a leading quote when a spreadsheet would read it as a formula."""
+    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+
+
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _answer_text(question: ExtraQuestion, value: str) -> str:
+    if question.kind == QuestionKind.YES_NO and value in ("yes", "no"):
+        return str(YES_NO[value == "yes"])
+    return value
+
+
+def _question_column(question: ExtraQuestion) -> Column:
+    return Column(question.label,
+                  lambda r, answers: _answer_text(question, answers.get(question.id, "")), 24)
+
+
+def export_columns(event: Event, *, language: str, with_passport: bool,
+                   questions: list[ExtraQuestion]) -> list[Column]:
+    """The columns of an export of ``event``, passport data only when ``with_passport``."""
+    zone = event.timezone
+
+    def when(value):
+        return local_datetime(value, zone, DATETIME_PATTERN) if value else ""
+
+    columns = [
+        Column(_l("Reference"), lambda r, a: r.reference, 12),
+        Column(_l("Honorific"), lambda r, a: honorific_text(r), 10),
+        Column(_l("Given name"), lambda r, a: r.given_name),
+        Column(_l("Family name"), lambda r, a: r.family_name),
+        Column(_l("Country"), lambda r, a: country_name(r.country, language), 22),
+        Column(_l("Organisation"), lambda r, a: r.organisation, 30),
+        Column(_l("Position"), lambda r, a: r.position, 24),
+        Column(_l("Role"), lambda r, a: str(ROLE_LABELS[r.delegation_role])),
+        Column(_l("Email"), lambda r, a: r.email, 28),
+        Column(_l("Phone"), lambda r, a: r.phone, 16),
+        Column(_l("Language"), lambda r, a: LANGUAGE_NAMES.get(r.language, r.language), 14),
+        Column(_l("Status"), lambda r, a: str(STATUS_LABELS[r.status]), 14),
+        Column(_l("Registered at"), lambda r, a: when(r.created_at), 20),
+        Column(_l("Checked in at"), lambda r, a: when(r.checked_in_at), 20),
+        Column(_l("Dietary needs"), lambda r, a: r.dietary, 24),
+        Column(_l("Accessibility needs"), lambda r, a: r.accessibility, 24),
+        Column(_l("Visa letter"), lambda r, a: str(YES_NO[bool(r.needs_visa_letter)]), 10),
+    ]
+    if with_passport:
+        columns += [
+            Column(_l("Passport number"), lambda r, a: r.passport_number),
+            Column(_l("Nationality"), lambda r, a: country_name(r.nationality, language), 22),
+            Column(_l("Date of birth"), lambda r, a: _iso(r.birth_date), 12),
+            Column(_l("Place of birth"), lambda r, a: r.birth_place),
+            Column(_l("Passport expiry"), lambda r, a: _iso(r.passport_expiry), 12),
+        ]
+    return columns + [_question_column(q) for q in questions]
+
+
+def export_rows(event: Event, filters: ParticipantFilters, *, language: str,
+                with_passport: bool) -> Iterator[list[str]]:
+    """The header row, then one row per matching registration, read in batches."""
+    language = language if language in EXPORT_LANGUAGES else "en"
+    with force_locale(language):
+        columns = export_columns(event, language=language, with_passport=with_passport,
+                                 questions=event_questions(event))
+        yield [str(column.header) for column in columns]
+        query = (registrations_query(event, filters, language=language)
+                 .options(selectinload(Registration.answers))
+                 .execution_options(yield_per=BATCH_SIZE))
+        for registration in db.session.scalars(query):
+            answers = {answer.question_id: answer.value for answer in registration.answers}
+            yield [column.value(registration, answers) or "" for column in columns]
+
+
+def column_widths(event: Event, *, with_passport: bool) -> list[int]:
+    """Column widths (in characters) for the XLSX sheet, in export column order."""
+    columns = export_columns(event, language="en", with_passport=with_passport,
+                             questions=event_questions(event))
+    return [column.width for column in columns]
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back (for streaming csv.writer)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_stream(rows: Iterable[list[str]]) -> Iterator[str]:
+    """The rows as CSV text chunks: a UTF-8 BOM first (for Excel), formula triggers quoted."""
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield "\ufeff"
+    for row in rows:
+        yield writer.writerow([neutralize_formula(value) for value in row])
+
+
+def xlsx_bytes(rows: Iterable[list[str]], *, widths: list[int], sheet_name: str) -> bytes:
+    """The rows as an XLSX workbook: bold frozen header, autofilter, string cells only."""
+    output = io.BytesIO()
+    workbook = xlsxwriter.Workbook(output, {"constant_memory": True,
+                                            "strings_to_formulas": False,
+                                            "strings_to_urls": False,
+                                            "strings_to_numbers": False})
+    sheet = workbook.add_worksheet(sheet_name[:31] or "Sheet1")
+    bold = workbook.add_format({"bold": True, "bg_color": "#E9ECEF", "bottom": 1})
+    last_row, columns = -1, 0
+    for last_row, row in enumerate(rows):
+        columns = max(columns, len(row))
+        for col, value in enumerate(row):
+            sheet.write_string(last_row, col, value, bold if last_row == 0 else None)
+    for col in range(columns):
+        sheet.set_column(col, col, widths[col] if col < len(widths) else 18)
+    sheet.freeze_panes(1, 0)
+    if columns:
+        sheet.autofilter(0, 0, max(last_row, 0), columns - 1)
+    workbook.close()
+    return output.getvalue()
+
+
+def export_filename(event: Event, extension: str, *, today: date) -> str:
+    """A safe attachment name: the event's slug, the date, the extension."""
+    stem = "".join(ch for ch in event.slug if ch.isascii() and (ch.isalnum() or ch == "-"))
+    return f"{stem or 'event'}-participants-{today.isoformat()}.{extension}"

@@ -1,0 +1,48 @@
+"""Personal-link tokens (stored as SHA-256 only), registration references and badge codes."""
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Registration
+
+#: upper-case letters and digits without the look-alikes 0/O and 1/I
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+BADGE_CODE_LENGTH = 16
+
+
+def hash_token(token: str) -> str:
+    """The SHA-256 hex digest stored for a personal-link token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _random_code(length: int) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def new_reference() -> str:
+    """A fresh, unused reference such as "K7M2-Q9PX"."""
+    while True:
+        code = _random_code(8)
+        reference = f"{code[:4]}-{code[4:]}"
+        if db.session.scalar(select(Registration.id).where(Registration.reference == reference)) \
+                is None:
+            return reference
+
+
+def new_badge_code() -> str:
+    """A fresh, unused 16-character badge code (the payload of the badge's QR code)."""
+    while True:
+        code = _random_code(BADGE_CODE_LENGTH)
+        if db.session.scalar(select(Registration.id).where(Registration.badge_code == code)) \
+                is None:
+            return code
+
+
+def new_manage_token(registration: Registration) -> str:
+    """Give ``registration`` a fresh personal-link token (old links stop working); no commit."""
+    token = secrets.token_urlsafe(32)
+    registration.manage_token_hash = hash_token(token)
+    return token

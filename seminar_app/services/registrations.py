@@ -1,0 +1,463 @@
+"""Registrations: registering, changing, cancelling, moderating; capacity, quotas, waiting list.
+
+Rules:
+- Only CONFIRMED registrations take a place. ``Event.capacity`` and ``Event.country_quota``
+  count CONFIRMED registrations only; PENDING ones (moderation) hold no place.
+- A new online registration of an event with moderation is PENDING; otherwise it is CONFIRMED
+  when there is room (capacity and the delegate's country quota), else WAITLISTED.
+  Registrations added by staff or through an invitation skip moderation.
+- Approving a PENDING registration checks the room at that moment: full -> WAITLISTED.
+- Cancelling a CONFIRMED registration frees a place: the waiting list is served in
+  ``waitlisted_at`` order, skipping delegates whose country is at its quota, and promoted
+  delegates are CONFIRMED directly (moderation does not apply again) and emailed.
+- Every service that can change the number of confirmed registrations calls ``lock_event``
+  first and counts after it, so simultaneous requests never overbook: ``SELECT ... FOR UPDATE``
+  on the event row on PostgreSQL; on SQLite the writing transaction already holds the
+  database's write lock (``BEGIN IMMEDIATE``, see seminar_app/database.py).
+- Personal links carry a random token; only its SHA-256 is stored. Emails that need the link
+  again (resend, promotion, approval) rotate the token: the newest link replaces older ones.
+"""
+
+import logging
+import re
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..database import is_postgresql
+from ..extensions import db
+from ..i18n import is_country_code
+from ..models import (
+    Event,
+    EventStatus,
+    ExtraQuestion,
+    Registration,
+    RegistrationAnswer,
+    RegistrationSource,
+    RegistrationStatus,
+    Visibility,
+    utcnow,
+)
+from . import notifications
+from .audit import record_action
+from .errors import Conflict, NotFound, PermissionDenied, ServiceError
+from .registration_codes import (  # noqa: F401  (part of this module's API)
+    CODE_ALPHABET,
+    hash_token,
+    new_badge_code,
+    new_manage_token,
+    new_reference,
+)
+
+log = logging.getLogger(__name__)
+
+#: the columns a delegate (or staff on their behalf) fills in
+REGISTRATION_FIELDS = (
+    "honorific", "honorific_other", "given_name", "family_name", "email", "country",
+    "organisation", "position", "delegation_role", "phone", "language", "dietary",
+    "accessibility", "needs_visa_letter", "passport_number", "nationality", "birth_date",
+    "birth_place", "passport_expiry",
+)
+PASSPORT_FIELDS = ("passport_number", "nationality", "birth_date", "birth_place",
+                   "passport_expiry")
+_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
+_MARKUP = re.compile(r"[<>]")
+_EMPTY = {"passport_number": "", "nationality": "", "birth_date": None, "birth_place": "",
+          "passport_expiry": None}
+
+
+class AlreadyRegistered(Conflict):
+    """The email already has an active registration for this event."""
+
+
+def get_registration_by_token(token: str) -> Registration:
+    """The registration whose personal link carries ``token``; NotFound otherwise."""
+    registration = None
+    if token and _TOKEN_PATTERN.match(token):
+        registration = db.session.scalar(
+            select(Registration).where(Registration.manage_token_hash == hash_token(token)))
+    if registration is None:
+        raise NotFound(_("This link is not valid. Please use the latest link we sent you."))
+    return registration
+
+
+# --- locking and counting --------------------------------------------------------------------
+
+def lock_event(event_id: int) -> Event | None:
+    """Serialize changes to the event's confirmed places; returns the event, freshly loaded.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE`` on the event row. SQLite: the transaction already
+    runs in ``BEGIN IMMEDIATE`` (requests that write, CLI, worker), so this only reloads.
+    """
+    query = select(Event).where(Event.id == event_id).execution_options(populate_existing=True)
+    if is_postgresql():
+        query = query.with_for_update()
+    return db.session.scalar(query)
+
+
+def _confirmed_count(event_id: int, country: str | None = None) -> int:
+    query = select(func.count(Registration.id)).where(
+        Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED)
+    if country is not None:
+        query = query.where(Registration.country == country)
+    return db.session.scalar(query) or 0
+
+
+def has_room(event: Event, country: str) -> bool:
+    """True when one more CONFIRMED delegate from ``country`` fits capacity and quota."""
+    if event.capacity is not None and _confirmed_count(event.id) >= event.capacity:
+        return False
+    if event.country_quota is not None:
+        return _confirmed_count(event.id, country) < event.country_quota
+    return True
+
+
+def status_counts(event: Event) -> dict[RegistrationStatus, int]:
+    """How many registrations of ``event`` are in each status (every status present)."""
+    rows = db.session.execute(
+        select(Registration.status, func.count(Registration.id))
+        .where(Registration.event_id == event.id).group_by(Registration.status))
+    counts = dict.fromkeys(RegistrationStatus, 0)
+    counts.update({RegistrationStatus(status): count for status, count in rows})
+    return counts
+
+
+def country_counts(event: Event) -> list[tuple[str, int]]:
+    """(country, confirmed count) for ``event``, largest first."""
+    count = func.count(Registration.id)
+    rows = db.session.execute(
+        select(Registration.country, count)
+        .where(Registration.event_id == event.id,
+               Registration.status == RegistrationStatus.CONFIRMED)
+        .group_by(Registration.country).order_by(count.desc(), Registration.country))
+    return [(country, number) for country, number in rows]
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1-based place of a WAITLISTED registration on its event's waiting list; else None."""
+    if registration.status != RegistrationStatus.WAITLISTED or registration.waitlisted_at is None:
+        return None
+    ahead = db.session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.event_id == registration.event_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            (Registration.waitlisted_at < registration.waitlisted_at)
+            | ((Registration.waitlisted_at == registration.waitlisted_at)
+               & (Registration.id < registration.id))))
+    return (ahead or 0) + 1
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+def passport_valid_for(event: Event, expiry: date | None) -> bool:
+    """True when a passport expiring on ``expiry`` is still valid after the event's last day."""
+    if expiry is None:
+        return False
+    return expiry > event.end_at.astimezone(ZoneInfo(event.timezone)).date()
+
+
+def _clean(event: Event, data: dict, *, keep_email: str | None = None) -> dict:
+    """The known fields of ``data``, normalized and checked; anything else is ignored."""
+    values = {key: data[key] for key in REGISTRATION_FIELDS if key in data}
+    values["email"] = keep_email or (values.get("email") or "").strip().lower()
+    if not values["email"] or "@" not in values["email"]:
+        raise ServiceError(_("Enter a valid email address."), field="email")
+    for key in ("given_name", "family_name", "organisation"):
+        if not (values.get(key) or "").strip():
+            raise ServiceError(_("This field is required."), field=key)
+    for key in ("honorific_other", "given_name", "family_name", "organisation", "position"):
+        if _MARKUP.search(values.get(key) or ""):
+            raise ServiceError(_("Please do not use angle brackets here."), field=key)
+    if not is_country_code(values.get("country") or ""):
+        raise ServiceError(_("Choose a country from the list."), field="country")
+    values["country"] = values["country"].upper()
+    if values.get("needs_visa_letter"):
+        if values.get("nationality") and not is_country_code(values["nationality"]):
+            raise ServiceError(_("Choose a country from the list."), field="nationality")
+        if not passport_valid_for(event, values.get("passport_expiry")):
+            raise ServiceError(_("The passport must be valid after the end of the event."),
+                               field="passport_expiry")
+    else:
+        values.update(_EMPTY, needs_visa_letter=False)
+    return values
+
+
+def _check_can_register(event: Event, source: RegistrationSource) -> None:
+    if event.status == EventStatus.CANCELLED:
+        raise Conflict(_("This event has been cancelled."))
+    if event.status != EventStatus.PUBLISHED and source != RegistrationSource.STAFF:
+        raise NotFound(_("This event does not exist."))
+    if source == RegistrationSource.ONLINE:
+        if event.visibility == Visibility.INVITATION_ONLY:
+            raise PermissionDenied(_("Registration for this event is by invitation only."))
+        if not event.registration_is_open():
+            raise Conflict(_("Registration for this event is closed."))
+
+
+def _save_answers(registration: Registration, event: Event, answers: dict | None) -> None:
+    if answers is None:
+        return
+    known = set(db.session.scalars(
+        select(ExtraQuestion.id).where(ExtraQuestion.event_id == event.id)))
+    current = {answer.question_id: answer for answer in registration.answers}
+    for question_id, value in answers.items():
+        if int(question_id) not in known:
+            continue
+        value = str(value or "")[:1000]
+        if int(question_id) in current:
+            current[int(question_id)].value = value
+        else:
+            registration.answers.append(
+                RegistrationAnswer(question_id=int(question_id), value=value))
+
+
+# --- registering -----------------------------------------------------------------------------
+
+def _initial_status(event: Event, country: str, source: RegistrationSource) -> RegistrationStatus:
+    if event.requires_approval and source == RegistrationSource.ONLINE:
+        return RegistrationStatus.PENDING
+    if has_room(event, country):
+        return RegistrationStatus.CONFIRMED
+    return RegistrationStatus.WAITLISTED
+
+
+def _set_status(registration: Registration, status: RegistrationStatus) -> None:
+    now = utcnow()
+    registration.status = status
+    if status == RegistrationStatus.CONFIRMED:
+        registration.confirmed_at = now
+    elif status == RegistrationStatus.WAITLISTED:
+        registration.waitlisted_at = now
+    elif status == RegistrationStatus.CANCELLED:
+        registration.cancelled_at = now
+
+
+def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, actor=None,
+             answers: dict[int, str] | None = None) -> tuple[Registration, str]:
+    """Register a delegate; returns the registration and its personal-link token."""
+    event = lock_event(event.id)
+    _check_can_register(event, source)
+    values = _clean(event, data)
+    registration = db.session.scalar(select(Registration).where(
+        Registration.event_id == event.id, Registration.email == values["email"]))
+    if registration is not None and registration.status != RegistrationStatus.CANCELLED:
+        raise AlreadyRegistered(_("This email address is already registered for this event."),
+                                field="email")
+    reactivated = registration is not None
+    status = _initial_status(event, values["country"], source)  # counted before any flush
+    if registration is None:
+        registration = Registration(event_id=event.id, reference=new_reference(),
+                                    badge_code=new_badge_code(), status=status)
+        db.session.add(registration)
+    else:
+        registration.cancelled_at = registration.confirmed_at = None
+        registration.waitlisted_at = registration.checked_in_at = None
+        registration.decision_reason = ""
+    for key, value in values.items():
+        setattr(registration, key, value)
+    registration.source, registration.consent_at = source, utcnow()
+    token = new_manage_token(registration)
+    _set_status(registration, status)
+    _save_answers(registration, event, answers or {})
+    _flush_or_conflict()
+    record_action("registration.create", registration, user=actor, status=registration.status,
+                  source=source, reactivated=reactivated)
+    notifications.notify_registration_created(
+        registration, token, position=waitlist_position(registration))
+    db.session.commit()
+    log.info("registration %s for event %s: %s", registration.id, event.id, registration.status)
+    return registration, token
+
+
+def _flush_or_conflict() -> None:
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        log.warning("registration refused by a constraint: %s", error.orig)
+        raise AlreadyRegistered(
+            _("This email address is already registered for this event."), field="email"
+        ) from error
+
+
+def update_registration(registration: Registration, *, data: dict, answers=None,
+                        actor=None) -> Registration:
+    """Change a registration's details (never its email or status); audited."""
+    event = lock_event(registration.event_id)
+    db.session.refresh(registration)
+    if actor is None and registration.status in (RegistrationStatus.CANCELLED,
+                                                 RegistrationStatus.REJECTED):
+        raise Conflict(_("This registration can no longer be changed."))
+    values = _clean(event, data, keep_email=registration.email)
+    values.pop("email")
+    if (registration.status == RegistrationStatus.CONFIRMED
+            and values["country"] != registration.country and event.country_quota is not None
+            and _confirmed_count(event.id, values["country"]) >= event.country_quota):
+        raise Conflict(_("The places for delegates of this country are all taken."),
+                       field="country")
+    changed = sorted(key for key, value in values.items() if getattr(registration, key) != value)
+    for key in changed:
+        setattr(registration, key, values[key])
+    before = {answer.question_id: answer.value for answer in registration.answers}
+    _save_answers(registration, event, answers)
+    changed += [f"q_{a.question_id}" for a in registration.answers
+                if before.get(a.question_id) != a.value]
+    record_action("registration.update", registration, user=actor, fields=changed)
+    db.session.commit()
+    return registration
+
+
+# --- cancelling and the waiting list ---------------------------------------------------------
+
+def _waitlisted(event_id: int):
+    return db.session.scalars(
+        select(Registration).where(Registration.event_id == event_id,
+                                   Registration.status == RegistrationStatus.WAITLISTED)
+        .order_by(Registration.waitlisted_at, Registration.id))
+
+
+def promote_waitlisted(event: Event) -> list[Registration]:
+    """Confirm waitlisted delegates, in order, while places are free; no commit."""
+    promoted = []
+    for registration in list(_waitlisted(event.id)):
+        if event.capacity is not None and _confirmed_count(event.id) >= event.capacity:
+            break
+        if not has_room(event, registration.country):
+            continue  # this country is at its quota: the next in line may fit
+        _set_status(registration, RegistrationStatus.CONFIRMED)
+        db.session.flush()
+        token = new_manage_token(registration)
+        record_action("registration.promote", registration, user=None)
+        notifications.notify_registration_promoted(registration, token)
+        promoted.append(registration)
+    return promoted
+
+
+def cancel_registration(registration: Registration, *, actor=None, reason: str = "") -> list:
+    """Cancel a registration (by the delegate, or by staff with ``actor``); promotes others.
+
+    Returns the registrations promoted from the waiting list.
+    """
+    event = lock_event(registration.event_id)
+    db.session.refresh(registration)
+    if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED):
+        raise Conflict(_("This registration is already cancelled."))
+    was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+    _set_status(registration, RegistrationStatus.CANCELLED)
+    registration.decision_reason = (reason or "").strip()[:2000] if actor is not None else ""
+    db.session.flush()
+    record_action("registration.cancel", registration, user=actor,
+                  by_staff=actor is not None, reason=registration.decision_reason)
+    notifications.notify_registration_cancelled(registration, by_staff=actor is not None)
+    promoted = promote_waitlisted(event) if was_confirmed else []
+    db.session.commit()
+    log.info("registration %s cancelled; %d promoted", registration.id, len(promoted))
+    return promoted
+
+
+# --- moderation ------------------------------------------------------------------------------
+
+def _approve(event: Event, registration: Registration, actor) -> RegistrationStatus:
+    if registration.status != RegistrationStatus.PENDING:
+        raise Conflict(_("Only registrations waiting for approval can be approved."))
+    if has_room(event, registration.country):
+        _set_status(registration, RegistrationStatus.CONFIRMED)
+        db.session.flush()
+        token = new_manage_token(registration)
+        notifications.notify_registration_approved(registration, token)
+    else:
+        _set_status(registration, RegistrationStatus.WAITLISTED)
+        db.session.flush()
+        notifications.notify_registration_waitlisted(
+            registration, position=waitlist_position(registration))
+    record_action("registration.approve", registration, user=actor, status=registration.status)
+    return registration.status
+
+
+def _reject(registration: Registration, actor, reason: str) -> None:
+    if registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED):
+        raise Conflict(_("Only registrations waiting for approval or on the waiting list can "
+                         "be rejected."))
+    registration.status = RegistrationStatus.REJECTED
+    registration.decision_reason = (reason or "").strip()[:2000]
+    record_action("registration.reject", registration, user=actor,
+                  reason=registration.decision_reason)
+    notifications.notify_registration_rejected(registration)
+
+
+def approve_registration(registration: Registration, *, actor) -> Registration:
+    """Approve a PENDING registration: CONFIRMED when there is room, else WAITLISTED."""
+    event = lock_event(registration.event_id)
+    db.session.refresh(registration)
+    _approve(event, registration, actor)
+    db.session.commit()
+    return registration
+
+
+def reject_registration(registration: Registration, *, actor, reason: str = "") -> Registration:
+    """Reject a PENDING or WAITLISTED registration, with an optional reason told to them."""
+    lock_event(registration.event_id)
+    db.session.refresh(registration)
+    _reject(registration, actor, reason)
+    db.session.commit()
+    return registration
+
+
+def _registrations_of(event: Event, ids) -> list[Registration]:
+    wanted = {int(i) for i in ids}
+    if not wanted:
+        return []
+    return list(db.session.scalars(
+        select(Registration).where(Registration.event_id == event.id,
+                                   Registration.id.in_(wanted))
+        .order_by(Registration.created_at, Registration.id)
+        .execution_options(populate_existing=True)))
+
+
+def approve_registrations(event: Event, ids, *, actor) -> dict[str, int]:
+    """Approve the PENDING registrations among ``ids`` (oldest first); counts per outcome."""
+    event = lock_event(event.id)
+    counts = {"confirmed": 0, "waitlisted": 0, "skipped": 0}
+    for registration in _registrations_of(event, ids):
+        if registration.status != RegistrationStatus.PENDING:
+            counts["skipped"] += 1
+            continue
+        counts[_approve(event, registration, actor).value] += 1
+    db.session.commit()
+    return counts
+
+
+def reject_registrations(event: Event, ids, *, actor, reason: str = "") -> dict[str, int]:
+    """Reject the PENDING or WAITLISTED registrations among ``ids``; counts per outcome."""
+    lock_event(event.id)
+    counts = {"rejected": 0, "skipped": 0}
+    for registration in _registrations_of(event, ids):
+        if registration.status not in (RegistrationStatus.PENDING,
+                                       RegistrationStatus.WAITLISTED):
+            counts["skipped"] += 1
+            continue
+        _reject(registration, actor, reason)
+        counts["rejected"] += 1
+    db.session.commit()
+    return counts
+
+
+# --- the personal link -----------------------------------------------------------------------
+
+def resend_manage_link(event: Event, email: str) -> bool:
+    """Email a new personal link to ``email``'s registration, if there is one (silently)."""
+    email = (email or "").strip().lower()
+    registration = db.session.scalar(select(Registration).where(
+        Registration.event_id == event.id, Registration.email == email)) if email else None
+    if registration is None:
+        log.info("manage link asked for an unknown email on event %s", event.id)
+        return False
+    token = new_manage_token(registration)
+    record_action("registration.resend_link", registration, user=None)
+    notifications.notify_registration_link(
+        registration, token, position=waitlist_position(registration))
+    db.session.commit()
+    return True

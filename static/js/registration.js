@@ -1,0 +1,19 @@
+// Registration form: show the passport fields only when a visa letter is asked for, and the
+// "other form of address" field only for "other". Without JavaScript everything stays visible.
+(function () {
+  "use strict";
+  function toggle(control, target, isOn) {
+    if (!control || !target) { return; }
+    var update = function () { target.hidden = !isOn(control); };
+    control.addEventListener("change", update);
+    update();
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    toggle(document.getElementById("needs_visa_letter"),
+           document.querySelector("[data-visa-details]"),
+           function (box) { return box.checked; });
+    toggle(document.getElementById("honorific"),
+           document.querySelector("[data-honorific-other]"),
+           function (select) { return select.value === "other"; });
+  });
+})();

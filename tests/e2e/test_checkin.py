@@ -1,0 +1,178 @@
+"""Check-in staff on a phone at the venue's door: search, tap, scan codes, watch the count."""
+
+import pytest
+from playwright.sync_api import expect
+
+from seminar_app.models import RegistrationStatus
+from tests.checkin_factories import add_team_member, make_registration
+from tests.e2e.pages import has_no_horizontal_scroll, log_in, release_db, screenshot
+from tests.public_factories import create_event
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def venue(make_user):
+    """An event in Makassar with three confirmed delegates, one waiting, and a desk officer."""
+    organizer = make_user("organizer")
+    desk = make_user("staff", name="Desk Officer")
+    event = create_event(organizer, title="Maritime Forum", timezone="Asia/Makassar")
+    add_team_member(event, desk, can_checkin=True)
+    siti = make_registration(event, given_name="Siti", family_name="Rahmawati",
+                             organisation="Kementerian Luar Negeri")
+    budi = make_registration(event, given_name="Budi", family_name="Santoso")
+    make_registration(event, given_name="Ana", family_name="Pereira", country="TL")
+    make_registration(event, given_name="Waiting", family_name="Delegate",
+                      status=RegistrationStatus.WAITLISTED)
+    facts = {"event_id": event.id, "desk": desk.email, "siti": siti.id,
+             "budi_code": budi.badge_code}
+    release_db()
+    return facts
+
+
+def _desk_url(venue) -> str:
+    return f"/manage/events/{venue['event_id']}/checkin"
+
+
+def test_checkin_on_phone_search_tap_and_count(browsing, venue):
+    page = browsing.new_page(phone=True)
+    log_in(page, venue["desk"])
+    page.goto(_desk_url(venue))
+    arrived = page.locator("#checkin-counter [data-arrived]")
+    expect(arrived).to_have_text("0")
+    expect(page.locator("#checkin-counter [data-expected]")).to_have_text("3")
+
+    page.locator("#q").fill("rahma")
+    row = page.locator(f"[data-registration='{venue['siti']}']")
+    expect(row).to_contain_text("Siti Rahmawati")
+    row.get_by_role("button", name="Check in").tap()
+    outcome = page.locator("#checkin-outcome [data-outcome]")
+    expect(outcome).to_have_attribute("data-outcome", "success")
+    expect(outcome).to_contain_text("Ms. Siti Rahmawati — Indonesia — Delegate")
+    expect(arrived).to_have_text("1")
+    expect(row).to_contain_text("Arrived at")
+    assert has_no_horizontal_scroll(page)
+    screenshot(page, "checkin_phone")
+
+    page.locator("#q").fill("siti kementerian")
+    row = page.locator(f"[data-registration='{venue['siti']}']")
+    expect(page.locator("#checkin-results li")).to_have_count(1)
+    row.get_by_role("button", name="Check in").tap()
+    expect(outcome).to_have_attribute("data-outcome", "already")
+    expect(outcome).to_contain_text("Already checked in at")
+    expect(outcome).to_contain_text("WITA by Desk Officer")
+    expect(arrived).to_have_text("1")
+
+    code = page.locator("#code-form input[name=code]")
+    code.fill(f"  {venue['budi_code'].lower()} ")
+    code.press("Enter")
+    expect(outcome).to_contain_text("Budi Santoso")
+    expect(outcome).to_have_attribute("data-outcome", "success")
+    expect(code).to_have_value("")
+    expect(arrived).to_have_text("2")
+    expect(page.locator("#checkin-outcome")).not_to_contain_text("Undo")
+    browsing.assert_clean()
+
+
+def test_checkin_without_camera_still_offers_the_code_form(browsing, venue):
+    page = browsing.new_page(phone=True)
+    page.add_init_script("Object.defineProperty(navigator, 'mediaDevices', {value: undefined});")
+    log_in(page, venue["desk"])
+    page.goto(_desk_url(venue))
+
+    expect(page.locator("[data-scan-start]")).to_be_hidden()
+    expect(page.locator("[data-scan-status]")).to_contain_text("HTTPS")
+    page.locator("#code-form input[name=code]").fill(venue["budi_code"])
+    page.locator("#code-form").get_by_role("button", name="Check in").tap()
+    expect(page.locator("#checkin-outcome [data-outcome]")).to_have_attribute(
+        "data-outcome", "success")
+    browsing.assert_clean()
+
+
+def test_checkin_camera_refused_or_missing_shows_a_message(browsing, venue):
+    page = browsing.new_page(phone=True)
+    log_in(page, venue["desk"])
+    page.goto(_desk_url(venue))
+    start = page.locator("[data-scan-start]")
+    expect(start).to_be_visible()
+
+    start.tap()
+
+    expect(page.locator("[data-scan-status]")).to_contain_text("code below")
+    expect(start).to_be_visible()
+    expect(page.locator("[data-scan-video]")).to_be_hidden()
+    browsing.assert_clean()
+
+
+def test_checkin_works_without_javascript(browsing, venue):
+    context = browsing.browser.new_context(base_url=browsing.base_url, java_script_enabled=False,
+                                           viewport={"width": 390, "height": 844})
+    browsing.contexts.append(context)
+    page = context.new_page()
+    browsing.problems.watch(page)
+    browsing.allow_status(404)
+    log_in(page, venue["desk"])
+    page.goto(_desk_url(venue))
+
+    page.locator("#q").fill("Rahmawati")
+    page.locator("#search-form button[type=submit]").click()
+    page.locator(f"[data-registration='{venue['siti']}'] button").click()
+    expect(page.locator("#checkin-outcome [data-outcome]")).to_have_attribute(
+        "data-outcome", "success")
+    expect(page.locator("#checkin-counter [data-arrived]")).to_have_text("1")
+
+    page.locator("#code-form input[name=code]").fill("NOSUCHCODE234567")
+    page.locator("#code-form button[type=submit]").click()
+    expect(page.locator("#checkin-outcome")).to_contain_text("Not found")
+    browsing.assert_clean()
+
+
+def _qr_video(path, payload: str) -> str:
+    """A Y4M video (what Chromium's fake camera plays) showing a QR code of ``payload``."""
+    import io
+
+    import segno
+    from PIL import Image
+
+    width, height = 640, 480
+    png = io.BytesIO()
+    segno.make_qr(payload).save(png, kind="png", scale=8, border=4)
+    code = Image.open(png).convert("L")
+    frame = Image.new("L", (width, height), 255)
+    frame.paste(code, ((width - code.width) // 2, (height - code.height) // 2))
+    chroma = bytes([128]) * (width * height // 4)
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(2):
+            out.write(b"FRAME\n" + frame.tobytes() + chroma + chroma)
+    return str(path)
+
+
+def test_checkin_camera_reads_a_badge_qr_code(browser, browsing, venue, tmp_path):
+    """Chromium's fake camera shows a badge's QR code; the desk reads it and checks in."""
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    video = _qr_video(tmp_path / "badge.y4m", venue["budi_code"])
+    camera_browser = browser.browser_type.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=[*CHROMIUM_ARGS, "--use-fake-device-for-media-stream",
+              "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"])
+    try:
+        scanning = type(browsing)(camera_browser, browsing.base_url)
+        scanning.problems = browsing.problems
+        page = scanning.new_page(phone=True)
+        log_in(page, venue["desk"])
+        page.goto(_desk_url(venue))
+        page.locator("[data-scan-start]").tap()
+        expect(page.locator("[data-scan-video]")).to_be_visible()
+
+        outcome = page.locator("#checkin-outcome [data-outcome]")
+        expect(outcome).to_have_attribute("data-outcome", "success", timeout=15_000)
+        expect(outcome).to_contain_text("Budi Santoso")
+        expect(page.locator("#checkin-counter [data-arrived]")).to_have_text("1")
+        page.locator("[data-scan-stop]").tap()
+        expect(page.locator("[data-scan-video]")).to_be_hidden()
+        scanning.close()
+    finally:
+        camera_browser.close()
+    browsing.assert_clean()

@@ -85,6 +85,11 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    REGISTRATION_RATE_LIMIT = os.environ.get(
+        "REGISTRATION_RATE_LIMIT", "30 per minute;300 per hour"
+    )
+    MANAGE_LINK_RATE_LIMIT = os.environ.get("MANAGE_LINK_RATE_LIMIT", "60 per minute")
+    RESEND_LINK_RATE_LIMIT = os.environ.get("RESEND_LINK_RATE_LIMIT", "5 per minute")
 
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
     MAX_FORM_MEMORY_SIZE = env_int("MAX_FORM_MEMORY_SIZE", 2 * 1024 * 1024)

@@ -270,8 +270,65 @@ def _build_event(spec: dict, owner: User, today: date, now: datetime) -> Event:
     return event
 
 
+#: Delegations registered for the demo forum (fictional people, real countries of the South).
+#: (honorific, given name, family name, country, organisation, position, role)
+FORUM_DELEGATES = (
+    ("he", "Adérito", "Soares", "TL", "Ministry of Foreign Affairs and Cooperation",
+     "Vice-Minister", "head"),
+    ("mr", "Jacinto", "Guterres", "TL", "Embassy of Timor-Leste in Jakarta", "Counsellor",
+     "delegate"),
+    ("amb", "Khamphone", "Sisoulath", "LA", "Embassy of the Lao PDR in Jakarta", "Ambassador",
+     "head"),
+    ("ms", "Vilaykham", "Phommachanh", "LA", "Ministry of Planning and Investment",
+     "Deputy Director-General", "delegate"),
+    ("he", "Ratu", "Naiqama", "FJ", "Ministry of Foreign Affairs", "Permanent Secretary",
+     "head"),
+    ("dr", "Grace", "Wambui", "KE", "Ministry of Foreign and Diaspora Affairs",
+     "Director, Economic Diplomacy", "head"),
+    ("mr", "Baraka", "Mwinyi", "TZ", "Embassy of Tanzania in Jakarta", "Minister Plenipotentiary",
+     "delegate"),
+    ("amb", "Ahmed", "El-Sayed", "EG", "Embassy of Egypt in Jakarta", "Ambassador", "head"),
+    ("ms", "Layla", "Haddad", "JO", "Ministry of Planning and International Cooperation",
+     "Head of Technical Cooperation", "delegate"),
+    ("mr", "Aung", "Kyaw Min", "MM", "Ministry of Foreign Affairs", "Director", "head"),
+    ("ms", "Sophea", "Chan", "KH", "Cambodian Rehabilitation and Development Board",
+     "Deputy Secretary-General", "head"),
+    ("dr", "Nguyễn", "Thị Lan", "VN", "Ministry of Planning and Investment",
+     "Deputy Director, Foreign Economic Relations", "head"),
+    ("mr", "Paolo", "Reyes", "PH", "Department of Foreign Affairs", "Executive Director",
+     "head"),
+    ("ms", "Esperança", "Machava", "MZ", "Ministry of Foreign Affairs and Cooperation",
+     "Counsellor", "head"),
+    ("mr", "Joseph", "Kekea", "SB", "Ministry of Foreign Affairs and External Trade",
+     "First Secretary", "head"),
+    ("ms", "Mere", "Tuilagi", "WS", "Ministry of Foreign Affairs and Trade", "Principal Officer",
+     "observer"),
+    ("mr", "Yusuf", "Abdi", "SO", "Ministry of Foreign Affairs", "Director of Cooperation",
+     "head"),
+    ("dr", "Fatima", "Al-Harbi", "SA", "Islamic Development Bank", "Economist", "speaker"),
+    ("ms", "Dewi", "Lestari", "ID", "Antara News Agency", "Correspondent", "media"),
+)
+
+
+def _register_demo_delegates(event: Event) -> None:
+    """Register the demo delegations for ``event`` through the registration service."""
+    from .models import RegistrationSource
+    from .services.registrations import register
+
+    for honorific, given, family, country, organisation, position, role in FORUM_DELEGATES:
+        email = f"{given}.{family}".lower().replace(" ", "-")
+        email = "".join(ch for ch in email if ch.isascii()) + f"@{country.lower()}.demo.test"
+        register(event, source=RegistrationSource.STAFF, data={
+            "honorific": honorific, "given_name": given, "family_name": family,
+            "email": email, "country": country, "organisation": organisation,
+            "position": position, "delegation_role": role,
+            "language": "id" if country == "ID" else "en",
+        })
+
+
 def load_demo(*, today: date | None = None) -> list[Event]:
-    """Create the demo accounts and the demo events that do not exist yet; commit once."""
+    """Create the demo accounts, the demo events that do not exist yet and the forum's
+    delegations (each registration is its own transaction, as for a delegate)."""
     now = utcnow()
     today = today or now.astimezone(ZoneInfo("Asia/Jakarta")).date()
     users = _ensure_accounts(current_app.config["DEMO_PASSWORD"])
@@ -288,6 +345,9 @@ def load_demo(*, today: date | None = None) -> list[Event]:
         record_action("event.create", event, source="demo", status=event.status.value)
         created.append(event)
     db.session.commit()
+    for event in created:
+        if event.slug == FORUM["slug"]:
+            _register_demo_delegates(event)
     log.info("demo loaded: %d events created", len(created))
     return created
 

@@ -85,3 +85,17 @@ def test_demo_pages_render(runner, client):
         assert response.status_code == 200
         assert f"/events/{event.slug}/register" in response.get_data(as_text=True)
         assert client.get(f"/events/{event.slug}/calendar.ics").status_code == 200
+
+
+def test_demo_registers_the_forum_delegations(app, db):
+    from seminar_app.demo import FORUM_DELEGATES, load_demo
+    from seminar_app.models import Event, Registration, RegistrationStatus
+
+    load_demo()
+    forum = db.session.scalar(db.select(Event).where(Event.event_type == "forum"))
+    registrations = db.session.scalars(
+        db.select(Registration).where(Registration.event_id == forum.id)
+    ).all()
+    assert len(registrations) == len(FORUM_DELEGATES)
+    assert {r.status for r in registrations} == {RegistrationStatus.CONFIRMED}
+    assert len({r.country for r in registrations}) >= 15

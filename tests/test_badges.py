@@ -17,7 +17,7 @@ from seminar_app.services.badges import (
     render_badges_pdf,
 )
 from seminar_app.services.documents import badge_registrations
-from tests.checkin_factories import make_registration
+from tests.factories import add_registration
 from tests.public_factories import create_event
 
 ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
@@ -44,7 +44,7 @@ def _pages(pdf: bytes) -> int:
 # --- pages and layouts -----------------------------------------------------------------------
 
 def test_render_badges_pdf_a4_puts_eight_badges_on_a_page(event):
-    registrations = [make_registration(event) for _ in range(9)]
+    registrations = [add_registration(event) for _ in range(9)]
     pdf = render_badges_pdf(registrations, layout="a4", language="en")
     assert pdf.startswith(b"%PDF")
     assert _pages(pdf) == 2
@@ -52,7 +52,7 @@ def test_render_badges_pdf_a4_puts_eight_badges_on_a_page(event):
 
 
 def test_render_badges_pdf_single_puts_one_badge_on_each_page(event):
-    registrations = [make_registration(event) for _ in range(3)]
+    registrations = [add_registration(event) for _ in range(3)]
     pdf = render_badges_pdf(registrations, layout="single", language="id")
     assert _pages(pdf) == 3
     page = PdfReader(io.BytesIO(pdf)).pages[0]
@@ -61,11 +61,11 @@ def test_render_badges_pdf_single_puts_one_badge_on_each_page(event):
 
 def test_render_badges_pdf_refuses_an_unknown_layout(event):
     with pytest.raises(ValueError):
-        render_badges_pdf([make_registration(event)], layout="poster", language="en")
+        render_badges_pdf([add_registration(event)], layout="poster", language="en")
 
 
 def test_render_badges_pdf_shows_names_country_and_role(event):
-    registration = make_registration(event, honorific=Honorific.HE, given_name="Retno",
+    registration = add_registration(event, honorific=Honorific.HE, given_name="Retno",
                                      family_name="Marsudi", country="ID",
                                      organisation="Kementerian Luar Negeri",
                                      delegation_role=DelegationRole.HEAD)
@@ -84,7 +84,7 @@ def test_render_badges_pdf_shows_names_country_and_role(event):
     ("François-Xavier", "Łukasiewicz-Ñúñez"),
 ])
 def test_render_badges_pdf_embeds_dejavu_for_names_in_any_script(event, given, family):
-    registration = make_registration(event, given_name=given, family_name=family)
+    registration = add_registration(event, given_name=given, family_name=family)
     pdf = render_badges_pdf([registration], layout="a4", language="en")
     assert "DejaVuSans-Bold" in _font_names(pdf)
     text = _text(pdf)
@@ -93,7 +93,7 @@ def test_render_badges_pdf_embeds_dejavu_for_names_in_any_script(event, given, f
 
 
 def test_render_badges_pdf_uses_the_thai_font_for_thai_names(event):
-    registration = make_registration(event, given_name="สมชาย", family_name="ใจดี")
+    registration = add_registration(event, given_name="สมชาย", family_name="ใจดี")
     pdf = render_badges_pdf([registration], layout="a4", language="en")
     assert "NotoSansThai-Bold" in _font_names(pdf)
 
@@ -172,7 +172,7 @@ def _decode_small_qr(matrix) -> tuple[str, int]:
 
 
 def test_badge_qr_decodes_to_exactly_the_badge_code(event):
-    registration = make_registration(event)
+    registration = add_registration(event)
     qr = badge_qr(registration.badge_code)
     text, mask = _decode_small_qr([list(row) for row in qr.matrix])
     assert mask == qr.mask
@@ -191,7 +191,7 @@ def test_badge_qr_is_printed_at_least_25_mm_wide():
 # --- privacy and speed -----------------------------------------------------------------------
 
 def test_render_badges_pdf_never_shows_passport_data(event):
-    registration = make_registration(
+    registration = add_registration(
         event, needs_visa_letter=True, passport_number="X98765432", nationality="FR",
         birth_date=date(1971, 2, 3), birth_place="Valparaiso", passport_expiry=date(2031, 5, 6),
         email="secret.person@example.org", phone="+6281234567890")
@@ -206,7 +206,7 @@ def test_render_badges_pdf_never_shows_passport_data(event):
 
 def test_render_badges_pdf_for_300_delegates_takes_well_under_a_few_seconds(event):
     for number in range(300):
-        make_registration(event, given_name=f"Delegate {number}")
+        add_registration(event, given_name=f"Delegate {number}")
     registrations = badge_registrations(event, RegistrationStatus.CONFIRMED)  # as the view does
     started = time.perf_counter()
     pdf = render_badges_pdf(registrations, layout="a4", language="en")

@@ -15,7 +15,7 @@ from seminar_app.services.checkin import (
     undo_check_in,
 )
 from seminar_app.services.errors import Conflict, NotFound, PermissionDenied
-from tests.checkin_factories import add_team_member, make_registration
+from tests.factories import add_registration, add_team_member
 from tests.public_factories import create_event
 
 
@@ -34,7 +34,7 @@ def _audit_count(action: str) -> int:
 
 
 def test_check_in_by_badge_code_records_time_user_and_audit(event, organizer):
-    registration = make_registration(event)
+    registration = add_registration(event)
     before = utcnow()
 
     result = check_in(event, badge_code=registration.badge_code, user=organizer)
@@ -54,7 +54,7 @@ def test_check_in_by_badge_code_records_time_user_and_audit(event, organizer):
 
 
 def test_check_in_code_ignores_case_and_surrounding_whitespace(event, organizer):
-    registration = make_registration(event)
+    registration = add_registration(event)
 
     result = check_in(event, badge_code=f"  {registration.badge_code.lower()}\n", user=organizer)
 
@@ -62,7 +62,7 @@ def test_check_in_code_ignores_case_and_surrounding_whitespace(event, organizer)
 
 
 def test_check_in_accepts_the_reference_too(event, organizer):
-    registration = make_registration(event)
+    registration = add_registration(event)
 
     result = check_in(event, badge_code=registration.reference.lower(), user=organizer)
 
@@ -70,7 +70,7 @@ def test_check_in_accepts_the_reference_too(event, organizer):
 
 
 def test_check_in_repeated_scan_returns_the_original_time_and_person(event, organizer, make_user):
-    registration = make_registration(event)
+    registration = add_registration(event)
     first = check_in(event, badge_code=registration.badge_code, user=organizer)
     colleague = make_user("staff")
 
@@ -89,7 +89,7 @@ def test_check_in_repeated_scan_returns_the_original_time_and_person(event, orga
     RegistrationStatus.REJECTED, RegistrationStatus.CANCELLED,
 ])
 def test_check_in_refuses_registrations_that_are_not_confirmed(event, organizer, status):
-    registration = make_registration(event, status=status)
+    registration = add_registration(event, status=status)
 
     with pytest.raises(Conflict) as refused:
         check_in(event, badge_code=registration.badge_code, user=organizer)
@@ -101,8 +101,8 @@ def test_check_in_refuses_registrations_that_are_not_confirmed(event, organizer,
 
 
 def test_check_in_message_names_the_status(event, organizer):
-    waiting = make_registration(event, status=RegistrationStatus.WAITLISTED)
-    cancelled = make_registration(event, status=RegistrationStatus.CANCELLED)
+    waiting = add_registration(event, status=RegistrationStatus.WAITLISTED)
+    cancelled = add_registration(event, status=RegistrationStatus.CANCELLED)
 
     with pytest.raises(Conflict, match="waiting list"):
         check_in(event, registration_id=waiting.id, user=organizer)
@@ -112,7 +112,7 @@ def test_check_in_message_names_the_status(event, organizer):
 
 def test_check_in_code_of_another_event_is_not_found(event, organizer):
     other_event = create_event(organizer)
-    stranger = make_registration(other_event)
+    stranger = add_registration(other_event)
 
     with pytest.raises(NotFound):
         check_in(event, badge_code=stranger.badge_code, user=organizer)
@@ -124,7 +124,7 @@ def test_check_in_code_of_another_event_is_not_found(event, organizer):
 
 @pytest.mark.parametrize("code", ["", "   ", "NOSUCHCODE234567", "X" * 5000, "AB\x00CD"])
 def test_check_in_unknown_or_bad_code_is_not_found(event, organizer, code):
-    make_registration(event)
+    add_registration(event)
 
     with pytest.raises(NotFound):
         check_in(event, badge_code=code, user=organizer)
@@ -156,7 +156,7 @@ def test_check_in_concurrent_scans_record_exactly_one_time(app, event, make_user
     desks = [make_user("staff") for _ in range(4)]
     for user in desks:
         add_team_member(event, user, can_checkin=True)
-    registration = make_registration(event)
+    registration = add_registration(event)
     ids = (event.id, registration.id, registration.badge_code, [u.id for u in desks])
     db.session.commit()
     db.session.remove()
@@ -185,7 +185,7 @@ def test_check_in_concurrent_scans_record_exactly_one_time(app, event, make_user
 
 
 def test_undo_check_in_forgets_the_arrival_and_audits(event, organizer):
-    registration = make_registration(event)
+    registration = add_registration(event)
     check_in(event, registration_id=registration.id, user=organizer)
 
     undo_check_in(registration, user=organizer)
@@ -201,7 +201,7 @@ def test_undo_check_in_forgets_the_arrival_and_audits(event, organizer):
 def test_undo_check_in_refused_to_checkin_staff(event, organizer, make_user):
     desk = make_user("staff")
     add_team_member(event, desk, can_checkin=True)
-    registration = make_registration(event)
+    registration = add_registration(event)
     check_in(event, registration_id=registration.id, user=desk)
 
     with pytest.raises(PermissionDenied):
@@ -211,7 +211,7 @@ def test_undo_check_in_refused_to_checkin_staff(event, organizer, make_user):
 
 
 def test_undo_check_in_of_a_registration_not_checked_in_is_a_conflict(event, organizer):
-    registration = make_registration(event)
+    registration = add_registration(event)
 
     with pytest.raises(Conflict):
         undo_check_in(registration, user=organizer)
@@ -219,25 +219,25 @@ def test_undo_check_in_of_a_registration_not_checked_in_is_a_conflict(event, org
 
 def test_arrival_counts_count_confirmed_only(event, organizer):
     assert arrival_counts(event) == (0, 0)
-    arrived = [make_registration(event) for _ in range(2)]
-    make_registration(event)
-    make_registration(event, status=RegistrationStatus.WAITLISTED)
-    late_cancel = make_registration(event)
+    arrived = [add_registration(event) for _ in range(2)]
+    add_registration(event)
+    add_registration(event, status=RegistrationStatus.WAITLISTED)
+    late_cancel = add_registration(event)
     for registration in [*arrived, late_cancel]:
         check_in(event, registration_id=registration.id, user=organizer)
     late_cancel.status = RegistrationStatus.CANCELLED
     db.session.commit()
-    make_registration(create_event(organizer))  # another event's registration
+    add_registration(create_event(organizer))  # another event's registration
 
     assert arrival_counts(event) == (2, 3)
 
 
 def test_search_for_checkin_matches_names_organisation_reference(event):
-    siti = make_registration(event, given_name="Siti", family_name="Rahmawati",
+    siti = add_registration(event, given_name="Siti", family_name="Rahmawati",
                              organisation="Kementerian Luar Negeri")
-    jose = make_registration(event, given_name="José", family_name="Núñez",
+    jose = add_registration(event, given_name="José", family_name="Núñez",
                              organisation="Embajada de Chile")
-    ivan = make_registration(event, given_name="Иван", family_name="Петров",
+    ivan = add_registration(event, given_name="Иван", family_name="Петров",
                              organisation="Посольство России")
 
     assert search_for_checkin(event, "rahma") == [siti]
@@ -251,9 +251,9 @@ def test_search_for_checkin_matches_names_organisation_reference(event):
 
 
 def test_search_for_checkin_lists_confirmed_first_and_stays_in_the_event(event, organizer):
-    waiting = make_registration(event, family_name="Abdullah", status=RegistrationStatus.WAITLISTED)
-    confirmed = make_registration(event, family_name="Zain")
-    make_registration(create_event(organizer), family_name="Abdullah")
+    waiting = add_registration(event, family_name="Abdullah", status=RegistrationStatus.WAITLISTED)
+    confirmed = add_registration(event, family_name="Zain")
+    add_registration(create_event(organizer), family_name="Abdullah")
 
     assert search_for_checkin(event, "delegate") == [confirmed, waiting]
     assert search_for_checkin(event, "abdullah") == [waiting]
@@ -261,13 +261,13 @@ def test_search_for_checkin_lists_confirmed_first_and_stays_in_the_event(event, 
 
 def test_search_for_checkin_respects_the_limit(event):
     for number in range(5):
-        make_registration(event, family_name=f"Santoso {number}")
+        add_registration(event, family_name=f"Santoso {number}")
 
     assert len(search_for_checkin(event, "santoso", limit=3)) == 3
 
 
 def test_check_in_time_is_kept_when_event_day_changes(event, organizer):
-    registration = make_registration(event)
+    registration = add_registration(event)
     yesterday = utcnow() - timedelta(days=1)
     registration.checked_in_at = yesterday
     registration.checked_in_by_id = organizer.id

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from seminar_app.extensions import db
 from seminar_app.models import AuditEntry, Registration, RegistrationStatus, utcnow
-from tests.checkin_factories import add_team_member, make_registration
 from tests.conftest import AuthActions, csrf_token, post_form
+from tests.factories import add_registration, add_team_member
 from tests.public_factories import create_event
 
 HTMX = {"HX-Request": "true"}
@@ -56,7 +56,7 @@ def test_desk_anonymous_is_sent_to_login(client, event):
 def test_desk_refuses_staff_outside_the_team_and_view_only_members(app, event, make_user):
     outsider, viewer = make_user("staff"), make_user("staff")
     add_team_member(event, viewer, can_invite=True)
-    registration = make_registration(event)
+    registration = add_registration(event)
     for user in (outsider, viewer):
         client = app.test_client()
         AuthActions(client).login(user)
@@ -83,7 +83,7 @@ def test_desk_opens_for_checkin_staff(client, auth, event, desk_user):
 
 
 def test_undo_refused_to_checkin_staff(client, auth, event, desk_user):
-    registration = make_registration(event)
+    registration = add_registration(event)
     auth.login(desk_user)
     post_form(client, _url(event, f"/registrations/{registration.id}"))
 
@@ -96,7 +96,7 @@ def test_undo_refused_to_checkin_staff(client, auth, event, desk_user):
 # --- checking in -----------------------------------------------------------------------------
 
 def test_scan_htmx_answers_with_the_result_panel_and_a_trigger(client, auth, event, desk_user):
-    registration = make_registration(event, given_name="Siti", family_name="Rahmawati")
+    registration = add_registration(event, given_name="Siti", family_name="Rahmawati")
     auth.login(desk_user)
 
     response = post_form(client, _url(event, "/scan"), {"code": registration.badge_code},
@@ -114,7 +114,7 @@ def test_scan_htmx_answers_with_the_result_panel_and_a_trigger(client, auth, eve
 
 
 def test_scan_without_htmx_renders_the_whole_page(client, auth, event, desk_user):
-    registration = make_registration(event)
+    registration = add_registration(event)
     auth.login(desk_user)
 
     response = post_form(client, _url(event, "/scan"), {"code": registration.badge_code})
@@ -136,7 +136,7 @@ def _check_in_at_local(event, registration, user, hour, minute):
 @pytest.mark.parametrize(("lang", "clock"), [("en", "09:12"), ("id", "09.12")])
 def test_scan_again_says_already_checked_in_at_local_time(
         client, auth, event, desk_user, organizer, lang, clock):
-    registration = make_registration(event)
+    registration = add_registration(event)
     _check_in_at_local(event, registration, organizer, 9, 12)
     auth.login(desk_user)
     client.set_cookie("lang", lang)  # after the login, which sets the account's language
@@ -156,7 +156,7 @@ def test_scan_again_says_already_checked_in_at_local_time(
 
 
 def test_already_checked_in_on_an_earlier_day_shows_the_date(client, auth, event, desk_user):
-    registration = make_registration(event)
+    registration = add_registration(event)
     registration.checked_in_at = utcnow() - timedelta(days=2)
     db.session.commit()
     auth.login(desk_user)
@@ -170,7 +170,7 @@ def test_already_checked_in_on_an_earlier_day_shows_the_date(client, auth, event
 
 
 def test_check_in_by_id_from_search_keeps_the_results(client, auth, event, desk_user):
-    registration = make_registration(event, given_name="Ahmad", family_name="Fauzi")
+    registration = add_registration(event, given_name="Ahmad", family_name="Fauzi")
     auth.login(desk_user)
 
     response = post_form(client, _url(event, f"/registrations/{registration.id}"),
@@ -185,8 +185,8 @@ def test_check_in_by_id_from_search_keeps_the_results(client, auth, event, desk_
 
 
 def test_check_in_not_confirmed_is_refused_with_its_status(client, auth, event, desk_user):
-    waiting = make_registration(event, status=RegistrationStatus.WAITLISTED)
-    cancelled = make_registration(event, status=RegistrationStatus.CANCELLED)
+    waiting = add_registration(event, status=RegistrationStatus.WAITLISTED)
+    cancelled = add_registration(event, status=RegistrationStatus.CANCELLED)
     auth.login(desk_user)
 
     by_code = post_form(client, _url(event, "/scan"), {"code": waiting.badge_code}, headers=HTMX)
@@ -198,7 +198,7 @@ def test_check_in_not_confirmed_is_refused_with_its_status(client, auth, event, 
 
 
 def test_codes_and_ids_of_another_event_are_not_found(client, auth, event, desk_user, organizer):
-    other = make_registration(create_event(organizer), given_name="Secret", family_name="Person")
+    other = add_registration(create_event(organizer), given_name="Secret", family_name="Person")
     auth.login(desk_user)
 
     by_code = post_form(client, _url(event, "/scan"), {"code": other.badge_code})
@@ -221,7 +221,7 @@ def test_codes_and_ids_of_another_event_are_not_found(client, auth, event, desk_
     ("NOSUCHCODE234567", 404),
 ])
 def test_scan_bad_input_is_refused_clearly(client, auth, event, desk_user, code, status):
-    make_registration(event)
+    add_registration(event)
     auth.login(desk_user)
 
     response = post_form(client, _url(event, "/scan"), {"code": code}, headers=HTMX)
@@ -241,7 +241,7 @@ def test_scan_five_megabyte_code_is_refused(client, auth, event, desk_user):
 
 
 def test_scan_without_csrf_token_is_refused(client, auth, event, desk_user):
-    registration = make_registration(event)
+    registration = add_registration(event)
     auth.login(desk_user)
 
     response = client.post(_url(event, "/scan"), data={"code": registration.badge_code})
@@ -253,8 +253,8 @@ def test_scan_without_csrf_token_is_refused(client, auth, event, desk_user):
 # --- search, count, undo ---------------------------------------------------------------------
 
 def test_search_htmx_returns_tap_targets(client, auth, event, desk_user):
-    siti = make_registration(event, given_name="Siti", family_name="Rahmawati")
-    make_registration(event, given_name="Budi", family_name="Santoso")
+    siti = add_registration(event, given_name="Siti", family_name="Rahmawati")
+    add_registration(event, given_name="Budi", family_name="Santoso")
     auth.login(desk_user)
 
     fragment = client.get(_url(event, "/search?q=rahma"), headers=HTMX)
@@ -277,9 +277,9 @@ def test_search_too_long_is_refused(client, auth, event, desk_user):
 
 
 def test_count_fragment_shows_arrivals_of_confirmed(client, auth, event, desk_user, organizer):
-    arrived = make_registration(event)
-    make_registration(event)
-    make_registration(event, status=RegistrationStatus.PENDING)
+    arrived = add_registration(event)
+    add_registration(event)
+    add_registration(event, status=RegistrationStatus.PENDING)
     _check_in_at_local(event, arrived, organizer, 9, 0)
     auth.login(desk_user)
 
@@ -291,7 +291,7 @@ def test_count_fragment_shows_arrivals_of_confirmed(client, auth, event, desk_us
 
 
 def test_undo_by_organizer(client, auth, event, organizer):
-    registration = make_registration(event)
+    registration = add_registration(event)
     auth.login(organizer)
     post_form(client, _url(event, "/scan"), {"code": registration.badge_code})
 
@@ -311,7 +311,7 @@ def test_undo_by_organizer(client, auth, event, organizer):
 
 
 def test_undo_of_another_events_registration_is_not_found(client, auth, event, organizer):
-    other = make_registration(create_event(organizer))
+    other = add_registration(create_event(organizer))
     auth.login(organizer)
 
     response = client.post(_url(event, f"/registrations/{other.id}/undo"),

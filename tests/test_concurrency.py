@@ -22,7 +22,7 @@ from waitress import create_server
 
 from seminar_app.extensions import db, limiter
 from seminar_app.models import Registration, RegistrationStatus
-from tests.registration_helpers import form_fields, make_registration, registration_event
+from tests.factories import form_fields, make_registration, registration_event
 
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
                         r'<meta name="csrf-token" content="([^"]+)"')

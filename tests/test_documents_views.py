@@ -8,9 +8,9 @@ from PIL import Image
 
 from seminar_app.extensions import db
 from seminar_app.models import AuditEntry, RegistrationStatus, Upload
-from seminar_app.services.registrations import new_manage_token
-from tests.checkin_factories import add_team_member, make_registration
+from seminar_app.services.registration_codes import new_manage_token
 from tests.conftest import post_form
+from tests.factories import add_registration, add_team_member
 from tests.public_factories import create_event
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
@@ -34,7 +34,7 @@ def event(owner):
 
 @pytest.fixture
 def visa_registration(event):
-    return make_registration(event, needs_visa_letter=True, passport_number="AE1234567",
+    return add_registration(event, needs_visa_letter=True, passport_number="AE1234567",
                              nationality="GR", birth_date=date(1980, 7, 14),
                              birth_place="Thessaloniki", passport_expiry=date(2032, 1, 9))
 
@@ -128,15 +128,15 @@ def test_settings_refuses_an_overlong_signatory(client, auth, owner, event):
 # --- badges ----------------------------------------------------------------------------------
 
 def test_badges_downloads_a_sheet_of_confirmed_registrations(client, auth, owner, event):
-    make_registration(event)
-    make_registration(event, status=RegistrationStatus.PENDING)
+    add_registration(event)
+    add_registration(event, status=RegistrationStatus.PENDING)
     auth.login(owner)
     _assert_pdf(client.get(_url(event, "badges.pdf?layout=single&lang=id")),
                 "badges-jakarta-forum-confirmed-single")
 
 
 def test_badges_with_nothing_to_print_goes_back_with_a_message(client, auth, owner, event):
-    make_registration(event, status=RegistrationStatus.CANCELLED)
+    add_registration(event, status=RegistrationStatus.CANCELLED)
     auth.login(owner)
     response = client.get(_url(event, "badges.pdf"))
     assert response.status_code == 302
@@ -144,13 +144,13 @@ def test_badges_with_nothing_to_print_goes_back_with_a_message(client, auth, own
 
 
 def test_badges_refuses_an_unknown_status(client, auth, owner, event):
-    make_registration(event)
+    add_registration(event)
     auth.login(owner)
     assert client.get(_url(event, "badges.pdf?status=cancelled")).status_code == 400
 
 
 def test_badges_are_open_to_check_in_staff(client, auth, make_user, event):
-    registration = make_registration(event)
+    registration = add_registration(event)
     member = make_user("staff")
     add_team_member(event, member, can_checkin=True)
     auth.login(member)
@@ -161,7 +161,7 @@ def test_badges_are_open_to_check_in_staff(client, auth, make_user, event):
 
 def test_registration_badge_of_another_event_is_not_found(client, auth, owner, event):
     other = create_event(owner)
-    foreign = make_registration(other)
+    foreign = add_registration(other)
     auth.login(owner)
     assert client.get(_url(event, f"registrations/{foreign.id}/badge.pdf")).status_code == 404
     assert client.get(_url(event, "registrations/999999/badge.pdf")).status_code == 404
@@ -192,7 +192,7 @@ def test_visa_letter_is_forbidden_without_manage_rights(client, auth, make_user,
 
 
 def test_visa_letter_for_a_delegate_who_did_not_ask_is_a_conflict(client, auth, owner, event):
-    registration = make_registration(event, needs_visa_letter=False)
+    registration = add_registration(event, needs_visa_letter=False)
     auth.login(owner)
     response = client.get(_url(event, f"registrations/{registration.id}/visa-letter.pdf"))
     assert response.status_code == 409
@@ -201,7 +201,7 @@ def test_visa_letter_for_a_delegate_who_did_not_ask_is_a_conflict(client, auth, 
 
 def test_visa_letter_of_another_event_is_not_found(client, auth, owner, event):
     other = create_event(owner, letter_signatory_name="Someone")
-    foreign = make_registration(other, needs_visa_letter=True)
+    foreign = add_registration(other, needs_visa_letter=True)
     auth.login(owner)
     response = client.get(_url(event, f"registrations/{foreign.id}/visa-letter.pdf"))
     assert response.status_code == 404
@@ -216,20 +216,20 @@ def _token_for(registration) -> str:
 
 
 def test_own_badge_downloads_through_the_personal_link(client, event):
-    registration = make_registration(event)
+    registration = add_registration(event)
     response = client.get(f"/r/{_token_for(registration)}/badge.pdf")
     _assert_pdf(response, f"badge-{registration.reference}")
 
 
 def test_own_badge_waits_for_confirmation(client, event):
-    registration = make_registration(event, status=RegistrationStatus.PENDING)
+    registration = add_registration(event, status=RegistrationStatus.PENDING)
     response = client.get(f"/r/{_token_for(registration)}/badge.pdf")
     assert response.status_code == 409
     assert "once your registration is confirmed" in response.get_data(as_text=True)
 
 
 def test_own_badge_with_a_tampered_link_is_not_found(client, event):
-    registration = make_registration(event)
+    registration = add_registration(event)
     token = _token_for(registration)
     assert client.get(f"/r/{token[:-2]}xx/badge.pdf").status_code == 404
 

@@ -12,7 +12,7 @@ import pytest
 from seminar_app.models import Honorific, RegistrationAnswer, RegistrationStatus
 from seminar_app.services.exports import neutralize_formula
 from seminar_app.services.questions import add_question
-from tests.participant_factories import add_registration, join_team, logged_in
+from tests.factories import add_registration, add_team_member, logged_in
 from tests.public_factories import create_event
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -117,7 +117,7 @@ def test_export_csv_in_indonesian_translates_values(app, event, owner):
 def test_export_passport_columns_only_for_organizers(app, event, make_user):
     add_registration(event, needs_visa_letter=True, passport_number="SECRET123")
     viewer = make_user("staff")
-    join_team(event, viewer, can_checkin=True)
+    add_team_member(event, viewer, can_checkin=True)
     client = logged_in(app, viewer)
     csv_text = client.get(f"/manage/events/{event.id}/export.csv?lang=en").get_data(as_text=True)
     assert "SECRET123" not in csv_text and "Passport number" not in csv_text

@@ -12,7 +12,7 @@ from seminar_app.extensions import db
 from seminar_app.models import Honorific, RegistrationStatus, Upload
 from seminar_app.services.errors import Conflict
 from seminar_app.services.letters import check_visa_letter, render_visa_letter_pdf
-from tests.checkin_factories import make_registration
+from tests.factories import add_registration
 from tests.public_factories import create_event, utc
 
 
@@ -34,7 +34,7 @@ def _visa_registration(event, **overrides):
               "passport_number": "AE1234567", "nationality": "GR",
               "birth_date": date(1980, 7, 14), "birth_place": "Thessaloniki",
               "passport_expiry": date(2032, 1, 9)}
-    return make_registration(event, **{**values, **overrides})
+    return add_registration(event, **{**values, **overrides})
 
 
 def test_render_visa_letter_pdf_names_the_event_the_delegate_and_the_passport(event):
@@ -76,7 +76,7 @@ def test_render_visa_letter_pdf_prints_the_letterhead(event):
 
 
 def test_check_visa_letter_refuses_a_delegate_who_did_not_ask(event):
-    registration = make_registration(event, needs_visa_letter=False)
+    registration = add_registration(event, needs_visa_letter=False)
     with pytest.raises(Conflict, match="did not ask"):
         check_visa_letter(registration)
 

@@ -14,9 +14,14 @@ from seminar_app.models import (
 )
 from seminar_app.services import registrations as registration_service
 from tests.conftest import post_form
-from tests.participant_factories import add_registration, join_team, logged_in
+from tests.factories import (
+    add_registration,
+    add_team_member,
+    form_fields,
+    logged_in,
+    service_data,
+)
 from tests.public_factories import create_event
-from tests.registration_helpers import form_fields, service_data
 
 
 @pytest.fixture
@@ -61,8 +66,8 @@ def test_registration_show_lists_fields_answers_and_history(app, event, owner):
 def test_registration_show_passport_only_for_organizers(app, event, owner, make_user):
     registration = _visa_registration(event)
     viewer, manager = make_user("staff"), make_user("staff")
-    join_team(event, viewer, can_checkin=True, can_invite=True)
-    join_team(event, manager, can_manage=True)
+    add_team_member(event, viewer, can_checkin=True, can_invite=True)
+    add_team_member(event, manager, can_manage=True)
     for user, visible in ((viewer, False), (manager, True), (owner, True)):
         page = logged_in(app, user).get(_url(event, registration)).get_data(as_text=True)
         assert ("X9988776" in page) is visible, user
@@ -90,7 +95,7 @@ def test_registration_of_another_event_is_not_found(app, event, owner):
 def test_registration_pages_refuse_outsiders_and_viewers(app, event, make_user):
     registration = add_registration(event)
     viewer = make_user("staff")
-    join_team(event, viewer, can_checkin=True)
+    add_team_member(event, viewer, can_checkin=True)
     outsider = logged_in(app, make_user("staff"))
     assert outsider.get(_url(event, registration)).status_code == 403
     client = logged_in(app, viewer)
@@ -232,7 +237,7 @@ def test_registrations_bulk_refuses_bad_requests(app, event, owner, make_user):
     assert post_form(client, url, {"action": "delete", "ids": [str(registration.id)]}) \
         .status_code == 422
     viewer = make_user("staff")
-    join_team(event, viewer, can_checkin=True)
+    add_team_member(event, viewer, can_checkin=True)
     response = post_form(logged_in(app, viewer), url,
                          {"action": "cancel", "ids": [str(registration.id)]})
     assert response.status_code == 403

@@ -8,7 +8,7 @@ from sqlalchemy import event as sa_event
 
 from seminar_app.models import DelegationRole, RegistrationStatus
 from seminar_app.services.participant_list import ParticipantFilters, participant_summary
-from tests.participant_factories import add_registration, join_team, logged_in
+from tests.factories import add_registration, add_team_member, logged_in
 from tests.public_factories import create_event
 
 ROW = re.compile(r'registrations/(\d+)">')
@@ -113,8 +113,8 @@ def test_registrations_query_count_does_not_grow_with_rows(app, db, owner, make_
         add_registration(large, country=["ID", "MY", "TH", "DE", "FR"][index % 5],
                          checked_in_at=small.start_at)
     viewer = make_user("staff")
-    join_team(small, viewer, can_checkin=True)
-    join_team(large, viewer, can_checkin=True)
+    add_team_member(small, viewer, can_checkin=True)
+    add_team_member(large, viewer, can_checkin=True)
     client = logged_in(app, viewer)
     counts = []
     for current in (small, large):
@@ -159,7 +159,7 @@ def test_registrations_page_in_indonesian(app, event, owner):
 def test_registrations_bulk_controls_only_for_managers(app, event, make_user):
     add_registration(event)
     viewer = make_user("staff")
-    join_team(event, viewer, can_invite=True)
+    add_team_member(event, viewer, can_invite=True)
     page = _list(logged_in(app, viewer), event).get_data(as_text=True)
     assert 'name="ids"' not in page and "Add a participant" not in page
 

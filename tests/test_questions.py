@@ -7,7 +7,7 @@ from seminar_app.models import AuditEntry, ExtraQuestion, QuestionKind, Registra
 from seminar_app.services import questions as service
 from seminar_app.services.errors import Conflict, ServiceError
 from tests.conftest import post_form
-from tests.participant_factories import add_registration, join_team, logged_in
+from tests.factories import add_registration, add_team_member, logged_in
 from tests.public_factories import create_event
 
 
@@ -138,6 +138,6 @@ def test_question_of_another_event_is_not_found(app, event, owner):
 
 def test_questions_page_needs_manage(app, event, make_user):
     viewer = make_user("staff")
-    join_team(event, viewer, can_invite=True)
+    add_team_member(event, viewer, can_invite=True)
     client = logged_in(app, viewer)
     assert client.get(f"/manage/events/{event.id}/questions").status_code == 403

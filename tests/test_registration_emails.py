@@ -6,7 +6,7 @@ import pytest
 
 from seminar_app.services import registrations as service
 from tests.conftest import post_form
-from tests.registration_helpers import form_fields, make_registration, registration_event
+from tests.factories import form_fields, make_registration, registration_event
 
 
 @pytest.fixture

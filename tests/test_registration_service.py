@@ -18,7 +18,7 @@ from seminar_app.models import (
 )
 from seminar_app.services import registrations as service
 from seminar_app.services.errors import Conflict, NotFound, PermissionDenied, ServiceError
-from tests.registration_helpers import make_registration, past, registration_event
+from tests.factories import make_registration, past, registration_event
 
 CONFIRMED, WAITLISTED = RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED
 PENDING = RegistrationStatus.PENDING
@@ -118,7 +118,7 @@ def test_register_refused_when_closed_or_invitation_only(owner):
 
 
 def make_data():
-    from tests.registration_helpers import service_data
+    from tests.factories import service_data
     return service_data()
 
 

@@ -16,7 +16,7 @@ from seminar_app.models import (
 )
 from seminar_app.services import registrations as service
 from tests.conftest import post_form
-from tests.registration_helpers import (
+from tests.factories import (
     add_question,
     form_fields,
     make_registration,

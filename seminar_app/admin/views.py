@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import User
 from ..services.errors import ServiceError
 from ..services.users import create_user, list_users, update_user
+from ..view_helpers import attach_error, form_status
 from . import bp
 from .forms import UserCreateForm, UserEditForm
 
@@ -43,7 +44,7 @@ def user_create():
             return _form_error(form, error, user=None)
         flash(_("The account of %(name)s was created.", name=user.name), "success")
         return redirect(url_for("admin.users"))
-    return _render_form(form, None, 422 if form.is_submitted() else 200)
+    return _render_form(form, None, form_status(form))
 
 
 @bp.route("/manage/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -66,7 +67,7 @@ def user_edit(user_id: int):
             return _form_error(form, error, user=user)
         flash(_("The account of %(name)s was saved.", name=user.name), "success")
         return redirect(url_for("admin.users"))
-    return _render_form(form, user, 422 if form.is_submitted() else 200)
+    return _render_form(form, user, form_status(form))
 
 
 def _render_form(form, user: User | None, status: int):
@@ -74,12 +75,11 @@ def _render_form(form, user: User | None, status: int):
 
 
 def _form_error(form, error: ServiceError, *, user: User | None):
-    """Show a refused change next to its field and answer with a 4xx status."""
-    db.session.rollback()
-    field = form._fields.get(error.field) if error.field else None
-    if field is None:
-        form.form_errors.append(error.message)
-    else:
-        field.errors = [*field.errors, error.message]
+    """Show a refused change next to its field and answer with a 4xx status.
+
+    Unlike other forms, a refused account change answers with the error's own status
+    (404, 409) and only 400 and 403 become 422.
+    """
+    attach_error(form, error)
     status = 422 if error.status_code in (400, 403) else error.status_code
     return _render_form(form, user, status)

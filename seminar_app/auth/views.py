@@ -10,6 +10,7 @@ from ..extensions import limiter
 from ..i18n import LANGUAGE_COOKIE
 from ..services.errors import ServiceError
 from ..services.users import authenticate_user, change_password, update_profile
+from ..view_helpers import form_status
 from ..web import safe_next_url
 from . import bp
 from .forms import AccountProfileForm, LoginForm, PasswordChangeForm
@@ -55,7 +56,7 @@ def login():
         login_user(user, remember=False)
         flash(_("Welcome, %(name)s.", name=user.name), "success")
         return _set_language_cookie(redirect(target), user.language)
-    status = 422 if form.is_submitted() else 200
+    status = form_status(form)
     return render_template("auth/login.html", form=form), status
 
 

@@ -1,54 +1,14 @@
-"""How the check-in desk names a delegate and a check-in time."""
+"""How the check-in desk shows a check-in time and sums a delegate up in one line.
+
+Names, roles and statuses come from services.registration_labels, like everywhere else.
+"""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask_babel import lazy_gettext as _l
-
 from ..i18n import country_name, local_datetime, local_time, zone_abbreviation
-from ..models import DelegationRole, Event, Honorific, Registration, RegistrationStatus, utcnow
-
-HONORIFIC_LABELS = {
-    Honorific.HE: _l("H.E."),
-    Honorific.AMB: _l("Amb."),
-    Honorific.MR: _l("Mr."),
-    Honorific.MS: _l("Ms."),
-    Honorific.DR: _l("Dr."),
-    Honorific.PROF: _l("Prof."),
-}
-ROLE_LABELS = {
-    DelegationRole.HEAD: _l("Head of delegation"),
-    DelegationRole.DELEGATE: _l("Delegate"),
-    DelegationRole.OBSERVER: _l("Observer"),
-    DelegationRole.MEDIA: _l("Media"),
-    DelegationRole.SPEAKER: _l("Speaker"),
-}
-STATUS_LABELS = {
-    RegistrationStatus.PENDING: _l("Awaiting approval"),
-    RegistrationStatus.CONFIRMED: _l("Confirmed"),
-    RegistrationStatus.WAITLISTED: _l("Waiting list"),
-    RegistrationStatus.REJECTED: _l("Rejected"),
-    RegistrationStatus.CANCELLED: _l("Cancelled"),
-}
-
-
-def display_name(registration: Registration) -> str:
-    """Honorific and full name, e.g. "H.E. Siti Rahma"."""
-    if registration.honorific == Honorific.OTHER:
-        honorific = registration.honorific_other
-    else:
-        honorific = str(HONORIFIC_LABELS.get(registration.honorific, ""))
-    return f"{honorific} {registration.full_name}".strip()
-
-
-def role_label(registration: Registration) -> str:
-    """The delegation role in the current language."""
-    return str(ROLE_LABELS.get(registration.delegation_role, registration.delegation_role))
-
-
-def status_label(registration: Registration) -> str:
-    """The registration's status in the current language."""
-    return str(STATUS_LABELS.get(registration.status, registration.status))
+from ..models import Event, Registration, utcnow
+from ..services.registration_labels import display_name, role_label
 
 
 def arrival_time(moment: datetime, event: Event) -> str:
@@ -63,5 +23,5 @@ def delegate_summary(registration: Registration) -> str:
     """ "H.E. Siti Rahma — Indonesia — Head of delegation" for the result panel."""
     return " — ".join(
         part for part in (display_name(registration), country_name(registration.country),
-                          role_label(registration)) if part
+                          role_label(registration.delegation_role)) if part
     )

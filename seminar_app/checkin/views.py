@@ -18,8 +18,10 @@ from ..models import Event, Registration
 from ..services import checkin as checkin_service
 from ..services.access import Permission, has_permission
 from ..services.errors import NotFound, ServiceError
+from ..services.registration_labels import display_name, role_label, status_label
+from ..view_helpers import load_event
 from . import bp
-from .display import arrival_time, delegate_summary, display_name, role_label, status_label
+from .display import arrival_time, delegate_summary
 from .forms import CheckInActionForm, CheckInCodeForm, CheckInSearchForm
 
 log = logging.getLogger(__name__)
@@ -49,14 +51,6 @@ def _display_helpers() -> dict:
         "registration_status": status_label,
         "registration_arrival": arrival_time,
     }
-
-
-def _load_event(event_id: int, permission: Permission) -> Event:
-    """The event (404 if missing) when the current user holds ``permission`` on it (else 403)."""
-    event = db.get_or_404(Event, event_id)
-    if not has_permission(current_user, event, permission):
-        abort(403)
-    return event
 
 
 def _is_htmx() -> bool:
@@ -125,14 +119,14 @@ def _check_in(event: Event, *, status_if_ok=200, **how):
 @login_required
 def desk(event_id: int):
     """The check-in desk: live count, camera scanner, code entry and name search."""
-    return _render_desk(_load_event(event_id, Permission.CHECKIN))
+    return _render_desk(load_event(event_id, Permission.CHECKIN))
 
 
 @bp.get("/events/<int:event_id>/checkin/count")
 @login_required
 def count(event_id: int):
     """The live arrivals counter (a fragment, polled by the desk page)."""
-    event = _load_event(event_id, Permission.CHECKIN)
+    event = load_event(event_id, Permission.CHECKIN)
     arrived, expected = checkin_service.arrival_counts(event)
     return render_template("checkin/_counter.html", event=event, arrived=arrived,
                            expected=expected)
@@ -142,7 +136,7 @@ def count(event_id: int):
 @login_required
 def search(event_id: int):
     """Delegates matching a name, organisation or reference, each with a "Check in" button."""
-    event = _load_event(event_id, Permission.CHECKIN)
+    event = load_event(event_id, Permission.CHECKIN)
     form = CheckInSearchForm(request.args)
     status, results = 200, []
     if form.validate():
@@ -159,7 +153,7 @@ def search(event_id: int):
 @login_required
 def scan(event_id: int):
     """Check in the registration whose badge code (or reference) was scanned or typed."""
-    event = _load_event(event_id, Permission.CHECKIN)
+    event = load_event(event_id, Permission.CHECKIN)
     form = CheckInCodeForm()
     if not form.validate_on_submit():
         return _answer(event, _form_error_outcome(form), 422, code_form=form)
@@ -171,7 +165,7 @@ def scan(event_id: int):
 @login_required
 def check_in_registration(event_id: int, registration_id: int):
     """Check in one registration chosen from the search results."""
-    event = _load_event(event_id, Permission.CHECKIN)
+    event = load_event(event_id, Permission.CHECKIN)
     form = CheckInActionForm()
     if not form.validate_on_submit():
         return _answer(event, _form_error_outcome(form), 400)
@@ -188,7 +182,7 @@ def check_in_registration(event_id: int, registration_id: int):
 @login_required
 def undo(event_id: int, registration_id: int):
     """Forget a mistaken check-in (organizers only)."""
-    event = _load_event(event_id, Permission.MANAGE)
+    event = load_event(event_id, Permission.MANAGE)
     try:
         registration = checkin_service.find_registration(event, registration_id)
     except ServiceError:

@@ -20,10 +20,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..i18n import current_language
 from ..models import Event, Registration, RegistrationStatus
 from ..services import documents as document_service
@@ -32,6 +31,13 @@ from ..services.badges import render_badges_pdf
 from ..services.errors import Conflict, ServiceError
 from ..services.letters import check_visa_letter, render_visa_letter_pdf
 from ..services.registrations import get_registration_by_token
+from ..view_helpers import (
+    attach_error,
+    form_status,
+    load_event,
+    load_event_child,
+    uploaded_bytes,
+)
 from . import bp
 from .forms import DocumentSettingsEditForm
 
@@ -43,20 +49,6 @@ BADGE_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING,
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-def _load_event(event_id: int, permission: Permission) -> Event:
-    event = db.get_or_404(Event, event_id)
-    if not has_permission(current_user, event, permission):
-        abort(403)
-    return event
-
-
-def _load_registration(event: Event, registration_id: int) -> Registration:
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event.id:
-        abort(404)
-    return registration
-
 
 def _language(default: str) -> str:
     requested = request.args.get("lang", "")
@@ -74,13 +66,6 @@ def pdf_response(data: bytes, filename: str):
     return response
 
 
-def _uploaded_bytes(storage) -> tuple[bytes | None, str]:
-    if not isinstance(storage, FileStorage) or not storage.filename:
-        return None, ""
-    limit = int(current_app.config.get("UPLOAD_MAX_BYTES", 2 * 1024 * 1024))
-    return storage.read(limit + 1), storage.filename
-
-
 # --- the settings page -----------------------------------------------------------------------
 
 def _render_settings(event: Event, form, status: int = 200):
@@ -96,26 +81,23 @@ def _render_settings(event: Event, form, status: int = 200):
 @login_required
 def settings(event_id: int):
     """Letterhead, signatory, badge downloads and the delegates who need a visa letter."""
-    event = _load_event(event_id, Permission.VIEW)
+    event = load_event(event_id, Permission.VIEW)
     if request.method == "POST" and not has_permission(current_user, event, Permission.MANAGE):
         abort(403)
     form = DocumentSettingsEditForm(data={"signatory_name": event.letter_signatory_name,
                                           "signatory_title": event.letter_signatory_title})
     if form.validate_on_submit():
-        letterhead, filename = _uploaded_bytes(form.letterhead.data)
+        letterhead, filename = uploaded_bytes(form.letterhead.data)
         try:
             document_service.update_document_settings(
                 event, signatory_name=form.signatory_name.data or "",
                 signatory_title=form.signatory_title.data or "", letterhead=letterhead,
                 letterhead_filename=filename, remove_letterhead=form.remove_letterhead.data)
         except ServiceError as error:
-            db.session.rollback()
-            field = getattr(form, error.field or "", None)
-            (field.errors if field is not None else form.form_errors).append(error.message)
-            return _render_settings(event, form, 409 if isinstance(error, Conflict) else 422)
+            return _render_settings(event, form, attach_error(form, error))
         flash(_("The document settings were saved."), "success")
         return redirect(url_for(".settings", event_id=event.id))
-    return _render_settings(event, form, 422 if form.is_submitted() else 200)
+    return _render_settings(event, form, form_status(form))
 
 
 # --- PDFs for the team -----------------------------------------------------------------------
@@ -124,7 +106,7 @@ def settings(event_id: int):
 @login_required
 def badges(event_id: int):
     """All badges of the event's registrations in one status (confirmed by default)."""
-    event = _load_event(event_id, Permission.VIEW)
+    event = load_event(event_id, Permission.VIEW)
     layout = request.args.get("layout", "a4")
     if layout not in ("a4", "single"):
         layout = "a4"
@@ -144,8 +126,8 @@ def badges(event_id: int):
 @login_required
 def registration_badge(event_id: int, registration_id: int):
     """One delegate's badge on its own page."""
-    event = _load_event(event_id, Permission.VIEW)
-    registration = _load_registration(event, registration_id)
+    event = load_event(event_id, Permission.VIEW)
+    registration = load_event_child(Registration, registration_id, event)
     layout = "a4" if request.args.get("layout") == "a4" else "single"
     pdf = render_badges_pdf([registration], layout=layout,
                             language=_language(current_language()))
@@ -156,8 +138,8 @@ def registration_badge(event_id: int, registration_id: int):
 @login_required
 def visa_letter(event_id: int, registration_id: int):
     """The delegate's visa invitation letter (organizers only: it shows passport data)."""
-    event = _load_event(event_id, Permission.MANAGE)
-    registration = _load_registration(event, registration_id)
+    event = load_event(event_id, Permission.MANAGE)
+    registration = load_event_child(Registration, registration_id, event)
     check_visa_letter(registration)  # Conflict -> a 409 page
     pdf = render_visa_letter_pdf(registration, language=_language("en"))
     return pdf_response(pdf, f"visa-letter-{registration.reference}.pdf")

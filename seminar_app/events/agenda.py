@@ -6,14 +6,12 @@ A session id that belongs to another event is answered with 404.
 
 import logging
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
-from wtforms import FieldList
+from flask_login import login_required
 
-from ..extensions import db
 from ..models import Event
-from ..services.access import Permission, event_permissions
+from ..services.access import Permission
 from ..services.agenda import (
     add_session,
     delete_session,
@@ -24,28 +22,11 @@ from ..services.agenda import (
     update_session,
 )
 from ..services.errors import ServiceError
+from ..view_helpers import attach_error, load_event, load_event_with_permissions
 from . import manage_bp
 from .agenda_forms import AgendaSessionForm
 
 log = logging.getLogger(__name__)
-
-
-def _load_event(event_id: int, permission: Permission) -> tuple[Event, set[Permission]]:
-    """The event (404) if the current user holds ``permission`` on it (else 403)."""
-    event = db.get_or_404(Event, event_id)
-    granted = event_permissions(current_user, event)
-    if permission not in granted:
-        abort(403)
-    return event, granted
-
-
-def _show_error(form: AgendaSessionForm, error: ServiceError) -> None:
-    """Put a service's message under the field it names, or above the form."""
-    field = form._fields.get(error.field or "")
-    if field is not None and not isinstance(field, FieldList):
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _render_agenda(event: Event, granted: set[Permission], form: AgendaSessionForm | None,
@@ -68,7 +49,7 @@ def _render_agenda(event: Event, granted: set[Permission], form: AgendaSessionFo
 @login_required
 def agenda(event_id: int):
     """The event's programme, grouped by day, with a form to add a session."""
-    event, granted = _load_event(event_id, Permission.VIEW)
+    event, granted = load_event_with_permissions(event_id, Permission.VIEW)
     return _render_agenda(event, granted, None)
 
 
@@ -76,16 +57,14 @@ def agenda(event_id: int):
 @login_required
 def agenda_session_create(event_id: int):
     """Add a session to the programme."""
-    event, granted = _load_event(event_id, Permission.MANAGE)
+    event, granted = load_event_with_permissions(event_id, Permission.MANAGE)
     form = AgendaSessionForm()
     if not form.validate_on_submit():
         return _render_agenda(event, granted, form, 422)
     try:
         session = add_session(event, **form.session_values())
     except ServiceError as error:
-        db.session.rollback()
-        _show_error(form, error)
-        return _render_agenda(event, granted, form, 422)
+        return _render_agenda(event, granted, form, attach_error(form, error))
     flash(_("The session “%(title)s” has been added.", title=session.title), "success")
     return redirect(url_for("manage.agenda", event_id=event.id) + f"#session-{session.id}")
 
@@ -94,7 +73,7 @@ def agenda_session_create(event_id: int):
 @login_required
 def agenda_session_edit(event_id: int, session_id: int):
     """Change a session's time, texts and speakers."""
-    event, _granted = _load_event(event_id, Permission.MANAGE)
+    event = load_event(event_id, Permission.MANAGE)
     session = get_session(event, session_id)
     if request.method != "POST":
         day, start, end = local_parts(session, event.timezone)
@@ -111,9 +90,7 @@ def agenda_session_edit(event_id: int, session_id: int):
     try:
         update_session(session, **form.session_values())
     except ServiceError as error:
-        db.session.rollback()
-        _show_error(form, error)
-        return _render_edit(event, session, form, 422)
+        return _render_edit(event, session, form, attach_error(form, error))
     flash(_("The session “%(title)s” has been saved.", title=session.title), "success")
     return redirect(url_for("manage.agenda", event_id=event.id) + f"#session-{session.id}")
 
@@ -122,7 +99,7 @@ def agenda_session_edit(event_id: int, session_id: int):
 @login_required
 def agenda_session_delete(event_id: int, session_id: int):
     """Remove a session from the programme."""
-    event, _granted = _load_event(event_id, Permission.MANAGE)
+    event = load_event(event_id, Permission.MANAGE)
     session = get_session(event, session_id)
     title = session.title
     delete_session(session)

@@ -33,7 +33,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..forms import BaseForm
 from ..i18n import country_choices, current_language, is_country_code, is_timezone, timezone_choices
 from ..models import EventType, Visibility
-from ..services.events import DESCRIPTION_MAX, EVENT_FIELDS, EVENT_LANGUAGES, SLUG_MAX
+from ..services.event_values import DESCRIPTION_MAX, EVENT_FIELDS, EVENT_LANGUAGES, SLUG_MAX
 
 #: WTForms' own parse errors, listed so that they are extracted into our catalog
 WTFORMS_MESSAGES = (

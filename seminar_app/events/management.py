@@ -6,17 +6,23 @@ one service call -> flash -> redirect. Rules live in services.events.
 
 import logging
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage
 
 from ..extensions import db
 from ..models import AgendaSession, CoHost, Event, EventStatus, TeamMember
 from ..services import events as event_service
 from ..services.access import Permission, can_create_events, has_permission, visible_events_query
-from ..services.errors import Conflict, ServiceError
+from ..services.errors import ServiceError
+from ..view_helpers import (
+    attach_error,
+    form_status,
+    load_event,
+    load_event_child,
+    uploaded_bytes,
+)
 from . import manage_bp
 from .forms import (
     CoHostCreateForm,
@@ -30,48 +36,6 @@ from .forms import (
 
 log = logging.getLogger(__name__)
 PER_PAGE = 25
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
-def _load_event(event_id: int, permission: Permission) -> Event:
-    """The event (404 if missing) when the current user holds ``permission`` on it (else 403)."""
-    event = db.get_or_404(Event, event_id)
-    if not has_permission(current_user, event, permission):
-        abort(403)
-    return event
-
-
-def _load_child(model, child_id: int, event: Event):
-    """A co-host or team member of ``event`` (404 when it belongs to another event)."""
-    child = db.session.get(model, child_id)
-    if child is None or child.event_id != event.id:
-        abort(404)
-    return child
-
-
-def _attach_error(form, error: ServiceError) -> int:
-    """Show ``error`` under its field (or above the form); the HTTP status to answer with."""
-    db.session.rollback()
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-    return 409 if isinstance(error, Conflict) else 422
-
-
-def _status(form) -> int:
-    """200 for a fresh form, 422 for one that was sent and refused."""
-    return 422 if form.is_submitted() else 200
-
-
-def _uploaded_bytes(storage) -> tuple[bytes | None, str]:
-    """The bytes and name of an uploaded file, read up to one byte over the limit."""
-    if not isinstance(storage, FileStorage) or not storage.filename:
-        return None, ""
-    limit = int(current_app.config.get("UPLOAD_MAX_BYTES", 2 * 1024 * 1024))
-    return storage.read(limit + 1), storage.filename
 
 
 # --- the list and creating -------------------------------------------------------------------
@@ -107,11 +71,11 @@ def event_create():
         try:
             event = event_service.create_event(owner=current_user, data=form.event_data())
         except ServiceError as error:
-            status = _attach_error(form, error)
+            status = attach_error(form, error)
             return render_template("manage/event_create.html", form=form), status
         flash(_("The event was created as a draft."), "success")
         return redirect(url_for(".event_overview", event_id=event.id))
-    return render_template("manage/event_create.html", form=form), _status(form)
+    return render_template("manage/event_create.html", form=form), form_status(form)
 
 
 # --- one event -------------------------------------------------------------------------------
@@ -135,28 +99,28 @@ def _render_overview(event: Event, *, cancel_form=None, error: str | None = None
 @login_required
 def event_overview(event_id: int):
     """Summary, status and actions of one event."""
-    return _render_overview(_load_event(event_id, Permission.VIEW))
+    return _render_overview(load_event(event_id, Permission.VIEW))
 
 
 @manage_bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 @login_required
 def event_edit(event_id: int):
     """Change an event's details."""
-    event = _load_event(event_id, Permission.MANAGE)
+    event = load_event(event_id, Permission.MANAGE)
     form = EventEditForm(data=EventEditForm.initial_data(event))
     if form.validate_on_submit():
         try:
             event_service.update_event(event, data=form.event_data())
         except ServiceError as error:
-            status = _attach_error(form, error)
+            status = attach_error(form, error)
             return render_template("manage/event_edit.html", form=form, event=event), status
         flash(_("The changes were saved."), "success")
         return redirect(url_for(".event_overview", event_id=event.id))
-    return render_template("manage/event_edit.html", form=form, event=event), _status(form)
+    return render_template("manage/event_edit.html", form=form, event=event), form_status(form)
 
 
 def _life_cycle_action(event_id: int, action, message: str):
-    event = _load_event(event_id, Permission.MANAGE)
+    event = load_event(event_id, Permission.MANAGE)
     try:
         action(event)
     except ServiceError as error:
@@ -186,7 +150,7 @@ def event_unpublish(event_id: int):
 @login_required
 def event_cancel(event_id: int):
     """Cancel the event, with an optional reason shown on its page."""
-    event = _load_event(event_id, Permission.MANAGE)
+    event = load_event(event_id, Permission.MANAGE)
     form = EventCancelForm()
     if not form.validate_on_submit():
         return _render_overview(event, cancel_form=form, status=422)
@@ -199,7 +163,7 @@ def event_cancel(event_id: int):
 @login_required
 def event_clone(event_id: int):
     """A draft copy of the event (details, agenda, co-hosts); opens the copy's edit page."""
-    event = _load_event(event_id, Permission.MANAGE)
+    event = load_event(event_id, Permission.MANAGE)
     if not can_create_events(current_user):
         abort(403)
     copy = event_service.clone_event(event, owner=current_user)
@@ -221,52 +185,52 @@ def _render_cohosts(event: Event, form, status: int = 200):
 @login_required
 def cohosts(event_id: int):
     """The event's co-hosts, and the form to add one."""
-    event = _load_event(event_id, Permission.VIEW)
+    event = load_event(event_id, Permission.VIEW)
     form = CoHostCreateForm()
     if request.method == "POST" and not has_permission(current_user, event, Permission.MANAGE):
         abort(403)
     if form.validate_on_submit():
-        logo, filename = _uploaded_bytes(form.logo.data)
+        logo, filename = uploaded_bytes(form.logo.data)
         try:
             event_service.add_cohost(event, name=form.name.data, role=form.role.data or "",
                                      url=form.url.data or "", logo=logo, logo_filename=filename)
         except ServiceError as error:
-            return _render_cohosts(event, form, _attach_error(form, error))
+            return _render_cohosts(event, form, attach_error(form, error))
         flash(_("The co-host was added."), "success")
         return redirect(url_for(".cohosts", event_id=event.id))
-    return _render_cohosts(event, form, _status(form))
+    return _render_cohosts(event, form, form_status(form))
 
 
 @manage_bp.route("/events/<int:event_id>/cohosts/<int:cohost_id>/edit", methods=["GET", "POST"])
 @login_required
 def cohost_edit(event_id: int, cohost_id: int):
     """Change a co-host's name, role, website or logo."""
-    event = _load_event(event_id, Permission.MANAGE)
-    cohost = _load_child(CoHost, cohost_id, event)
+    event = load_event(event_id, Permission.MANAGE)
+    cohost = load_event_child(CoHost, cohost_id, event)
     form = CoHostEditForm(obj=cohost)
     if form.validate_on_submit():
-        logo, filename = _uploaded_bytes(form.logo.data)
+        logo, filename = uploaded_bytes(form.logo.data)
         try:
             event_service.update_cohost(cohost, name=form.name.data, role=form.role.data or "",
                                         url=form.url.data or "", logo=logo,
                                         logo_filename=filename,
                                         remove_logo=form.remove_logo.data)
         except ServiceError as error:
-            status = _attach_error(form, error)
+            status = attach_error(form, error)
             return render_template("manage/cohost_edit.html", event=event, cohost=cohost,
                                    form=form), status
         flash(_("The co-host was saved."), "success")
         return redirect(url_for(".cohosts", event_id=event.id))
     return render_template("manage/cohost_edit.html", event=event, cohost=cohost,
-                           form=form), _status(form)
+                           form=form), form_status(form)
 
 
 @manage_bp.post("/events/<int:event_id>/cohosts/<int:cohost_id>/delete")
 @login_required
 def cohost_delete(event_id: int, cohost_id: int):
     """Remove a co-host."""
-    event = _load_event(event_id, Permission.MANAGE)
-    event_service.delete_cohost(_load_child(CoHost, cohost_id, event))
+    event = load_event(event_id, Permission.MANAGE)
+    event_service.delete_cohost(load_event_child(CoHost, cohost_id, event))
     flash(_("The co-host was removed."), "success")
     return redirect(url_for(".cohosts", event_id=event.id))
 
@@ -275,8 +239,8 @@ def cohost_delete(event_id: int, cohost_id: int):
 @login_required
 def cohost_move(event_id: int, cohost_id: int):
     """Move a co-host one place up or down."""
-    event = _load_event(event_id, Permission.MANAGE)
-    cohost = _load_child(CoHost, cohost_id, event)
+    event = load_event(event_id, Permission.MANAGE)
+    cohost = load_event_child(CoHost, cohost_id, event)
     direction = request.form.get("direction", "")
     if direction not in ("up", "down"):
         abort(400)
@@ -302,7 +266,7 @@ def _render_team(event: Event, form, status: int = 200):
 @login_required
 def team(event_id: int):
     """The event's team, and the form to add a staff account to it."""
-    event = _load_event(event_id, Permission.VIEW)
+    event = load_event(event_id, Permission.VIEW)
     form = TeamMemberAddForm()
     if request.method == "POST" and not has_permission(current_user, event, Permission.MANAGE):
         abort(403)
@@ -312,18 +276,18 @@ def team(event_id: int):
                 event, email=form.email.data, can_manage=form.can_manage.data,
                 can_invite=form.can_invite.data, can_checkin=form.can_checkin.data)
         except ServiceError as error:
-            return _render_team(event, form, _attach_error(form, error))
+            return _render_team(event, form, attach_error(form, error))
         flash(_("The team member was added."), "success")
         return redirect(url_for(".team", event_id=event.id))
-    return _render_team(event, form, _status(form))
+    return _render_team(event, form, form_status(form))
 
 
 @manage_bp.post("/events/<int:event_id>/team/<int:member_id>/edit")
 @login_required
 def team_member_edit(event_id: int, member_id: int):
     """Change what a team member may do."""
-    event = _load_event(event_id, Permission.MANAGE)
-    member = _load_child(TeamMember, member_id, event)
+    event = load_event(event_id, Permission.MANAGE)
+    member = load_event_child(TeamMember, member_id, event)
     form = TeamMemberEditForm(prefix=f"m{member.id}")
     if not form.validate_on_submit():
         abort(400)
@@ -338,8 +302,8 @@ def team_member_edit(event_id: int, member_id: int):
 @login_required
 def team_member_remove(event_id: int, member_id: int):
     """Take a member off the team."""
-    event = _load_event(event_id, Permission.MANAGE)
-    member = _load_child(TeamMember, member_id, event)
+    event = load_event(event_id, Permission.MANAGE)
+    member = load_event_child(TeamMember, member_id, event)
     name = member.user.name
     event_service.remove_team_member(member)
     flash(_("%(name)s is no longer on the team.", name=name), "success")

@@ -12,8 +12,8 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
-from ..models import Event, OutboxEmail
-from ..services.access import Permission, has_permission
+from ..models import OutboxEmail
+from ..services.access import Permission
 from ..services.errors import ServiceError
 from ..services.notifications import send_test_email
 from ..services.outbox_admin import (
@@ -26,6 +26,7 @@ from ..services.outbox_admin import (
     retry_email,
     retry_failed_emails,
 )
+from ..view_helpers import load_event
 from . import bp
 from .forms import STATUS_LABELS, EmailActionForm, EmailFilterForm, EmailRetryFailedForm
 
@@ -116,9 +117,7 @@ def retry_failed():
         abort(400)
     event = None
     if form.event_id.data:
-        event = db.get_or_404(Event, form.event_id.data)
-        if not has_permission(current_user, event, Permission.INVITE):
-            abort(403)
+        event = load_event(form.event_id.data, Permission.INVITE)
     elif not current_user.is_admin:
         abort(403)
     try:

@@ -6,33 +6,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..extensions import db
 from ..models import Event, ExtraQuestion
 from ..services import questions as question_service
 from ..services.access import Permission
-from ..services.errors import Conflict, ServiceError
+from ..services.errors import ServiceError
+from ..view_helpers import attach_error, form_status, load_event, load_event_child
 from . import bp
 from .forms import KIND_LABELS, QuestionEditForm
-from .views import load_event
 
 log = logging.getLogger(__name__)
-
-
-def _load_question(event: Event, question_id: int) -> ExtraQuestion:
-    question = db.session.get(ExtraQuestion, question_id)
-    if question is None or question.event_id != event.id:
-        abort(404)
-    return question
-
-
-def _attach_error(form, error: ServiceError) -> int:
-    db.session.rollback()
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-    return 409 if isinstance(error, Conflict) else 422
 
 
 def _render_list(event: Event, form, status: int = 200):
@@ -45,32 +27,32 @@ def _render_list(event: Event, form, status: int = 200):
 @login_required
 def questions(event_id: int):
     """The event's extra questions, and the form to add one."""
-    event, _permissions = load_event(event_id, Permission.MANAGE)
+    event = load_event(event_id, Permission.MANAGE)
     form = QuestionEditForm()
     if form.validate_on_submit():
         try:
             question_service.add_question(event, actor=current_user, **form.question_data())
         except ServiceError as error:
-            return _render_list(event, form, _attach_error(form, error))
+            return _render_list(event, form, attach_error(form, error))
         flash(_("The question was added to the registration form."), "success")
         return redirect(url_for(".questions", event_id=event.id))
-    return _render_list(event, form, 422 if form.is_submitted() else 200)
+    return _render_list(event, form, form_status(form))
 
 
 @bp.route("/events/<int:event_id>/questions/<int:question_id>/edit", methods=["GET", "POST"])
 @login_required
 def question_edit(event_id: int, question_id: int):
     """Change a question's text, kind, options or whether it is required."""
-    event, _permissions = load_event(event_id, Permission.MANAGE)
-    question = _load_question(event, question_id)
+    event = load_event(event_id, Permission.MANAGE)
+    question = load_event_child(ExtraQuestion, question_id, event)
     form = QuestionEditForm(data=QuestionEditForm.initial_data(question))
-    status = 422 if form.is_submitted() else 200
+    status = form_status(form)
     if form.validate_on_submit():
         try:
             question_service.update_question(question, actor=current_user,
                                              **form.question_data())
         except ServiceError as error:
-            status = _attach_error(form, error)
+            status = attach_error(form, error)
         else:
             flash(_("The question was saved."), "success")
             return redirect(url_for(".questions", event_id=event.id))
@@ -82,8 +64,9 @@ def question_edit(event_id: int, question_id: int):
 @login_required
 def question_delete(event_id: int, question_id: int):
     """Remove a question and its answers."""
-    event, _permissions = load_event(event_id, Permission.MANAGE)
-    question_service.delete_question(_load_question(event, question_id), actor=current_user)
+    event = load_event(event_id, Permission.MANAGE)
+    question = load_event_child(ExtraQuestion, question_id, event)
+    question_service.delete_question(question, actor=current_user)
     flash(_("The question and its answers were removed."), "success")
     return redirect(url_for(".questions", event_id=event.id))
 
@@ -92,8 +75,8 @@ def question_delete(event_id: int, question_id: int):
 @login_required
 def question_move(event_id: int, question_id: int):
     """Move a question one place up or down."""
-    event, _permissions = load_event(event_id, Permission.MANAGE)
-    question = _load_question(event, question_id)
+    event = load_event(event_id, Permission.MANAGE)
+    question = load_event_child(ExtraQuestion, question_id, event)
     direction = request.form.get("direction", "")
     if direction not in ("up", "down"):
         abort(400)

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from flask import (
     Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -39,9 +38,9 @@ from ..models import (
 from ..registration.forms import build_registration_form, form_data
 from ..services import exports
 from ..services import registrations as registration_service
-from ..services.access import Permission, event_permissions
+from ..services.access import Permission
 from ..services.charts import bar_chart_svg
-from ..services.errors import Conflict, ServiceError
+from ..services.errors import ServiceError
 from ..services.participant_list import (
     STATUS_ORDER,
     ParticipantFilters,
@@ -57,6 +56,13 @@ from ..services.registration_labels import (
     STATUS_LABELS,
     display_name,
     honorific_text,
+)
+from ..view_helpers import (
+    attach_error,
+    form_status,
+    load_event,
+    load_event_child,
+    load_event_with_permissions,
 )
 from ..web import safe_next_url
 from . import bp
@@ -94,22 +100,6 @@ def _labels() -> dict:
 
 # --- helpers ---------------------------------------------------------------------------------
 
-def load_event(event_id: int, permission: Permission) -> tuple[Event, set[Permission]]:
-    """The event (404) and the current user's permissions on it; 403 without ``permission``."""
-    event = db.get_or_404(Event, event_id)
-    permissions = event_permissions(current_user, event)
-    if permission not in permissions:
-        abort(403)
-    return event, permissions
-
-
-def _load_registration(event: Event, registration_id: int) -> Registration:
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event.id:
-        abort(404)
-    return registration
-
-
 def _back(event: Event, registration: Registration) -> str:
     fallback = url_for(".registration_show", event_id=event.id, registration_id=registration.id)
     return safe_next_url(request.form.get("next"), fallback)
@@ -142,7 +132,7 @@ def _render_list(event: Event, permissions: set, *, bulk_form=None, status: int 
 @login_required
 def registrations(event_id: int):
     """The event's registrations: search, filters, sort, pages, and a summary with a chart."""
-    event, permissions = load_event(event_id, Permission.VIEW)
+    event, permissions = load_event_with_permissions(event_id, Permission.VIEW)
     return _render_list(event, permissions)
 
 
@@ -150,7 +140,7 @@ def registrations(event_id: int):
 @login_required
 def registrations_bulk(event_id: int):
     """Approve, reject or cancel the ticked registrations of this event (others are ignored)."""
-    event, permissions = load_event(event_id, Permission.MANAGE)
+    event, permissions = load_event_with_permissions(event_id, Permission.MANAGE)
     form = RegistrationBulkForm()
     if not form.validate_on_submit():
         return _render_list(event, permissions, bulk_form=form, status=422)
@@ -208,14 +198,15 @@ def _render_detail(event, registration, permissions, *, reject_form=None, cancel
 @login_required
 def registration_show(event_id: int, registration_id: int):
     """Everything about one registration, its answers and its history."""
-    event, permissions = load_event(event_id, Permission.VIEW)
-    return _render_detail(event, _load_registration(event, registration_id), permissions)
+    event, permissions = load_event_with_permissions(event_id, Permission.VIEW)
+    registration = load_event_child(Registration, registration_id, event)
+    return _render_detail(event, registration, permissions)
 
 
 def _decision(event_id: int, registration_id: int, action, prefix: str | None):
     """Run ``action(registration, form)`` for a POSTed decision; flash and redirect."""
-    event, permissions = load_event(event_id, Permission.MANAGE)
-    registration = _load_registration(event, registration_id)
+    event, permissions = load_event_with_permissions(event_id, Permission.MANAGE)
+    registration = load_event_child(Registration, registration_id, event)
     form = RegistrationDecisionForm(prefix=prefix) if prefix else RegistrationDecisionForm()
     if not form.validate_on_submit():
         return _render_detail(event, registration, permissions, status=422,
@@ -277,24 +268,13 @@ def registration_cancel(event_id: int, registration_id: int):
 
 # --- adding and editing ----------------------------------------------------------------------
 
-def _attach_error(form, error: ServiceError) -> int:
-    """Show ``error`` under its field (or above the form); the HTTP status to answer with."""
-    db.session.rollback()
-    field = form[error.field] if error.field and error.field in form else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-    return 409 if isinstance(error, Conflict) else 422
-
-
 @bp.route("/events/<int:event_id>/registrations/new", methods=["GET", "POST"])
 @login_required
 def registration_create(event_id: int):
     """Register a delegate on their behalf (also while online registration is closed)."""
-    event, _permissions = load_event(event_id, Permission.MANAGE)
+    event = load_event(event_id, Permission.MANAGE)
     form = build_registration_form(event, for_staff=True)
-    status = 422 if form.is_submitted() else 200
+    status = form_status(form)
     if form.validate_on_submit():
         data, answers = form_data(form)
         try:
@@ -302,7 +282,7 @@ def registration_create(event_id: int):
                 event, data=data, answers=answers, source=RegistrationSource.STAFF,
                 actor=current_user)
         except ServiceError as error:
-            status = _attach_error(form, error)
+            status = attach_error(form, error)
         else:
             flash(_("%(name)s is registered (%(status)s); the delegate was emailed.",
                     name=display_name(registration), status=STATUS_LABELS[registration.status]),
@@ -318,17 +298,17 @@ def registration_create(event_id: int):
 @login_required
 def registration_edit(event_id: int, registration_id: int):
     """Change a registration's details and answers (the email stays as registered)."""
-    event, _permissions = load_event(event_id, Permission.MANAGE)
-    registration = _load_registration(event, registration_id)
+    event = load_event(event_id, Permission.MANAGE)
+    registration = load_event_child(Registration, registration_id, event)
     form = build_registration_form(event, obj=registration, for_staff=True)
-    status = 422 if form.is_submitted() else 200
+    status = form_status(form)
     if form.validate_on_submit():
         data, answers = form_data(form)
         try:
             registration_service.update_registration(registration, data=data, answers=answers,
                                                      actor=current_user)
         except ServiceError as error:
-            status = _attach_error(form, error)
+            status = attach_error(form, error)
         else:
             flash(_("The changes were saved."), "success")
             return redirect(url_for(".registration_show", event_id=event.id,
@@ -340,7 +320,7 @@ def registration_edit(event_id: int, registration_id: int):
 # --- exports ---------------------------------------------------------------------------------
 
 def _export(event_id: int):
-    event, permissions = load_event(event_id, Permission.VIEW)
+    event, permissions = load_event_with_permissions(event_id, Permission.VIEW)
     language = request.args.get("lang")
     if language not in exports.EXPORT_LANGUAGES:
         language = current_language()

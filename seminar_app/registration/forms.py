@@ -33,6 +33,7 @@ from wtforms.widgets import Select, html_params
 from ..forms import BaseForm
 from ..i18n import country_choices, country_name, current_language, is_country_code
 from ..models import DelegationRole, Event, ExtraQuestion, Honorific, QuestionKind
+from ..services.questions import event_questions
 from ..services.registration_labels import HONORIFIC_LABELS, ROLE_LABELS
 from ..services.registrations import passport_valid_for
 
@@ -238,17 +239,6 @@ def _question_field(question: ExtraQuestion):
                           choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
                           validators=validators, validate_choice=True)
     return StringField(question.label, validators=[*validators, _length(1000)])
-
-
-def event_questions(event: Event) -> list[ExtraQuestion]:
-    """The event's extra questions, in order."""
-    from sqlalchemy import select
-
-    from ..extensions import db
-
-    return list(db.session.scalars(
-        select(ExtraQuestion).where(ExtraQuestion.event_id == event.id)
-        .order_by(ExtraQuestion.position, ExtraQuestion.id)))
 
 
 def build_registration_form(event: Event, *, formdata=None, obj=None, for_staff=False):

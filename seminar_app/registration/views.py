@@ -20,18 +20,20 @@ from ..models import Event, QuestionKind, Registration, RegistrationStatus, Visi
 from ..services import registrations as registration_service
 from ..services.errors import Conflict, ServiceError
 from ..services.listing import find_visible_event
+from ..services.questions import event_questions
 from ..services.registration_labels import (
     display_name,
     honorific_text,
     role_label,
     status_label,
 )
+from ..services.waitlist import waitlist_position
+from ..view_helpers import attach_error, form_status
 from . import bp
 from .forms import (
     ManageLinkResendForm,
     RegistrationCancelForm,
     build_registration_form,
-    event_questions,
     form_data,
 )
 
@@ -90,16 +92,6 @@ def _refusal(event: Event):
                            message=message, resend_form=ManageLinkResendForm()), code
 
 
-def _attach_error(form, error: ServiceError) -> int:
-    db.session.rollback()
-    field = form._fields.get(error.field) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-    return 409 if isinstance(error, Conflict) else 422
-
-
 def _render_create(event: Event, form, status: int = 200):
     return render_template("registration/registration_create.html", event=event, form=form,
                            resend_form=ManageLinkResendForm(formdata=None)), status
@@ -114,7 +106,7 @@ def _thanks(registration: Registration) -> str:
                  "the organizers. We will email you their decision.")
     return _("Thank you — the event is full, so you are on the waiting list (position "
              "%(position)d). We will email you if a place becomes free.",
-             position=registration_service.waitlist_position(registration) or 0)
+             position=waitlist_position(registration) or 0)
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
@@ -127,7 +119,7 @@ def register(slug: str):
         return refusal
     form = build_registration_form(event)
     if not form.validate_on_submit():
-        return _render_create(event, form, 422 if form.is_submitted() else 200)
+        return _render_create(event, form, form_status(form))
     data, answers = form_data(form)
     try:
         registration, token = registration_service.register(event, data=data, answers=answers)
@@ -136,7 +128,7 @@ def register(slug: str):
         registration_service.resend_manage_link(event, data["email"])
         return render_template("registration/manage_link_sent.html", event=event)
     except ServiceError as error:
-        return _render_create(event, form, _attach_error(form, error))
+        return _render_create(event, form, attach_error(form, error))
     flash(_thanks(registration), "success")
     return redirect(url_for(".show", token=token), code=303)
 
@@ -182,7 +174,7 @@ def show(token: str):
     return render_template(
         "registration/registration_show.html", registration=registration, event=event,
         token=token, answers=_answers(registration), can_change=_can_change(registration),
-        position=registration_service.waitlist_position(registration),
+        position=waitlist_position(registration),
         can_register_again=event.registration_is_open()
         and event.visibility != Visibility.INVITATION_ONLY)
 
@@ -201,14 +193,14 @@ def edit(token: str):
         try:
             registration_service.update_registration(registration, data=data, answers=answers)
         except ServiceError as error:
-            status = _attach_error(form, error)
+            status = attach_error(form, error)
             return render_template("registration/registration_edit.html", form=form,
                                    registration=registration, event=event, token=token), status
         flash(_("Your changes have been saved."), "success")
         return redirect(url_for(".show", token=token), code=303)
     return render_template("registration/registration_edit.html", form=form,
                            registration=registration, event=event, token=token), \
-        422 if form.is_submitted() else 200
+        form_status(form)
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])

@@ -10,40 +10,22 @@ import itertools
 import logging
 import re
 import unicodedata
-from datetime import UTC, datetime
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..i18n import is_country_code, is_timezone
-from ..models import CoHost, Event, EventStatus, EventType, TeamMember, User, Visibility, utcnow
+from ..models import CoHost, Event, EventStatus, TeamMember, User, utcnow
 from .access import can_create_events
 from .audit import record_action
 from .errors import Conflict, PermissionDenied, ServiceError
+from .event_values import SLUG_MAX, clean_event_values, is_web_url
 from .notifications import notify_team_member_added
 from .uploads import create_image_upload
 from .users import find_user_by_email
 
 log = logging.getLogger(__name__)
-
-SLUG_MAX = 80
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-#: languages an event can be held in, offered as checkboxes
-EVENT_LANGUAGES = ("en", "id", "ar", "zh", "fr", "ru", "es", "pt", "de", "ja", "ko", "ms",
-                   "nl", "th", "vi", "hi")
-DESCRIPTION_MAX = 20_000
-#: fields an organizer edits; the four times are local to ``timezone`` when naive
-EVENT_FIELDS = (
-    "title", "slug", "event_type", "theme", "description", "timezone", "start_at", "end_at",
-    "venue_name", "venue_address", "venue_city", "venue_country", "online_url", "languages",
-    "capacity", "registration_opens_at", "registration_closes_at", "visibility",
-    "contact_name", "contact_email", "contact_phone", "requires_approval", "country_quota",
-)
-_TIME_FIELDS = ("start_at", "end_at", "registration_opens_at", "registration_closes_at")
 
 
 # --- slugs -----------------------------------------------------------------------------------
@@ -72,100 +54,6 @@ def _slug_taken_error() -> Conflict:
     return Conflict(_("This address is already used by another event."), field="slug")
 
 
-# --- checking what organizers typed ----------------------------------------------------------
-
-def _to_utc(value: datetime | None, zone: str) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(zone))
-    return value.astimezone(UTC)
-
-
-def _is_web_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
-def _clean_event_values(data: dict) -> dict:
-    """The event's column values from ``data``, checked; raises ServiceError naming the field."""
-    values = {key: data.get(key) for key in EVENT_FIELDS if key in data}
-    for key, value in values.items():
-        if isinstance(value, str):
-            values[key] = value.strip()
-    if not values.get("title"):
-        raise ServiceError(_("Please give the event a title."), field="title")
-    values["slug"] = (values.get("slug") or "").lower()
-    slug = values["slug"]
-    if slug and (len(slug) > SLUG_MAX or not SLUG_PATTERN.match(slug)):
-        raise ServiceError(_("Use lower-case letters, digits and single hyphens only."),
-                           field="slug")
-    zone = values.get("timezone") or "Asia/Jakarta"
-    if not is_timezone(zone):
-        raise ServiceError(_("Unknown time zone."), field="timezone")
-    values["timezone"] = zone
-    try:
-        values["event_type"] = EventType(values.get("event_type") or EventType.SEMINAR)
-        values["visibility"] = Visibility(values.get("visibility") or Visibility.PUBLIC)
-    except ValueError as error:
-        raise ServiceError(_("Please choose one of the options.")) from error
-    for key in _TIME_FIELDS:
-        values[key] = _to_utc(values.get(key), zone)
-    _check_times(values)
-    _check_place_and_details(values)
-    return values
-
-
-def _check_times(values: dict) -> None:
-    start, end = values["start_at"], values["end_at"]
-    if start is None:
-        raise ServiceError(_("Please give the start date and time."), field="start_at")
-    if end is None or end <= start:
-        raise ServiceError(_("The end must be after the start."), field="end_at")
-    opens, closes = values.get("registration_opens_at"), values.get("registration_closes_at")
-    if opens is not None and opens >= end:
-        raise ServiceError(_("Registration must open before the event ends."),
-                           field="registration_opens_at")
-    if closes is not None and opens is not None and closes <= opens:
-        raise ServiceError(_("Registration must close after it opens."),
-                           field="registration_closes_at")
-    if closes is not None and closes > end:
-        raise ServiceError(_("Registration cannot close after the event ends."),
-                           field="registration_closes_at")
-
-
-def _check_place_and_details(values: dict) -> None:
-    venue = any(values.get(key) for key in ("venue_name", "venue_address", "venue_city"))
-    if not venue and not values.get("online_url"):
-        raise ServiceError(_("Give a venue or an online link (or both)."), field="venue_name")
-    if values.get("online_url") and not _is_web_url(values["online_url"]):
-        raise ServiceError(_("Enter a web address starting with http:// or https://."),
-                           field="online_url")
-    country = (values.get("venue_country") or "").upper()
-    if country and not is_country_code(country):
-        raise ServiceError(_("Please choose a country from the list."), field="venue_country")
-    values["venue_country"] = country
-    if len(values.get("description") or "") > DESCRIPTION_MAX:
-        raise ServiceError(_("The description is too long: at most %(max)d characters.",
-                             max=DESCRIPTION_MAX), field="description")
-    capacity = values.get("capacity")
-    if capacity is not None and capacity < 1:
-        raise ServiceError(_("The capacity must be at least 1, or empty for no limit."),
-                           field="capacity")
-    quota = values.get("country_quota")
-    if quota is not None and quota < 1:
-        raise ServiceError(_("The quota per country must be at least 1, or empty for no limit."),
-                           field="country_quota")
-    if "requires_approval" in values:
-        values["requires_approval"] = bool(values["requires_approval"])
-    languages = values.get("languages") or ["en"]
-    if isinstance(languages, str):
-        languages = languages.split(",")
-    if any(code not in EVENT_LANGUAGES for code in languages):
-        raise ServiceError(_("Please choose languages from the list."), field="languages")
-    values["languages"] = ",".join(dict.fromkeys(languages))
-
-
 def _commit_event(event: Event, action: str, *, user: User | None = None, **details) -> None:
     """Flush, audit and commit; a slug taken meanwhile becomes a Conflict on the slug field."""
     try:
@@ -185,7 +73,7 @@ def create_event(*, owner: User, data: dict) -> Event:
     """Create a draft event owned by ``owner`` from the organizer's ``data``."""
     if not can_create_events(owner):
         raise PermissionDenied(_("Only organizers and administrators can create events."))
-    values = _clean_event_values(data)
+    values = clean_event_values(data)
     if values["slug"]:
         if db.session.scalar(select(Event.id).where(Event.slug == values["slug"])):
             raise _slug_taken_error()
@@ -200,7 +88,7 @@ def create_event(*, owner: User, data: dict) -> Event:
 
 def update_event(event: Event, *, data: dict) -> Event:
     """Change an event's details; an empty slug keeps the current one."""
-    values = _clean_event_values(data)
+    values = clean_event_values(data)
     if not values["slug"]:
         values["slug"] = event.slug
     elif values["slug"] != event.slug and db.session.scalar(
@@ -285,7 +173,7 @@ def clone_event(event: Event, *, owner: User) -> Event:
 def _check_cohost_values(name: str, url: str) -> None:
     if not (name or "").strip():
         raise ServiceError(_("Please give the organisation's name."), field="name")
-    if url and not _is_web_url(url.strip()):
+    if url and not is_web_url(url.strip()):
         raise ServiceError(_("Enter a web address starting with http:// or https://."),
                            field="url")
 

@@ -18,12 +18,12 @@ from ..extensions import db
 from ..models import Event, EventStatus, EventType, Visibility, utcnow
 from .access import Permission, has_permission
 from .errors import NotFound
+from .event_values import SLUG_MAX
 
 log = logging.getLogger(__name__)
 
 PER_PAGE = 12
 MAX_QUERY_LENGTH = 100
-SLUG_MAX_LENGTH = 80
 _LISTED_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
 
 
@@ -156,7 +156,7 @@ def find_visible_event(slug: str, user) -> tuple[Event, bool]:
 
     Raises NotFound for unknown slugs and for drafts the user may not view.
     """
-    if len(slug) > SLUG_MAX_LENGTH or not slug.isprintable():
+    if len(slug) > SLUG_MAX or not slug.isprintable():
         raise NotFound(_("This event does not exist."))
     event = db.session.scalar(select(Event).where(Event.slug == slug))
     if event is None:

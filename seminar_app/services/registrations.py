@@ -11,9 +11,8 @@ Rules:
   ``waitlisted_at`` order, skipping delegates whose country is at its quota, and promoted
   delegates are CONFIRMED directly (moderation does not apply again) and emailed.
 - Every service that can change the number of confirmed registrations calls ``lock_event``
-  first and counts after it, so simultaneous requests never overbook: ``SELECT ... FOR UPDATE``
-  on the event row on PostgreSQL; on SQLite the writing transaction already holds the
-  database's write lock (``BEGIN IMMEDIATE``, see seminar_app/database.py).
+  first and counts after it, so simultaneous requests never overbook (places, locking and
+  the waiting list: services.waitlist).
 - Personal links carry a random token; only its SHA-256 is stored. Emails that need the link
   again (resend, promotion, approval) rotate the token: the newest link replaces older ones.
 """
@@ -27,7 +26,6 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..database import is_postgresql
 from ..extensions import db
 from ..i18n import is_country_code
 from ..models import (
@@ -44,12 +42,14 @@ from ..models import (
 from . import notifications
 from .audit import record_action
 from .errors import Conflict, NotFound, PermissionDenied, ServiceError
-from .registration_codes import (  # noqa: F401  (part of this module's API)
-    CODE_ALPHABET,
-    hash_token,
-    new_badge_code,
-    new_manage_token,
-    new_reference,
+from .registration_codes import hash_token, new_badge_code, new_manage_token, new_reference
+from .waitlist import (
+    confirmed_count,
+    has_room,
+    lock_event,
+    promote_waitlisted,
+    set_status,
+    waitlist_position,
 )
 
 log = logging.getLogger(__name__)
@@ -84,36 +84,7 @@ def get_registration_by_token(token: str) -> Registration:
     return registration
 
 
-# --- locking and counting --------------------------------------------------------------------
-
-def lock_event(event_id: int) -> Event | None:
-    """Serialize changes to the event's confirmed places; returns the event, freshly loaded.
-
-    PostgreSQL: ``SELECT ... FOR UPDATE`` on the event row. SQLite: the transaction already
-    runs in ``BEGIN IMMEDIATE`` (requests that write, CLI, worker), so this only reloads.
-    """
-    query = select(Event).where(Event.id == event_id).execution_options(populate_existing=True)
-    if is_postgresql():
-        query = query.with_for_update()
-    return db.session.scalar(query)
-
-
-def _confirmed_count(event_id: int, country: str | None = None) -> int:
-    query = select(func.count(Registration.id)).where(
-        Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED)
-    if country is not None:
-        query = query.where(Registration.country == country)
-    return db.session.scalar(query) or 0
-
-
-def has_room(event: Event, country: str) -> bool:
-    """True when one more CONFIRMED delegate from ``country`` fits capacity and quota."""
-    if event.capacity is not None and _confirmed_count(event.id) >= event.capacity:
-        return False
-    if event.country_quota is not None:
-        return _confirmed_count(event.id, country) < event.country_quota
-    return True
-
+# --- counting ------------------------------------------------------------------------------
 
 def status_counts(event: Event) -> dict[RegistrationStatus, int]:
     """How many registrations of ``event`` are in each status (every status present)."""
@@ -134,20 +105,6 @@ def country_counts(event: Event) -> list[tuple[str, int]]:
                Registration.status == RegistrationStatus.CONFIRMED)
         .group_by(Registration.country).order_by(count.desc(), Registration.country))
     return [(country, number) for country, number in rows]
-
-
-def waitlist_position(registration: Registration) -> int | None:
-    """1-based place of a WAITLISTED registration on its event's waiting list; else None."""
-    if registration.status != RegistrationStatus.WAITLISTED or registration.waitlisted_at is None:
-        return None
-    ahead = db.session.scalar(
-        select(func.count(Registration.id)).where(
-            Registration.event_id == registration.event_id,
-            Registration.status == RegistrationStatus.WAITLISTED,
-            (Registration.waitlisted_at < registration.waitlisted_at)
-            | ((Registration.waitlisted_at == registration.waitlisted_at)
-               & (Registration.id < registration.id))))
-    return (ahead or 0) + 1
 
 
 # --- checks ----------------------------------------------------------------------------------
@@ -224,17 +181,6 @@ def _initial_status(event: Event, country: str, source: RegistrationSource) -> R
     return RegistrationStatus.WAITLISTED
 
 
-def _set_status(registration: Registration, status: RegistrationStatus) -> None:
-    now = utcnow()
-    registration.status = status
-    if status == RegistrationStatus.CONFIRMED:
-        registration.confirmed_at = now
-    elif status == RegistrationStatus.WAITLISTED:
-        registration.waitlisted_at = now
-    elif status == RegistrationStatus.CANCELLED:
-        registration.cancelled_at = now
-
-
 def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, actor=None,
              answers: dict[int, str] | None = None) -> tuple[Registration, str]:
     """Register a delegate; returns the registration and its personal-link token."""
@@ -260,7 +206,7 @@ def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, acto
         setattr(registration, key, value)
     registration.source, registration.consent_at = source, utcnow()
     token = new_manage_token(registration)
-    _set_status(registration, status)
+    set_status(registration, status)
     _save_answers(registration, event, answers or {})
     _flush_or_conflict()
     record_action("registration.create", registration, user=actor, status=registration.status,
@@ -295,7 +241,7 @@ def update_registration(registration: Registration, *, data: dict, answers=None,
     values.pop("email")
     if (registration.status == RegistrationStatus.CONFIRMED
             and values["country"] != registration.country and event.country_quota is not None
-            and _confirmed_count(event.id, values["country"]) >= event.country_quota):
+            and confirmed_count(event.id, values["country"]) >= event.country_quota):
         raise Conflict(_("The places for delegates of this country are all taken."),
                        field="country")
     changed = sorted(key for key, value in values.items() if getattr(registration, key) != value)
@@ -310,31 +256,7 @@ def update_registration(registration: Registration, *, data: dict, answers=None,
     return registration
 
 
-# --- cancelling and the waiting list ---------------------------------------------------------
-
-def _waitlisted(event_id: int):
-    return db.session.scalars(
-        select(Registration).where(Registration.event_id == event_id,
-                                   Registration.status == RegistrationStatus.WAITLISTED)
-        .order_by(Registration.waitlisted_at, Registration.id))
-
-
-def promote_waitlisted(event: Event) -> list[Registration]:
-    """Confirm waitlisted delegates, in order, while places are free; no commit."""
-    promoted = []
-    for registration in list(_waitlisted(event.id)):
-        if event.capacity is not None and _confirmed_count(event.id) >= event.capacity:
-            break
-        if not has_room(event, registration.country):
-            continue  # this country is at its quota: the next in line may fit
-        _set_status(registration, RegistrationStatus.CONFIRMED)
-        db.session.flush()
-        token = new_manage_token(registration)
-        record_action("registration.promote", registration, user=None)
-        notifications.notify_registration_promoted(registration, token)
-        promoted.append(registration)
-    return promoted
-
+# --- cancelling ----------------------------------------------------------------------------
 
 def cancel_registration(registration: Registration, *, actor=None, reason: str = "") -> list:
     """Cancel a registration (by the delegate, or by staff with ``actor``); promotes others.
@@ -346,7 +268,7 @@ def cancel_registration(registration: Registration, *, actor=None, reason: str =
     if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED):
         raise Conflict(_("This registration is already cancelled."))
     was_confirmed = registration.status == RegistrationStatus.CONFIRMED
-    _set_status(registration, RegistrationStatus.CANCELLED)
+    set_status(registration, RegistrationStatus.CANCELLED)
     registration.decision_reason = (reason or "").strip()[:2000] if actor is not None else ""
     db.session.flush()
     record_action("registration.cancel", registration, user=actor,
@@ -364,12 +286,12 @@ def _approve(event: Event, registration: Registration, actor) -> RegistrationSta
     if registration.status != RegistrationStatus.PENDING:
         raise Conflict(_("Only registrations waiting for approval can be approved."))
     if has_room(event, registration.country):
-        _set_status(registration, RegistrationStatus.CONFIRMED)
+        set_status(registration, RegistrationStatus.CONFIRMED)
         db.session.flush()
         token = new_manage_token(registration)
         notifications.notify_registration_approved(registration, token)
     else:
-        _set_status(registration, RegistrationStatus.WAITLISTED)
+        set_status(registration, RegistrationStatus.WAITLISTED)
         db.session.flush()
         notifications.notify_registration_waitlisted(
             registration, position=waitlist_position(registration))

@@ -4,8 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from seminar_app.models import RegistrationStatus
-from tests.checkin_factories import add_team_member, make_registration
 from tests.e2e.pages import has_no_horizontal_scroll, log_in, release_db, screenshot
+from tests.factories import add_registration, add_team_member
 from tests.public_factories import create_event
 
 pytestmark = pytest.mark.e2e
@@ -18,11 +18,11 @@ def venue(make_user):
     desk = make_user("staff", name="Desk Officer")
     event = create_event(organizer, title="Maritime Forum", timezone="Asia/Makassar")
     add_team_member(event, desk, can_checkin=True)
-    siti = make_registration(event, given_name="Siti", family_name="Rahmawati",
+    siti = add_registration(event, given_name="Siti", family_name="Rahmawati",
                              organisation="Kementerian Luar Negeri")
-    budi = make_registration(event, given_name="Budi", family_name="Santoso")
-    make_registration(event, given_name="Ana", family_name="Pereira", country="TL")
-    make_registration(event, given_name="Waiting", family_name="Delegate",
+    budi = add_registration(event, given_name="Budi", family_name="Santoso")
+    add_registration(event, given_name="Ana", family_name="Pereira", country="TL")
+    add_registration(event, given_name="Waiting", family_name="Delegate",
                       status=RegistrationStatus.WAITLISTED)
     facts = {"event_id": event.id, "desk": desk.email, "siti": siti.id,
              "budi_code": budi.badge_code}

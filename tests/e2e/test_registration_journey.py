@@ -55,10 +55,14 @@ def _bodies(message) -> tuple[str, str, dict]:
 def _message_to(sink, address: str, subject: str, count: int):
     """The email to ``address`` with ``subject``, once ``count`` emails have arrived."""
     messages = sink.wait_for(count)
-    found = [m["message"] for m in messages
-             if m["to"] == [address] and m["message"]["Subject"] == subject]
+    found = [
+        m["message"]
+        for m in messages
+        if m["to"] == [address] and m["message"]["Subject"] == subject
+    ]
     assert found, f"no {subject!r} to {address}; got " + ", ".join(
-        f"{m['to']}: {m['message']['Subject']}" for m in messages)
+        f"{m['to']}: {m['message']['Subject']}" for m in messages
+    )
     return found[-1]
 
 
@@ -78,17 +82,30 @@ def _element_screenshot(locator, name: str) -> None:
 
 # --- 1. a delegate on a phone, in Indonesian -------------------------------------------------
 
+
 @pytest.fixture
 def summit(organizer):
     """A public event with two places, a choice question and a yes/no question."""
-    event = registration_event(organizer, title="ASEAN Maritime Summit", slug="maritime-summit",
-                               capacity=2)
-    panel = add_question(event, "Which panel will you join?", QuestionKind.CHOICE,
-                         required=True, choices=["Ports", "Fisheries", "Connectivity"])
-    dinner = add_question(event, "Will you attend the official dinner?", QuestionKind.YES_NO,
-                          position=1)
-    facts = {"slug": event.slug, "title": event.title, "panel": panel.id, "dinner": dinner.id,
-             "expiry": (event.end_at + timedelta(days=400)).date().isoformat()}
+    event = registration_event(
+        organizer, title="ASEAN Maritime Summit", slug="maritime-summit", capacity=2
+    )
+    panel = add_question(
+        event,
+        "Which panel will you join?",
+        QuestionKind.CHOICE,
+        required=True,
+        choices=["Ports", "Fisheries", "Connectivity"],
+    )
+    dinner = add_question(
+        event, "Will you attend the official dinner?", QuestionKind.YES_NO, position=1
+    )
+    facts = {
+        "slug": event.slug,
+        "title": event.title,
+        "panel": panel.id,
+        "dinner": dinner.id,
+        "expiry": (event.end_at + timedelta(days=400)).date().isoformat(),
+    }
     release_db()
     return facts
 
@@ -142,7 +159,8 @@ def _register_on_phone(browsing, page, summit) -> str:
     phone = page.locator("#phone")
     expect(phone).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#phone-error")).to_contain_text(
-        "Masukkan nomor telepon yang sah untuk Rusia")
+        "Masukkan nomor telepon yang sah untuk Rusia"
+    )
     expect(page.locator("[data-visa-details]")).to_be_visible()
     expect(page.locator("#passport_number")).to_have_value("72 1234567")
     expect(page.locator("[aria-invalid=true]")).to_have_count(1)
@@ -178,8 +196,9 @@ def test_delegate_registers_on_phone_in_indonesian(browsing, summit, mail):
     reference = _check_personal_page(page)
     screenshot(page, "registration_done_phone_id")
 
-    message = _message_to(mail, "irina.sokolova@example.org",
-                          f"Pendaftaran terkonfirmasi: {summit['title']}", 1)
+    message = _message_to(
+        mail, "irina.sokolova@example.org", f"Pendaftaran terkonfirmasi: {summit['title']}", 1
+    )
     text, html, files = _bodies(message)
     assert '<html lang="id">' in html
     assert reference in text and reference in html
@@ -227,8 +246,17 @@ def test_delegate_registers_on_phone_in_indonesian(browsing, summit, mail):
 
 # --- 2. the waiting list and its promotion ---------------------------------------------------
 
-def _register_in_english(page, slug: str, *, email: str, given: str, family: str,
-                         country: str = "MY", phone: str = "+60 3-8887 4000") -> None:
+
+def _register_in_english(
+    page,
+    slug: str,
+    *,
+    email: str,
+    given: str,
+    family: str,
+    country: str = "MY",
+    phone: str = "+60 3-8887 4000",
+) -> None:
     page.goto(f"/events/{slug}/register")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     form = _form(page)
@@ -247,10 +275,12 @@ def _register_in_english(page, slug: str, *, email: str, given: str, family: str
 @pytest.fixture
 def full_event(organizer, mail):
     """One place, already taken by a confirmed delegate from Indonesia."""
-    event = registration_event(organizer, title="Jakarta Dialogue", slug="jakarta-dialogue",
-                               capacity=1)
-    first, _token = make_registration(event, email="first@example.org", given_name="Budi",
-                                      family_name="Santoso", country="ID")
+    event = registration_event(
+        organizer, title="Jakarta Dialogue", slug="jakarta-dialogue", capacity=1
+    )
+    first, _token = make_registration(
+        event, email="first@example.org", given_name="Budi", family_name="Santoso", country="ID"
+    )
     facts = {"id": event.id, "slug": event.slug, "title": event.title, "first": first.id}
     release_db()
     return facts
@@ -258,8 +288,9 @@ def full_event(organizer, mail):
 
 def test_waiting_list_and_promotion(browsing, full_event, mail):
     page = browsing.new_page()
-    _register_in_english(page, full_event["slug"], email="nurul@example.org", given="Nurul",
-                         family="Aziz")
+    _register_in_english(
+        page, full_event["slug"], email="nurul@example.org", given="Nurul", family="Aziz"
+    )
     status = page.locator(".alert[role=status]")
     expect(status).to_contain_text("On the waiting list")
     expect(status).to_contain_text("position 1 on the waiting list")
@@ -286,8 +317,7 @@ def test_waiting_list_and_promotion(browsing, full_event, mail):
     staff.locator("#cancel-reason").fill("The minister cannot travel.")
     staff.once("dialog", lambda dialog: dialog.accept())
     staff.get_by_role("button", name="Cancel the registration").click()
-    expect(_flash(staff)).to_contain_text(
-        "1 delegate moved up from the waiting list.")
+    expect(_flash(staff)).to_contain_text("1 delegate moved up from the waiting list.")
     expect(staff.locator("h2 + .badge")).to_have_text("Cancelled")
     expect(staff.locator("main")).to_contain_text("The minister cannot travel.")
 
@@ -295,11 +325,15 @@ def test_waiting_list_and_promotion(browsing, full_event, mail):
     expect(budi.locator(".badge")).to_have_text("Cancelled")
     expect(nurul.locator(".badge")).to_have_text("Confirmed")
     promoted = _message_to(
-        mail, "nurul@example.org",
-        f"A place is free: your registration for {full_event['title']} is confirmed", 4)
+        mail,
+        "nurul@example.org",
+        f"A place is free: your registration for {full_event['title']} is confirmed",
+        4,
+    )
     assert f"{full_event['slug']}.ics" in _bodies(promoted)[2]
-    cancelled = _message_to(mail, "first@example.org",
-                            f"Registration cancelled: {full_event['title']}", 4)
+    cancelled = _message_to(
+        mail, "first@example.org", f"Registration cancelled: {full_event['title']}", 4
+    )
     assert "The minister cannot travel." in _bodies(cancelled)[0]
 
     # promotion gives a new personal link (only its hash is stored): the email carries it
@@ -311,10 +345,12 @@ def test_waiting_list_and_promotion(browsing, full_event, mail):
 
 # --- 3. moderation ---------------------------------------------------------------------------
 
+
 @pytest.fixture
 def retreat(organizer):
-    event = registration_event(organizer, title="Diplomatic Retreat", slug="retreat",
-                               requires_approval=True)
+    event = registration_event(
+        organizer, title="Diplomatic Retreat", slug="retreat", requires_approval=True
+    )
     facts = {"id": event.id, "slug": event.slug, "title": event.title}
     release_db()
     return facts
@@ -322,8 +358,15 @@ def retreat(organizer):
 
 def test_moderation_bulk_approval(browsing, retreat, mail):
     page = browsing.new_page()
-    _register_in_english(page, retreat["slug"], email="ana@example.org", given="Ana",
-                         family="Pereira", country="TL", phone="+670 332 2345")
+    _register_in_english(
+        page,
+        retreat["slug"],
+        email="ana@example.org",
+        given="Ana",
+        family="Pereira",
+        country="TL",
+        phone="+670 332 2345",
+    )
     expect(page.locator(".alert[role=status]")).to_contain_text("Waiting for approval")
     expect(page.get_by_role("link", name="Download my badge (PDF)")).to_have_count(0)
     _message_to(mail, "ana@example.org", f"Registration received: {retreat['title']}", 1)
@@ -340,8 +383,7 @@ def test_moderation_bulk_approval(browsing, retreat, mail):
     expect(_flash(staff)).to_contain_text("1 registration approved.")
     expect(row.locator(".badge")).to_have_text("Confirmed")
 
-    approved = _message_to(mail, "ana@example.org",
-                           f"Registration approved: {retreat['title']}", 2)
+    approved = _message_to(mail, "ana@example.org", f"Registration approved: {retreat['title']}", 2)
     page.goto(LINK.search(_bodies(approved)[0]).group(0))
     expect(page.locator(".alert[role=status]")).to_contain_text("Confirmed")
     expect(page.get_by_role("link", name="Download my badge (PDF)")).to_be_visible()
@@ -351,10 +393,14 @@ def test_moderation_bulk_approval(browsing, retreat, mail):
 # --- 4. exports ------------------------------------------------------------------------------
 
 DELEGATES = [  # given name, family name, country, mailbox
-    ("Siti", "Rahmawati", "ID", "rahmawati"), ("Budi", "Santoso", "ID", "santoso"),
-    ("Dewi", "Lestari", "ID", "lestari"), ("Kenji", "Sato", "JP", "sato"),
-    ("Yuki", "Tanaka", "JP", "tanaka"), ("Aminah", "Ismail", "MY", "ismail"),
-    ("Ana", "Pereira", "TL", "pereira"), ("Ирина", "Соколова", "RU", "sokolova"),
+    ("Siti", "Rahmawati", "ID", "rahmawati"),
+    ("Budi", "Santoso", "ID", "santoso"),
+    ("Dewi", "Lestari", "ID", "lestari"),
+    ("Kenji", "Sato", "JP", "sato"),
+    ("Yuki", "Tanaka", "JP", "tanaka"),
+    ("Aminah", "Ismail", "MY", "ismail"),
+    ("Ana", "Pereira", "TL", "pereira"),
+    ("Ирина", "Соколова", "RU", "sokolova"),
     ("Lucas", "Brown", "AU", "brown"),
 ]
 
@@ -362,8 +408,13 @@ DELEGATES = [  # given name, family name, country, mailbox
 def test_exports_from_the_list(browsing, organizer):
     event = registration_event(organizer, title="Bali Forum", slug="bali-forum")
     for given, family, country, mailbox in DELEGATES:
-        make_registration(event, email=f"{mailbox}@example.org", given_name=given,
-                          family_name=family, country=country)
+        make_registration(
+            event,
+            email=f"{mailbox}@example.org",
+            given_name=given,
+            family_name=family,
+            country=country,
+        )
     event_id = event.id
     release_db()
 
@@ -373,8 +424,9 @@ def test_exports_from_the_list(browsing, organizer):
     chart = staff.locator("svg[role=img]")
     expect(chart).to_contain_text("Indonesia")
     expect(chart).to_contain_text("Timor-Leste")
-    _element_screenshot(chart.locator("xpath=ancestor::div[contains(@class,'card')][1]"),
-                        "participants_chart")
+    _element_screenshot(
+        chart.locator("xpath=ancestor::div[contains(@class,'card')][1]"), "participants_chart"
+    )
 
     with staff.expect_download() as info:
         staff.get_by_role("button", name="Export CSV").click()
@@ -385,7 +437,8 @@ def test_exports_from_the_list(browsing, organizer):
     assert len(body) == len(DELEGATES)
     emails = header.index("Email")
     assert sorted(row[emails] for row in body) == sorted(
-        f"{mailbox}@example.org" for *_names, mailbox in DELEGATES)
+        f"{mailbox}@example.org" for *_names, mailbox in DELEGATES
+    )
     cells = {cell for row in body for cell in row}
     assert {"Соколова", "Timor-Leste", "Japan"} <= cells, header
 

@@ -1,0 +1,108 @@
+"""Places and the waiting list: locking an event, counting confirmed places, promotion.
+
+Rules:
+- Only CONFIRMED registrations take a place. ``Event.capacity`` and ``Event.country_quota``
+  count CONFIRMED registrations only; PENDING ones (moderation) hold no place.
+- The waiting list is served in ``waitlisted_at`` order, skipping delegates whose country is at
+  its quota; promoted delegates are CONFIRMED directly (moderation does not apply again) and
+  emailed a new personal link.
+- Every service that can change the number of confirmed registrations calls ``lock_event``
+  first and counts after it, so simultaneous requests never overbook: ``SELECT ... FOR UPDATE``
+  on the event row on PostgreSQL; on SQLite the writing transaction already holds the
+  database's write lock (``BEGIN IMMEDIATE``, see seminar_app/database.py).
+
+services.registrations uses these for registering, cancelling and moderating.
+"""
+
+import logging
+
+from sqlalchemy import func, select
+
+from ..database import is_postgresql
+from ..extensions import db
+from ..models import Event, Registration, RegistrationStatus, utcnow
+from . import notifications
+from .audit import record_action
+from .registration_codes import new_manage_token
+
+log = logging.getLogger(__name__)
+
+
+def lock_event(event_id: int) -> Event | None:
+    """Serialize changes to the event's confirmed places; returns the event, freshly loaded.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE`` on the event row. SQLite: the transaction already
+    runs in ``BEGIN IMMEDIATE`` (requests that write, CLI, worker), so this only reloads.
+    """
+    query = select(Event).where(Event.id == event_id).execution_options(populate_existing=True)
+    if is_postgresql():
+        query = query.with_for_update()
+    return db.session.scalar(query)
+
+
+def confirmed_count(event_id: int, country: str | None = None) -> int:
+    """How many CONFIRMED registrations ``event_id`` has (of ``country`` when given)."""
+    query = select(func.count(Registration.id)).where(
+        Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED)
+    if country is not None:
+        query = query.where(Registration.country == country)
+    return db.session.scalar(query) or 0
+
+
+def has_room(event: Event, country: str) -> bool:
+    """True when one more CONFIRMED delegate from ``country`` fits capacity and quota."""
+    if event.capacity is not None and confirmed_count(event.id) >= event.capacity:
+        return False
+    if event.country_quota is not None:
+        return confirmed_count(event.id, country) < event.country_quota
+    return True
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1-based place of a WAITLISTED registration on its event's waiting list; else None."""
+    if registration.status != RegistrationStatus.WAITLISTED or registration.waitlisted_at is None:
+        return None
+    ahead = db.session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.event_id == registration.event_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            (Registration.waitlisted_at < registration.waitlisted_at)
+            | ((Registration.waitlisted_at == registration.waitlisted_at)
+               & (Registration.id < registration.id))))
+    return (ahead or 0) + 1
+
+
+def set_status(registration: Registration, status: RegistrationStatus) -> None:
+    """Move ``registration`` to ``status``; sets confirmed_at, waitlisted_at or cancelled_at."""
+    now = utcnow()
+    registration.status = status
+    if status == RegistrationStatus.CONFIRMED:
+        registration.confirmed_at = now
+    elif status == RegistrationStatus.WAITLISTED:
+        registration.waitlisted_at = now
+    elif status == RegistrationStatus.CANCELLED:
+        registration.cancelled_at = now
+
+
+def _waitlisted(event_id: int):
+    return db.session.scalars(
+        select(Registration).where(Registration.event_id == event_id,
+                                   Registration.status == RegistrationStatus.WAITLISTED)
+        .order_by(Registration.waitlisted_at, Registration.id))
+
+
+def promote_waitlisted(event: Event) -> list[Registration]:
+    """Confirm waitlisted delegates, in order, while places are free; no commit."""
+    promoted = []
+    for registration in list(_waitlisted(event.id)):
+        if event.capacity is not None and confirmed_count(event.id) >= event.capacity:
+            break
+        if not has_room(event, registration.country):
+            continue  # this country is at its quota: the next in line may fit
+        set_status(registration, RegistrationStatus.CONFIRMED)
+        db.session.flush()
+        token = new_manage_token(registration)
+        record_action("registration.promote", registration, user=None)
+        notifications.notify_registration_promoted(registration, token)
+        promoted.append(registration)
+    return promoted

@@ -317,7 +317,7 @@ def _register_demo_delegates(event: Event) -> None:
 
     for honorific, given, family, country, organisation, position, role in FORUM_DELEGATES:
         email = f"{given}.{family}".lower().replace(" ", "-")
-        email = "".join(ch for ch in email if ch.isascii()) + f"@{country.lower()}.demo.test"
+        email = "".join(ch for ch in email if ch.isascii()) + f"@{country.lower()}.example.org"
         register(event, source=RegistrationSource.STAFF, data={
             "honorific": honorific, "given_name": given, "family_name": family,
             "email": email, "country": country, "organisation": organisation,

@@ -11,7 +11,6 @@ Two ways to make a registration:
 Events come from tests.public_factories.create_event.
 """
 
-import hashlib
 import secrets
 from datetime import timedelta
 from itertools import count
@@ -88,7 +87,6 @@ def add_registration(event, **overrides) -> Registration:
         "email": f"p{number}@example.org", "country": "ID",
         "organisation": "Ministry of Foreign Affairs",
         "delegation_role": DelegationRole.DELEGATE, "consent_at": utcnow(),
-        "manage_token_hash": hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
         "badge_code": _code(16), "created_at": utcnow() + timedelta(minutes=number),
     }
     values.update(overrides)

@@ -151,7 +151,7 @@ def world(db, make_user) -> World:
         event_id=event.id, reference="SWEP-0001", status=RegistrationStatus.CONFIRMED,
         honorific=Honorific.HE, given_name="Sweep", family_name="Delegate",
         email="sweep@example.org", country="ID", organisation="Ministry",
-        delegation_role=DelegationRole.HEAD, consent_at=start, manage_token_hash="0" * 64,
+        delegation_role=DelegationRole.HEAD, consent_at=start,
         badge_code="SWEEPBADGECODE23", needs_visa_letter=True, passport_number="B1234567",
         nationality="ID", birth_place="Bandung", birth_date=start.date().replace(year=1970),
         passport_expiry=start.date().replace(year=start.year + 2),

@@ -67,13 +67,14 @@ def test_register_stores_email_lower_case_and_ignores_unknown_keys(owner):
     registration, _ = make_registration(event, **data)
     assert registration.email == "diplomat@example.org"
     assert registration.event_id == event.id and registration.source == RegistrationSource.ONLINE
-    assert registration.manage_token_hash != "x"
+    assert "x" not in [link.token_hash for link in registration.links]
 
 
 def test_register_token_is_stored_hashed(owner):
     registration, token = make_registration(registration_event(owner))
-    assert len(token) >= 40 and token not in registration.manage_token_hash
-    assert registration.manage_token_hash == hashlib.sha256(token.encode()).hexdigest()
+    [link] = registration.links
+    assert len(token) >= 40 and token not in link.token_hash
+    assert link.token_hash == hashlib.sha256(token.encode()).hexdigest()
 
 
 def test_register_reference_and_badge_code_format(owner):
@@ -251,12 +252,12 @@ def test_update_registration_respects_the_quota_of_a_new_country(owner):
     assert raised.value.field == "country"
 
 
-def test_resend_manage_link_rotates_the_token(owner):
+def test_resend_manage_link_adds_a_link_and_keeps_the_old_one(owner):
     event = registration_event(owner)
     registration, token = make_registration(event, email="lost@example.org")
     assert service.resend_manage_link(event, "LOST@example.org") is True
-    with pytest.raises(NotFound):
-        service.get_registration_by_token(token)
+    assert service.get_registration_by_token(token).id == registration.id
+    assert len(registration.links) == 2
     assert service.resend_manage_link(event, "nobody@example.org") is False
     templates = db.session.scalars(select(OutboxEmail.template)).all()
     assert templates.count("registration_link_to_delegate") == 1
@@ -284,3 +285,20 @@ def test_notifications_follow_each_change(owner):
                          "registration_waitlisted_to_delegate",
                          "registration_cancelled_to_delegate",
                          "registration_promoted_to_delegate"]
+
+
+def test_earlier_links_keep_working_after_promotion(owner):
+    event = registration_event(owner, capacity=1)
+    first, _first_token = make_registration(event, email="first@example.org")
+    waiting, waiting_token = make_registration(event, email="second@example.org")
+    assert waiting.status == WAITLISTED
+    service.cancel_registration(first)
+    assert service.get_registration_by_token(waiting_token).id == waiting.id
+    assert waiting.status == CONFIRMED and len(waiting.links) == 2
+
+
+@pytest.mark.parametrize("email", ["соколова@example.org", "no-at-sign", "a@b"])
+def test_register_refuses_addresses_we_cannot_send_to(owner, email):
+    with pytest.raises(ServiceError) as raised:
+        make_registration(registration_event(owner), email=email)
+    assert raised.value.field == "email"

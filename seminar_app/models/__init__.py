@@ -12,6 +12,7 @@ from .registrations import (
     QuestionKind,
     Registration,
     RegistrationAnswer,
+    RegistrationLink,
     RegistrationSource,
     RegistrationStatus,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "QuestionKind",
     "Registration",
     "RegistrationAnswer",
+    "RegistrationLink",
     "RegistrationSource",
     "RegistrationStatus",
     "AgendaSession",

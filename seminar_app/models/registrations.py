@@ -119,8 +119,6 @@ class Registration(db.Model):
     source: Mapped[RegistrationSource] = mapped_column(
         _enum(RegistrationSource, "registration_source"), default=RegistrationSource.ONLINE
     )
-    #: SHA-256 of the personal manage link's token; the token itself is never stored
-    manage_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: random code in the badge's QR code; identifies the registration, reveals nothing
     badge_code: Mapped[str] = mapped_column(String(32), unique=True)
     #: organizer's reason for a rejection or cancellation, told to the delegate
@@ -141,6 +139,9 @@ class Registration(db.Model):
         back_populates="registration", cascade="all, delete-orphan"
     )
     checked_in_by = relationship("User")
+    links: Mapped[list["RegistrationLink"]] = relationship(
+        back_populates="registration", cascade="all, delete-orphan"
+    )
 
     @property
     def full_name(self) -> str:
@@ -148,6 +149,30 @@ class Registration(db.Model):
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.reference} event={self.event_id} {self.status}>"
+
+
+class RegistrationLink(db.Model):
+    """A personal link sent to a delegate: only the SHA-256 of its token is kept.
+
+    Every email that carries a link gets a fresh token, and earlier links keep working (a
+    delegate may bookmark any of them) until the registration is taken over by a new
+    registration with the same email, which revokes them all.
+    """
+
+    __tablename__ = "registration_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    #: hex SHA-256 of the token in the link /r/<token>; unique
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    registration: Mapped[Registration] = relationship(back_populates="links")
+
+    def __repr__(self) -> str:
+        return f"<RegistrationLink {self.id} registration={self.registration_id}>"
 
 
 class QuestionKind(enum.StrEnum):

@@ -312,5 +312,6 @@ class ManageLinkResendForm(BaseForm):
     """Ask for the personal link to one's registration again."""
 
     email = EmailField(_l("Email"), validators=[DataRequired(message=REQUIRED), _length(254)],
+                       id="resend-email",
                        render_kw={"autocomplete": "email", "inputmode": "email"})
-    submit = SubmitField(_l("Send me my link"))
+    submit = SubmitField(_l("Send me my link"), id="resend-submit")

@@ -6,7 +6,7 @@ import secrets
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Registration
+from ..models import Registration, RegistrationLink
 
 #: upper-case letters and digits without the look-alikes 0/O and 1/I
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -41,8 +41,11 @@ def new_badge_code() -> str:
             return code
 
 
-def new_manage_token(registration: Registration) -> str:
-    """Give ``registration`` a fresh personal-link token (old links stop working); no commit."""
+def new_manage_token(registration: Registration, *, revoke_older: bool = False) -> str:
+    """A fresh personal-link token for ``registration``; earlier links keep working unless
+    ``revoke_older``. Only the token's hash is stored; no commit."""
+    if revoke_older:
+        registration.links.clear()
     token = secrets.token_urlsafe(32)
-    registration.manage_token_hash = hash_token(token)
+    registration.links.append(RegistrationLink(token_hash=hash_token(token)))
     return token

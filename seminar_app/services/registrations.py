@@ -22,6 +22,7 @@ import re
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +35,7 @@ from ..models import (
     ExtraQuestion,
     Registration,
     RegistrationAnswer,
+    RegistrationLink,
     RegistrationSource,
     RegistrationStatus,
     Visibility,
@@ -78,7 +80,8 @@ def get_registration_by_token(token: str) -> Registration:
     registration = None
     if token and _TOKEN_PATTERN.match(token):
         registration = db.session.scalar(
-            select(Registration).where(Registration.manage_token_hash == hash_token(token)))
+            select(Registration).join(RegistrationLink)
+            .where(RegistrationLink.token_hash == hash_token(token)))
     if registration is None:
         raise NotFound(_("This link is not valid. Please use the latest link we sent you."))
     return registration
@@ -116,12 +119,19 @@ def passport_valid_for(event: Event, expiry: date | None) -> bool:
     return expiry > event.end_at.astimezone(ZoneInfo(event.timezone)).date()
 
 
+def _valid_email(email: str | None) -> str:
+    """``email`` lower-cased, when it is an address our mail server can send to."""
+    try:
+        return validate_email((email or "").strip(), check_deliverability=False,
+                              allow_smtputf8=False).normalized.lower()
+    except EmailNotValidError:
+        raise ServiceError(_("Enter a valid email address."), field="email") from None
+
+
 def _clean(event: Event, data: dict, *, keep_email: str | None = None) -> dict:
     """The known fields of ``data``, normalized and checked; anything else is ignored."""
     values = {key: data[key] for key in REGISTRATION_FIELDS if key in data}
-    values["email"] = keep_email or (values.get("email") or "").strip().lower()
-    if not values["email"] or "@" not in values["email"]:
-        raise ServiceError(_("Enter a valid email address."), field="email")
+    values["email"] = keep_email or _valid_email(values.get("email"))
     for key in ("given_name", "family_name", "organisation"):
         if not (values.get(key) or "").strip():
             raise ServiceError(_("This field is required."), field=key)
@@ -205,7 +215,7 @@ def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, acto
     for key, value in values.items():
         setattr(registration, key, value)
     registration.source, registration.consent_at = source, utcnow()
-    token = new_manage_token(registration)
+    token = new_manage_token(registration, revoke_older=reactivated)
     set_status(registration, status)
     _save_answers(registration, event, answers or {})
     _flush_or_conflict()

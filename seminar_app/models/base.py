@@ -2,13 +2,18 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def value_enum(enum_class, name: str) -> Enum:
+    """A database enum named ``name`` that stores the members' values ("draft"), not names."""
+    return Enum(enum_class, name=name, values_callable=lambda members: [m.value for m in members])
 
 
 class UTCDateTime(TypeDecorator):

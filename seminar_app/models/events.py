@@ -4,18 +4,14 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, utcnow, value_enum
 
 if TYPE_CHECKING:
     from .agenda import AgendaSession
-
-
-def _enum(cls, name):
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])
 
 
 class EventType(enum.StrEnum):
@@ -60,7 +56,7 @@ class Event(db.Model):
     #: the event's address: /events/<slug>; unique
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     title: Mapped[str] = mapped_column(String(200))
-    event_type: Mapped[EventType] = mapped_column(_enum(EventType, "event_type"))
+    event_type: Mapped[EventType] = mapped_column(value_enum(EventType, "event_type"))
     #: the theme line, e.g. "Growing Together through South-South Cooperation"
     theme: Mapped[str] = mapped_column(String(300), default="")
     #: Markdown written by organizers; rendered and sanitized when shown
@@ -82,10 +78,10 @@ class Event(db.Model):
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     visibility: Mapped[Visibility] = mapped_column(
-        _enum(Visibility, "event_visibility"), default=Visibility.PUBLIC
+        value_enum(Visibility, "event_visibility"), default=Visibility.PUBLIC
     )
     status: Mapped[EventStatus] = mapped_column(
-        _enum(EventStatus, "event_status"), default=EventStatus.DRAFT, index=True
+        value_enum(EventStatus, "event_status"), default=EventStatus.DRAFT, index=True
     )
     contact_name: Mapped[str] = mapped_column(String(200), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")

@@ -3,11 +3,11 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, utcnow, value_enum
 
 
 class OutboxStatus(enum.StrEnum):
@@ -48,7 +48,7 @@ class OutboxEmail(db.Model):
     #: fixed when the row is created, so a retried send is recognisably the same email
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     status: Mapped[OutboxStatus] = mapped_column(
-        Enum(OutboxStatus, name="outbox_status", values_callable=lambda e: [m.value for m in e]),
+        value_enum(OutboxStatus, "outbox_status"),
         default=OutboxStatus.QUEUED,
         index=True,
     )

@@ -7,7 +7,6 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Index,
     String,
@@ -17,11 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
-
-
-def _enum(cls, name):
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])
+from .base import UTCDateTime, utcnow, value_enum
 
 
 class RegistrationStatus(enum.StrEnum):
@@ -83,9 +78,9 @@ class Registration(db.Model):
     #: short code quoted in emails and on the phone, e.g. "K7M2-Q9PX"; unique
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     status: Mapped[RegistrationStatus] = mapped_column(
-        _enum(RegistrationStatus, "registration_status")
+        value_enum(RegistrationStatus, "registration_status")
     )
-    honorific: Mapped[Honorific] = mapped_column(_enum(Honorific, "honorific"))
+    honorific: Mapped[Honorific] = mapped_column(value_enum(Honorific, "honorific"))
     #: free text when the honorific is OTHER (e.g. "Hon.", "Sen.")
     honorific_other: Mapped[str] = mapped_column(String(40), default="")
     given_name: Mapped[str] = mapped_column(String(100))
@@ -98,7 +93,7 @@ class Registration(db.Model):
     organisation: Mapped[str] = mapped_column(String(200))
     position: Mapped[str] = mapped_column(String(200), default="")
     delegation_role: Mapped[DelegationRole] = mapped_column(
-        _enum(DelegationRole, "delegation_role")
+        value_enum(DelegationRole, "delegation_role")
     )
     #: E.164, e.g. +6221234567
     phone: Mapped[str] = mapped_column(String(20), default="")
@@ -117,7 +112,7 @@ class Registration(db.Model):
     #: when the delegate agreed to the processing of their personal data
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     source: Mapped[RegistrationSource] = mapped_column(
-        _enum(RegistrationSource, "registration_source"), default=RegistrationSource.ONLINE
+        value_enum(RegistrationSource, "registration_source"), default=RegistrationSource.ONLINE
     )
     #: random code in the badge's QR code; identifies the registration, reveals nothing
     badge_code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -192,7 +187,7 @@ class ExtraQuestion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind, "question_kind"))
+    kind: Mapped[QuestionKind] = mapped_column(value_enum(QuestionKind, "question_kind"))
     #: the options of a CHOICE question, in order
     choices: Mapped[list] = mapped_column(JSON, default=list)
     required: Mapped[bool] = mapped_column(default=False)

@@ -5,11 +5,11 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, utcnow, value_enum
 
 
 class UserRole(enum.StrEnum):
@@ -41,7 +41,7 @@ class User(UserMixin, db.Model):
     #: argon2 hash of the password
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[UserRole] = mapped_column(
-        Enum(UserRole, name="user_role", values_callable=lambda e: [m.value for m in e]),
+        value_enum(UserRole, "user_role"),
         default=UserRole.STAFF,
     )
     #: deactivated accounts cannot log in and lose their sessions

@@ -121,6 +121,8 @@ class TestingConfig(Config):
         os.environ.get("TEST_DATABASE_URL", "sqlite:///:memory:")
     )
     TASK_QUEUE_IMMEDIATE = True
+    #: the concurrency tests queue dozens of writers on one SQLite file on a busy CI machine
+    SQLITE_BUSY_TIMEOUT_MS = 60000
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = ""
     PASSWORD_HASH_FAST = True  # cheap argon2 parameters so the suite stays fast

@@ -10,7 +10,6 @@ every submission answered with success is stored, and that nothing answered 5xx.
 import http.cookiejar
 import re
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -116,7 +115,6 @@ def test_rush_of_200_for_10_places_never_overbooks(live_server, make_user):
     event = registration_event(make_user("organizer"), capacity=10)
     path = f"/events/{event.slug}/register"
     payloads = [form_fields(email=f"rush{i}@example.org") for i in range(200)]
-    started = time.monotonic()
     codes = rush_in_waves(live_server, path, payloads)
     assert not [code for code in codes if code >= 500]
     assert codes.count(303) == 200, sorted(set(codes))
@@ -125,7 +123,6 @@ def test_rush_of_200_for_10_places_never_overbooks(live_server, make_user):
     assert answered <= set(rows)  # nothing answered with success was lost
     statuses = [status for status, _country in rows.values()]
     assert statuses.count(CONFIRMED) == 10 and statuses.count(WAITLISTED) == 190
-    assert time.monotonic() - started < 60
 
 
 def test_rush_respects_the_country_quota(live_server, make_user):

@@ -104,3 +104,20 @@ class UserEditForm(BaseForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Save"))
+
+
+class AuditFilterForm(BaseForm):
+    """The GET filter above the audit log (no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    event_id = SelectField(_l("Event"), coerce=str, validators=[Optional()], validate_choice=True)
+    action = StringField(
+        _l("Action"),
+        validators=[Optional(), Length(max=80, message=_l("At most %(max)d characters."))],
+        description=_l('The beginning of the action, e.g. "registration."'),
+    )
+    user_id = SelectField(
+        _l("Account"), coerce=str, validators=[Optional()], validate_choice=True
+    )

@@ -1,16 +1,24 @@
 """Pages where administrators list, create and change staff accounts."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
 from ..models import User
+from ..services.audit_log import (
+    AUDIT_PER_PAGE,
+    audit_entries_query,
+    audit_filter_events,
+    audit_filter_users,
+    compact_details,
+)
 from ..services.errors import ServiceError
 from ..services.users import create_user, list_users, update_user
 from ..view_helpers import attach_error, form_status
 from . import bp
-from .forms import UserCreateForm, UserEditForm
+from .forms import AuditFilterForm, UserCreateForm, UserEditForm
 
 
 @bp.before_request
@@ -83,3 +91,32 @@ def _form_error(form, error: ServiceError, *, user: User | None):
     attach_error(form, error)
     status = 422 if error.status_code in (400, 403) else error.status_code
     return _render_form(form, user, status)
+
+
+@bp.get("/manage/audit")
+def audit():
+    """The audit log: who did what to which object, newest first, filtered and paged."""
+    form = AuditFilterForm(request.args)
+    form.event_id.choices = [SelectChoice("", _("All events"))] + [
+        SelectChoice(str(row.id), row.title) for row in db.session.execute(audit_filter_events())]
+    form.user_id.choices = [SelectChoice("", _("All accounts"))] + [
+        SelectChoice(str(row.id), f"{row.name} <{row.email}>")
+        for row in db.session.execute(audit_filter_users())]
+    valid = form.validate()
+    filters = _audit_filters(form) if valid else {}
+    page = db.paginate(audit_entries_query(**filters), per_page=AUDIT_PER_PAGE,
+                       error_out=False, count=True)
+    return render_template(
+        "admin/audit_list.html", form=form, page=page, compact_details=compact_details,
+        page_args={key: request.args.get(key) for key in ("event_id", "action", "user_id")
+                   if valid and request.args.get(key)},
+    ), (200 if valid else 422)
+
+
+def _audit_filters(form: AuditFilterForm) -> dict:
+    """The valid filter values of the audit log form, as audit_entries_query options."""
+    return {
+        "event_id": int(form.event_id.data) if form.event_id.data else None,
+        "action_prefix": (form.action.data or "").strip(),
+        "user_id": int(form.user_id.data) if form.user_id.data else None,
+    }

@@ -8,7 +8,8 @@ the file once updates the same entry when it imports it again.
 
 import html
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
+from functools import lru_cache
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -58,7 +59,16 @@ def _timezone(event: Event) -> Timezone:
     """A VTIMEZONE for the event's zone covering the years around the event."""
     first = (event.start_at - timedelta(days=366)).date()
     last = (event.end_at + timedelta(days=366)).date()
-    return Timezone.from_tzid(event.timezone, first_date=first, last_date=last)
+    return _vtimezone(event.timezone, first, last)
+
+
+@lru_cache(maxsize=64)
+def _vtimezone(tzid: str, first: date, last: date) -> Timezone:
+    """Building a VTIMEZONE walks the zone's transitions (~30 ms): done once per zone and span.
+
+    The component is only read when calendars are serialized, so one instance can be shared.
+    """
+    return Timezone.from_tzid(tzid, first_date=first, last_date=last)
 
 
 def _vevent(event: Event) -> ICalEvent:

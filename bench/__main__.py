@@ -1,0 +1,51 @@
+"""``python -m bench``: run the benchmarks and write bench/RESULTS.md."""
+
+import argparse
+import logging
+import os
+import tempfile
+
+BENCHMARKS = ("rush", "pages")
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("benchmarks", nargs="*", choices=[*BENCHMARKS, []], metavar="{rush,pages}",
+                        help="which to run (default: all)")
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--clients", type=int, default=50,
+                        help="concurrent clients of the registration rush (default 50)")
+    parser.add_argument("--requests", type=int, default=2000,
+                        help="registrations in the rush (default 2000)")
+    parser.add_argument("--page-requests", type=int, default=200,
+                        help="GETs of each page in the page benchmark (default 200)")
+    parser.add_argument("--registrations", type=int, default=5000,
+                        help="registrations in the event for the page benchmark (default 5000)")
+    return parser.parse_args()
+
+
+def main() -> None:
+    """Run the chosen benchmarks on the chosen databases."""
+    arguments = _arguments()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # the in-process app (set-up, query counts) must not touch the real instance/ folder
+    with tempfile.TemporaryDirectory(prefix="seminar-bench-instance-") as instance:
+        os.environ["INSTANCE_PATH"] = instance
+        _run(arguments)
+
+
+def _run(arguments: argparse.Namespace) -> None:
+    from bench import page_latency, registration_rush
+
+    kinds = ("sqlite", "postgresql") if arguments.db == "both" else (arguments.db,)
+    chosen = arguments.benchmarks or list(BENCHMARKS)
+    for kind in kinds:
+        if "rush" in chosen:
+            registration_rush.run(kind, clients=arguments.clients, requests=arguments.requests)
+        if "pages" in chosen:
+            page_latency.run(kind, registrations=arguments.registrations,
+                             requests=arguments.page_requests)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""Registration rush: many browsers submit valid registrations at once through gunicorn.
+
+Each client thread has its own cookie jar and keep-alive connection; per registration it GETs
+the form (for the CSRF token) and POSTs it. The same clients then hit /healthz as often, so the
+ratio shows how far registration is from the cheapest request of the same app in the same run.
+"""
+
+import itertools
+import logging
+import threading
+import time
+
+from sqlalchemy import func, select
+
+from bench import common
+
+log = logging.getLogger(__name__)
+
+
+def _letters(number: int) -> str:
+    """``number`` written with letters only (names refuse digits)."""
+    word = ""
+    while True:
+        number, digit = divmod(number, 26)
+        word = chr(ord("a") + digit) + word
+        if not number:
+            return word.capitalize()
+
+
+def _form(number: int, token: str) -> dict:
+    return {
+        "csrf_token": token, "honorific": "he", "honorific_other": "", "given_name": "Retno",
+        "family_name": f"Marsudi {_letters(number)}", "email": f"rush{number}@example.org",
+        "country": "ID", "organisation": "Ministry of Foreign Affairs",
+        "position": "Director", "delegation_role": "head", "phone": "+62 21 3441508",
+        "language": "en", "dietary": "", "accessibility": "", "consent": "y",
+    }
+
+
+def _run_clients(port: int, clients: int, total: int, one_request) -> dict:
+    """Run ``total`` calls of ``one_request(client, number)`` spread over ``clients`` threads."""
+    numbers = itertools.count(1)
+    lock = threading.Lock()
+    latencies: list[float] = []
+    outcome = {"ok": 0, "errors": 0}
+
+    def work() -> None:
+        client = common.Client(port)
+        while True:
+            with lock:
+                number = next(numbers)
+            if number > total:
+                break
+            try:
+                ok, seconds = one_request(client, number)
+            except Exception:  # noqa: BLE001 - a failed request is counted, not fatal
+                log.exception("request %s failed", number)
+                ok, seconds = False, None
+            with lock:
+                outcome["ok" if ok else "errors"] += 1
+                if seconds is not None:
+                    latencies.append(seconds)
+        client.close()
+
+    threads = [threading.Thread(target=work) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    outcome["seconds"] = time.perf_counter() - started
+    outcome["latencies"] = latencies
+    return outcome
+
+
+def _register(slug: str):
+    def one(client, number):
+        token = client.csrf_token(f"/events/{slug}/register")
+        started = time.perf_counter()
+        status, _ = client.request("POST", f"/events/{slug}/register", _form(number, token))
+        seconds = time.perf_counter() - started
+        if status != 303:
+            log.warning("registration %s: HTTP %s", number, status)
+        return status == 303, seconds
+    return one
+
+
+def _healthz(client, _number):
+    started = time.perf_counter()
+    status, _ = client.request("GET", "/healthz")
+    return status == 200, time.perf_counter() - started
+
+
+def _confirmed(app, event_id: int) -> tuple[int, int]:
+    from seminar_app.extensions import db
+    from seminar_app.models import Event, Registration, RegistrationStatus
+
+    with app.app_context():
+        confirmed = db.session.scalar(select(func.count()).select_from(Registration).where(
+            Registration.event_id == event_id,
+            Registration.status == RegistrationStatus.CONFIRMED))
+        return confirmed, db.session.get(Event, event_id).capacity
+
+
+def run(kind: str, *, clients: int = 50, requests: int = 2000) -> dict:
+    """Run the rush on database ``kind`` and write its section of RESULTS.md."""
+    with common.workdir() as workdir:
+        url = common.database_url(kind, workdir)
+        app = common.make_app(url)
+        common.reset_schema(app)
+        _email, event_id, slug = common.create_organizer_and_event(
+            app, capacity=requests * 10, slug="rush")
+        with common.gunicorn(url, workdir) as (port, process):
+            rush = _run_clients(port, clients, requests, _register(slug))
+            health = _run_clients(port, clients, requests, _healthz)
+            rss = common.worker_rss_mib(process.pid)
+        confirmed, capacity = _confirmed(app, event_id)
+        with app.app_context():
+            from seminar_app.extensions import db
+            db.engine.dispose()
+    return _report(kind, clients, requests, rush, health, rss, confirmed, capacity)
+
+
+def _report(kind, clients, requests, rush, health, rss, confirmed, capacity) -> dict:
+    reg_rate = rush["ok"] / rush["seconds"]
+    health_rate = health["ok"] / health["seconds"]
+    lat = [common.percentile(rush["latencies"], f) * 1000 for f in (0.5, 0.95, 0.99)]
+    hlat = [common.percentile(health["latencies"], f) * 1000 for f in (0.5, 0.95, 0.99)]
+    target = ("met" if reg_rate >= 300 and lat[1] < 250 and not rush["errors"]
+              else "NOT met")
+    lines = [
+        f"- database: {kind}; gunicorn -w 2 --threads 4; {clients} clients, "
+        f"{requests} registrations (each = GET form + POST)",
+        f"- registrations/s: **{reg_rate:.1f}** ({rush['ok']} ok, {rush['errors']} errors, "
+        f"{rush['seconds']:.1f} s)",
+        f"- POST latency ms: p50 {lat[0]:.0f}, p95 **{lat[1]:.0f}**, p99 {lat[2]:.0f}",
+        f"- /healthz/s: {health_rate:.1f} ({health['errors']} errors); latency ms p50 "
+        f"{hlat[0]:.0f}, p95 {hlat[1]:.0f}, p99 {hlat[2]:.0f}",
+        f"- ratio registrations/s ÷ healthz/s: {reg_rate / health_rate:.3f}",
+        f"- database check: confirmed {confirmed} == successful responses {rush['ok']}: "
+        f"{'yes' if confirmed == rush['ok'] else 'NO'}; overbooked: "
+        f"{'NO' if confirmed <= capacity else 'YES'} (capacity {capacity})",
+        f"- worker RSS after the run (MiB): {', '.join(f'{size:.0f}' for size in rss)}",
+    ]
+    if kind == "postgresql":
+        lines.append(f"- target (300 reg/s, p95 < 250 ms, no errors): {target}")
+    common.write_section(f"Registration rush ({kind})", lines)
+    return {"reg_rate": reg_rate, "p95_ms": lat[1], "errors": rush["errors"]}

@@ -8,7 +8,7 @@ that field and answered with a 4xx status.
 
 import logging
 
-from flask import abort, current_app
+from flask import abort, current_app, request
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 from wtforms import FieldList, FormField
@@ -76,3 +76,13 @@ def uploaded_bytes(storage) -> tuple[bytes | None, str]:
         return None, ""
     limit = int(current_app.config.get("UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX_BYTES))
     return storage.read(limit + 1), storage.filename
+
+
+#: pages beyond this are treated as this one (a huge number would overflow the database)
+MAX_PAGE = 100_000
+
+
+def requested_page() -> int:
+    """The ``page`` query argument as a page number from 1 to MAX_PAGE (1 when invalid)."""
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(page, 1), MAX_PAGE)

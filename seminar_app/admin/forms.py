@@ -112,12 +112,14 @@ class AuditFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    event_id = SelectField(_l("Event"), coerce=str, validators=[Optional()], validate_choice=True)
+    event_id = SelectField(_l("Event"), coerce=str, validators=[Optional(strip_whitespace=False)],
+                           validate_choice=True)
     action = StringField(
         _l("Action"),
         validators=[Optional(), Length(max=80, message=_l("At most %(max)d characters."))],
         description=_l('The beginning of the action, e.g. "registration."'),
     )
     user_id = SelectField(
-        _l("Account"), coerce=str, validators=[Optional()], validate_choice=True
+        _l("Account"), coerce=str, validators=[Optional(strip_whitespace=False)],
+        validate_choice=True,
     )

@@ -16,7 +16,7 @@ from ..services.audit_log import (
 )
 from ..services.errors import ServiceError
 from ..services.users import create_user, list_users, update_user
-from ..view_helpers import attach_error, form_status
+from ..view_helpers import attach_error, form_status, requested_page
 from . import bp
 from .forms import AuditFilterForm, UserCreateForm, UserEditForm
 
@@ -104,8 +104,8 @@ def audit():
         for row in db.session.execute(audit_filter_users())]
     valid = form.validate()
     filters = _audit_filters(form) if valid else {}
-    page = db.paginate(audit_entries_query(**filters), per_page=AUDIT_PER_PAGE,
-                       error_out=False, count=True)
+    page = db.paginate(audit_entries_query(**filters), page=requested_page(),
+                       per_page=AUDIT_PER_PAGE, error_out=False, count=True)
     return render_template(
         "admin/audit_list.html", form=form, page=page, compact_details=compact_details,
         page_args={key: request.args.get(key) for key in ("event_id", "action", "user_id")

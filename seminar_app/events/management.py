@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..forms import strip_control_characters
 from ..models import AgendaSession, CoHost, Event, EventStatus, TeamMember
 from ..services import events as event_service
 from ..services.access import Permission, can_create_events, has_permission, visible_events_query
@@ -21,6 +22,7 @@ from ..view_helpers import (
     form_status,
     load_event,
     load_event_child,
+    requested_page,
     uploaded_bytes,
 )
 from . import manage_bp
@@ -48,12 +50,12 @@ def index():
     status = request.args.get("status", "")
     if status in {s.value for s in EventStatus}:
         query = query.where(Event.status == EventStatus(status))
-    search = request.args.get("q", "").strip()[:200]
+    search = strip_control_characters(request.args.get("q", "")).strip()[:200]
     if search:
         pattern = "%" + search.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
         query = query.where(Event.title.ilike(pattern, escape="\\"))
     page = db.paginate(query.order_by(Event.start_at.desc(), Event.id.desc()),
-                       per_page=PER_PAGE, error_out=False)
+                       page=requested_page(), per_page=PER_PAGE, error_out=False)
     return render_template("manage/event_list.html", page=page, status=status, search=search,
                            statuses=list(EventStatus),
                            can_create=can_create_events(current_user))

@@ -26,12 +26,13 @@ class EmailFilterForm(BaseForm):
         _l("Status"),
         choices=[SelectChoice("", _l("All"))]
         + [SelectChoice(key.value, label) for key, label in STATUS_LABELS.items()],
-        validators=[Optional()],
+        validators=[Optional(strip_whitespace=False)],
         validate_choice=True,
     )
     q = StringField(_l("Recipient"), validators=[
         Optional(), Length(max=254, message=_l("At most %(max)d characters."))])
-    event_id = SelectField(_l("Event"), coerce=str, validators=[Optional()], validate_choice=True)
+    event_id = SelectField(_l("Event"), coerce=str, validators=[Optional(strip_whitespace=False)],
+                           validate_choice=True)
 
 
 class EmailRetryFailedForm(BaseForm):

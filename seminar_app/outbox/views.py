@@ -26,7 +26,7 @@ from ..services.outbox_admin import (
     retry_email,
     retry_failed_emails,
 )
-from ..view_helpers import load_event
+from ..view_helpers import load_event, requested_page
 from . import bp
 from .forms import STATUS_LABELS, EmailActionForm, EmailFilterForm, EmailRetryFailedForm
 
@@ -71,7 +71,7 @@ def index():
     valid = form.validate()
     filters = _filters(form) if valid else {"status": "", "search": "", "event_id": None}
     query = emails_query(current_user, **filters).options(selectinload(OutboxEmail.event))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=requested_page(), per_page=PER_PAGE, error_out=False)
     counts = count_emails_by_status(current_user, event_id=filters["event_id"])
     return render_template(
         "outbox/email_list.html", form=form, page=page, counts=counts, filters=filters,

@@ -63,6 +63,7 @@ from ..view_helpers import (
     load_event,
     load_event_child,
     load_event_with_permissions,
+    requested_page,
 )
 from ..web import safe_next_url
 from . import bp
@@ -116,7 +117,8 @@ def _country_chart(summary):
 def _render_list(event: Event, permissions: set, *, bulk_form=None, status: int = 200):
     filters = ParticipantFilters.from_args(request.args)
     page = db.paginate(registrations_query(event, filters, language=current_language()),
-                       per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
+                       page=requested_page(), per_page=PER_PAGE, max_per_page=PER_PAGE,
+                       error_out=False)
     summary = participant_summary(event)
     countries = sorted(((code, country_name(code)) for code in registered_countries(event)),
                        key=lambda item: item[1].casefold())

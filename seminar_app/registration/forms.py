@@ -146,7 +146,8 @@ class RegistrationForm(BaseForm):
         Optional(), _length(30),
         Regexp(r"^[A-Za-z0-9 ]*$", message=_l("Please use letters and digits only."))],
                                   render_kw={"autocomplete": "off"})
-    nationality = _country_field(_l("Nationality (passport issued by)"), Optional(),
+    nationality = _country_field(_l("Nationality (passport issued by)"),
+                                 Optional(strip_whitespace=False),
                                  autocomplete="off")
     birth_date = DateField(_l("Date of birth"), validators=[Optional()],
                            render_kw={"autocomplete": "bday"})
@@ -206,7 +207,8 @@ class RegistrationForm(BaseForm):
         for name in ("passport_number", "nationality", "birth_date", "birth_place",
                      "passport_expiry"):
             field = getattr(self, name)
-            if not field.data and not field.errors:
+            value = field.data.strip() if isinstance(field.data, str) else field.data
+            if not value and not field.errors:
                 field.errors.append(REQUIRED)
         today = date.today()
         born = self.birth_date.data
@@ -227,12 +229,14 @@ def _example_phone(region: str) -> str:
 
 
 def _question_field(question: ExtraQuestion):
-    validators = [InputRequired(message=REQUIRED)] if question.required else [Optional()]
+    # strip_whitespace=False: a blank answer must still pass the choice check
+    optional = Optional(strip_whitespace=False)
+    validators = [InputRequired(message=REQUIRED)] if question.required else [optional]
     if question.kind == QuestionKind.CHOICE:
         choices = [SelectChoice("", _l("— choose —")),
                    *(SelectChoice(c, c) for c in question.choices or [])]
         return SelectField(question.label, choices=choices, validators=[
-            *([DataRequired(message=REQUIRED)] if question.required else [Optional()])],
+            *([DataRequired(message=REQUIRED)] if question.required else [optional])],
             validate_choice=True)
     if question.kind == QuestionKind.YES_NO:
         return RadioField(question.label,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, or_, select
 
 from ..extensions import db
+from ..forms import strip_control_characters
 from ..i18n import country_choices, is_country_code
 from ..models import DelegationRole, Event, Registration, RegistrationStatus
 from .errors import ServiceError
@@ -55,7 +56,7 @@ class ParticipantFilters:
         order = args.get("order")
         descending = order == "desc" if order in ("asc", "desc") else sort == "created"
         return cls(
-            search=(args.get("q") or "").strip()[:SEARCH_MAX],
+            search=strip_control_characters(args.get("q") or "").strip()[:SEARCH_MAX],
             status=_enum_or_none(RegistrationStatus, args.get("status")),
             country=country if is_country_code(country) else "",
             role=_enum_or_none(DelegationRole, args.get("role")),

@@ -355,3 +355,13 @@ def test_team_member_with_manage_can_edit(client, make_user, make_event, auth, d
     assert db.session.get(Event, event.id).title == "Edited by the team"
     # staff may manage but not create events, so no clone
     assert post_form(client, f"/manage/events/{event.id}/clone").status_code == 403
+
+
+def test_event_list_pages_keep_the_filter(client, organizer, make_event):
+    for number in range(27):
+        make_event(owner=organizer, title=f"Seminar {number:02d}")
+    html = client.get("/manage/?q=Seminar").get_data(as_text=True)
+    assert "Page 1 of 2" in html
+    assert 'href="/manage/?page=2&amp;q=Seminar"' in html
+    second = client.get("/manage/?page=2&q=Seminar").get_data(as_text=True)
+    assert "Page 2 of 2" in second and 'href="/manage/?page=1&amp;q=Seminar"' in second

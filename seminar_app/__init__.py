@@ -90,3 +90,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registration_bp)
     from .documents import bp as documents_bp
     app.register_blueprint(documents_bp)
+    from .invitations import bp as invitations_bp
+    from .invitations import public_bp as rsvp_bp
+    app.register_blueprint(invitations_bp)
+    app.register_blueprint(rsvp_bp)

@@ -143,3 +143,18 @@ def make_registration(event, **overrides):
 def past(days=1):
     """A moment ``days`` ago."""
     return utcnow() - timedelta(days=days)
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+def add_invitee(event, **overrides):
+    """An invitee of ``event`` added through ``services.invitations.add_invitee``."""
+    from seminar_app.services import invitations
+
+    number = next(_numbers)
+    data = {"honorific": "amb", "name": f"Invitee Number{number}",
+            "email": f"invitee{number}@example.org", "country": "TH",
+            "organisation": "Embassy of Thailand", "position": "Ambassador",
+            "language": "en", "group_name": "ASEAN"}
+    data.update(overrides)
+    return invitations.add_invitee(event, data)

@@ -4,6 +4,14 @@ from .agenda import AgendaSession, Speaker
 from .audit import AuditEntry
 from .base import UTCDateTime, utcnow
 from .events import CoHost, Event, EventStatus, EventType, TeamMember, Visibility
+from .invitations import (
+    InvitationResponse,
+    Invitee,
+    Mailing,
+    MailingKind,
+    MessageTemplate,
+    ResponseChannel,
+)
 from .mail import OutboxEmail, OutboxStatus
 from .registrations import (
     DelegationRole,
@@ -20,6 +28,12 @@ from .uploads import Upload
 from .users import User, UserRole
 
 __all__ = [
+    "InvitationResponse",
+    "Invitee",
+    "Mailing",
+    "MailingKind",
+    "MessageTemplate",
+    "ResponseChannel",
     "DelegationRole",
     "ExtraQuestion",
     "Honorific",

@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -26,11 +26,21 @@ class OutboxEmail(db.Model):
     """One email to one recipient, fully rendered, with its delivery state."""
 
     __tablename__ = "outbox_emails"
+    #: one send never gives anyone the same email twice
+    __table_args__ = (UniqueConstraint("mailing_id", "recipient"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     event_id: Mapped[int | None] = mapped_column(
         ForeignKey("events.id", ondelete="SET NULL"), index=True
+    )
+    #: the mailing (bulk send) the email belongs to, if any
+    mailing_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mailings.id", ondelete="SET NULL"), index=True
+    )
+    #: the invitee the email was sent to, if any
+    invitee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitees.id", ondelete="SET NULL"), index=True
     )
     #: template name, e.g. "registration_confirmed_to_delegate"
     template: Mapped[str] = mapped_column(String(100))

@@ -30,6 +30,9 @@ from seminar_app.models import (
     EventType,
     ExtraQuestion,
     Honorific,
+    Invitee,
+    Mailing,
+    MailingKind,
     OutboxEmail,
     QuestionKind,
     Registration,
@@ -40,6 +43,7 @@ from seminar_app.models import (
     User,
     utcnow,
 )
+from seminar_app.services import invitations
 from tests.conftest import AuthActions, csrf_token
 
 #: routes under /manage/ that are not checked here
@@ -87,6 +91,8 @@ class World:
     email: OutboxEmail
     registration: Registration | None = None
     question: ExtraQuestion | None = None
+    invitee: Invitee | None = None
+    mailing: Mailing | None = None
 
     def url_values(self) -> dict:
         """URL argument name -> value. Add new argument names here."""
@@ -102,6 +108,9 @@ class World:
             "user_id": self.team_user.id,
             "registration_id": self.registration.id,
             "question_id": self.question.id,
+            "invitee_id": self.invitee.id,
+            "mailing_id": self.mailing.id,
+            "kind": self.mailing.kind.value,
         }
 
 
@@ -159,9 +168,15 @@ def world(db, make_user) -> World:
     question = ExtraQuestion(event_id=event.id, label="Arrival flight", kind=QuestionKind.TEXT)
     db.session.add_all([registration, question])
     db.session.commit()
+    invitee = invitations.add_invitee(
+        event, {"name": "Sweep Invitee", "email": "invitee@example.org", "country": "TH"})
+    mailing = Mailing(event_id=event.id, kind=MailingKind.INVITATION, send_key="sweep-mailing",
+                      audience={"audience": "all"}, recipient_count=1)
+    db.session.add(mailing)
+    db.session.commit()
     return World(
         admin, owner, outsider, team_user, event, cohost, session, speaker, member, upload, email,
-        registration, question,
+        registration, question, invitee, mailing,
     )
 
 

@@ -110,6 +110,12 @@ def upgrade():
         batch_op.create_index('ix_invitees_event_group', ['event_id', 'group_name'], unique=False)
         batch_op.create_index('ix_invitees_event_response', ['event_id', 'response'], unique=False)
 
+    with op.batch_alter_table('registrations', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('forwarded_invitation', sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
+        batch_op.add_column(sa.Column('unsubscribed_at', sa.DateTime(timezone=True),
+                                      nullable=True))
+
     with op.batch_alter_table('outbox_emails', schema=None) as batch_op:
         batch_op.add_column(sa.Column('mailing_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('invitee_id', sa.Integer(), nullable=True))
@@ -130,6 +136,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_outbox_emails_invitee_id'))
         batch_op.drop_column('invitee_id')
         batch_op.drop_column('mailing_id')
+
+    with op.batch_alter_table('registrations', schema=None) as batch_op:
+        batch_op.drop_column('unsubscribed_at')
+        batch_op.drop_column('forwarded_invitation')
 
     with op.batch_alter_table('invitees', schema=None) as batch_op:
         batch_op.drop_index('ix_invitees_event_response')

@@ -116,6 +116,10 @@ class Registration(db.Model):
     )
     #: random code in the badge's QR code; identifies the registration, reveals nothing
     badge_code: Mapped[str] = mapped_column(String(32), unique=True)
+    #: registered through an invitation sent to another address (waits for an organizer)
+    forwarded_invitation: Mapped[bool] = mapped_column(default=False)
+    #: the delegate asked for no more bulk emails (announcements) about this event
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: organizer's reason for a rejection or cancellation, told to the delegate
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

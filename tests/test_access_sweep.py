@@ -265,3 +265,34 @@ def test_manage_route_access(app, world, endpoint, path):
         rightful = world.admin if _admin_only(endpoint) else world.owner
         status = _logged_in(app, rightful).get(url).status_code
         assert status == 200, f"(c) {rightful.role.value} GET {url} ({endpoint}) answered {status}"
+
+
+#: URL arguments naming an object that belongs to one event
+CHILD_ARGUMENTS = {"cohost_id", "session_id", "speaker_id", "member_id", "registration_id",
+                   "question_id", "invitee_id", "mailing_id"}
+CROSS_EVENT_RULES = [
+    (endpoint, path) for endpoint, path in MANAGE_RULES
+    if "<int:event_id>" in path and any(f":{name}>" in path for name in CHILD_ARGUMENTS)
+]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "path"),
+    CROSS_EVENT_RULES,
+    ids=[f"{endpoint} {path}" for endpoint, path in CROSS_EVENT_RULES],
+)
+def test_objects_of_another_event_are_refused(app, db, world, endpoint, path):
+    """(d) An object of event A under event B's address: 404, even for the owner of both."""
+    other = Event(slug="other-forum", title="Other Forum", event_type=EventType.FORUM,
+                  start_at=world.event.start_at, end_at=world.event.end_at,
+                  owner_id=world.owner.id)
+    db.session.add(other)
+    db.session.commit()
+    rule = _live_rule(app, endpoint, path)
+    values = {name: world.url_values()[name] for name in rule.arguments}
+    values["event_id"] = other.id
+    url = rule.build(values, append_unknown=False)[1]
+    owner = _logged_in(app, world.owner)
+    for method in _methods(rule):
+        status = _send(owner, method, url).status_code
+        assert status == 404, f"(d) {method} {url} ({endpoint}) answered {status}, not 404"

@@ -9,7 +9,7 @@ JavaScript. Refusals keep their 4xx status in both cases.
 import logging
 from dataclasses import dataclass
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -200,3 +200,40 @@ def undo(event_id: int, registration_id: int):
         return _answer(event, Outcome("undone", _("Check-in undone"), message), 200, changed=True)
     flash(message, "info")
     return redirect(url_for(".desk", event_id=event.id))
+
+
+# --- the offline desk (static/js/checkin_offline.js) -----------------------------------------
+
+def _roster_payload(event: Event) -> dict:
+    arrived, expected = checkin_service.arrival_counts(event)
+    return {"event_id": event.id, "arrived": arrived, "expected": expected,
+            "registrations": checkin_service.checkin_roster(event)}
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/events/<int:event_id>/checkin/roster")
+@login_required
+def roster(event_id: int):
+    """The check-in list a desk keeps on its device (badge fields only, no contact data)."""
+    event = load_event(event_id, Permission.CHECKIN)
+    return _no_store(jsonify(_roster_payload(event)))
+
+
+@bp.post("/events/<int:event_id>/checkin/sync")
+@login_required
+def sync(event_id: int):
+    """Arrivals queued by a desk while offline: record them, answer with the fresh list."""
+    event = load_event(event_id, Permission.CHECKIN)
+    payload = request.get_json(silent=True)
+    arrivals = payload.get("arrivals") if isinstance(payload, dict) else None
+    if not isinstance(arrivals, list) or len(arrivals) > checkin_service.MAX_SYNC_ARRIVALS:
+        return jsonify(error=_("The list of arrivals could not be read.")), 400
+    results = checkin_service.sync_offline_arrivals(event, arrivals, user=current_user)
+    answers = [{"code": item.code, "outcome": item.outcome,
+                "registration_id": item.registration_id, "message": item.message,
+                "checked_in_at": checkin_service.iso_time(item.checked_in_at)} for item in results]
+    return _no_store(jsonify(results=answers, **_roster_payload(event)))

@@ -11,16 +11,17 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, or_, select, update
 
 from ..extensions import db
+from ..i18n import country_name
 from ..models import Event, Registration, RegistrationStatus, User, utcnow
 from .access import Permission, has_permission
 from .audit import record_action
-from .errors import Conflict, NotFound, PermissionDenied
+from .errors import Conflict, NotFound, PermissionDenied, ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -188,3 +189,104 @@ def search_for_checkin(event: Event, q: str, limit: int = 20) -> list[Registrati
     found = {reg.id: reg for reg in db.session.scalars(
         select(Registration).where(Registration.id.in_(ids)))}
     return [found[reg_id] for reg_id in ids if reg_id in found]
+
+
+# --- the offline desk ------------------------------------------------------------------------
+
+#: arrivals accepted in one sync request
+MAX_SYNC_ARRIVALS = 500
+#: how far a device clock may run ahead before its time is replaced by the server's
+CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
+
+
+def checkin_roster(event: Event) -> list[dict]:
+    """What a desk keeps on its device to work offline: the registrations of ``event`` that
+    may arrive, with the badge fields only (no passport, email or phone)."""
+    from .registration_labels import display_name, role_label
+
+    rows = db.session.scalars(
+        select(Registration).where(Registration.event_id == event.id,
+                                   Registration.status == RegistrationStatus.CONFIRMED)
+        .order_by(Registration.family_name, Registration.given_name, Registration.id)
+    )
+    return [{
+        "id": registration.id,
+        "name": display_name(registration),
+        "organisation": registration.organisation,
+        "country": country_name(registration.country),
+        "role": role_label(registration.delegation_role),
+        "code": registration.badge_code,
+        "reference": registration.reference,
+        "checked_in_at": iso_time(registration.checked_in_at),
+    } for registration in rows]
+
+
+def iso_time(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _arrival_time(value, now: datetime) -> datetime:
+    """The device's time of a scan, in UTC; the server's time when missing or in the future."""
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return now
+    if moment.tzinfo is None:
+        return now
+    moment = moment.astimezone(UTC)
+    return now if moment > now + CLOCK_SKEW_ALLOWANCE else min(moment, now)
+
+
+@dataclass(frozen=True)
+class SyncedArrival:
+    """The server's answer about one arrival queued by an offline desk."""
+
+    code: str
+    #: "checked_in" (recorded now), "already" (known before) or "refused"
+    outcome: str
+    registration_id: int | None = None
+    #: the arrival time that stands (the earliest one reported)
+    checked_in_at: datetime | None = None
+    message: str = ""
+
+
+def sync_offline_arrivals(event: Event, arrivals: list, *, user: User) -> list[SyncedArrival]:
+    """Record arrivals scanned while a desk was offline; the earliest time stands.
+
+    Each item is ``{"code": badge code or reference, "at": ISO time on the device}``. A
+    registration with no arrival gets the reported time; one checked in later than the
+    reported time (another desk was online) gets the earlier time; one checked in earlier
+    keeps its time. Refusals (unknown code, not confirmed) are answered per item.
+    """
+    now, answers = utcnow(), []
+    for item in arrivals[:MAX_SYNC_ARRIVALS]:
+        code = normalize_code(str(item.get("code") or "") if isinstance(item, dict) else "")
+        try:
+            registration = _find_by_code(event, code)
+        except ServiceError as error:
+            answers.append(SyncedArrival(code, "refused", message=error.message))
+            continue
+        if registration.status != RegistrationStatus.CONFIRMED:
+            answers.append(SyncedArrival(code, "refused", registration.id,
+                                         message=_status_message(registration.status)))
+            continue
+        at = _arrival_time(item.get("at"), now)
+        claimed = db.session.execute(
+            update(Registration)
+            .where(Registration.id == registration.id,
+                   Registration.status == RegistrationStatus.CONFIRMED,
+                   or_(Registration.checked_in_at.is_(None), Registration.checked_in_at > at))
+            .values(checked_in_at=at, checked_in_by_id=user.id)
+            .execution_options(synchronize_session=False)
+        ).rowcount == 1
+        if claimed:
+            record_action("registration.check_in", registration, user=user,
+                          reference=registration.reference, offline=True, at=at.isoformat())
+        db.session.flush()
+        db.session.refresh(registration)
+        answers.append(SyncedArrival(code, "checked_in" if claimed else "already",
+                                     registration.id, registration.checked_in_at))
+    db.session.commit()
+    log.info("offline desk of user %s synced %d arrival(s) for event %s", user.id,
+             len(answers), event.id)
+    return answers

@@ -176,3 +176,46 @@ def test_checkin_camera_reads_a_badge_qr_code(browser, browsing, venue, tmp_path
     finally:
         camera_browser.close()
     browsing.assert_clean()
+
+
+def test_checkin_keeps_working_offline_and_syncs_when_back(browsing, venue):
+    """Two arrivals recorded without a network are sent, and counted, once it returns."""
+    page = browsing.new_page(phone=True)
+    log_in(page, venue["desk"])
+    page.goto(_desk_url(venue))
+    arrived = page.locator("#checkin-counter [data-arrived]")
+    expect(arrived).to_have_text("0")
+    # the desk has stored the check-in list on the device
+    page.wait_for_function(
+        f"(JSON.parse(localStorage.getItem('seminar-checkin:{venue['event_id']}') || '{{}}')"
+        ".roster || []).length === 3")
+
+    page.context.set_offline(True)
+    banner = page.locator("#checkin-offline")
+    expect(banner).to_contain_text("Offline: 0 arrival(s) waiting")
+    outcome = page.locator("#checkin-outcome [data-outcome]")
+
+    code = page.locator("#code-form input[name=code]")
+    code.fill(venue["budi_code"])
+    code.press("Enter")
+    expect(outcome).to_have_attribute("data-outcome", "success")
+    expect(outcome).to_contain_text("Budi Santoso")
+    expect(outcome).to_contain_text("Checked in (offline)")
+
+    page.locator("#q").fill("rahma")
+    page.locator("#search-form button[type=submit]").tap()
+    result = page.locator("#checkin-results li").filter(has_text="Siti Rahmawati")
+    result.get_by_role("button", name="Check in").tap()
+    expect(outcome).to_contain_text("Siti Rahmawati")
+    expect(banner).to_contain_text("Offline: 2 arrival(s) waiting")
+
+    code.fill(venue["budi_code"])  # the same badge again: the device knows
+    code.press("Enter")
+    expect(outcome).to_have_attribute("data-outcome", "already")
+    expect(arrived).to_have_text("0")  # nothing reached the server yet
+    screenshot(page, "checkin_offline")
+
+    page.context.set_offline(False)
+    expect(arrived).to_have_text("2")
+    expect(banner).to_be_hidden()
+    browsing.assert_clean()

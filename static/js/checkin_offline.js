@@ -1,0 +1,289 @@
+// Check-in desk that keeps working when the venue's network drops.
+//
+// The desk keeps the event's check-in list (name, country, role, badge code, reference; no
+// contact or passport data) in localStorage and refreshes it while online. When the network is
+// gone, scans, typed codes and name searches are answered from that list; arrivals are queued
+// on the device ("offline, N arrivals waiting") and sent to the server when the network
+// returns. The server keeps the earliest time reported for a delegate, and its answer brings
+// the fresh list, so every desk learns about arrivals recorded by the others.
+(function () {
+  "use strict";
+
+  var SYNC_INTERVAL_MS = 10000;
+  var REFRESH_INTERVAL_MS = 60000;
+
+  function init() {
+    var desk = document.getElementById("checkin-desk");
+    if (!desk || !desk.getAttribute("data-roster-url") || !window.localStorage) { return; }
+    var store = makeStore("seminar-checkin:" + desk.getAttribute("data-event-id"));
+    var banner = document.getElementById("checkin-offline");
+    var outcome = document.getElementById("checkin-outcome");
+    var results = document.getElementById("checkin-results");
+    var codeForm = document.getElementById("code-form");
+    var searchForm = document.getElementById("search-form");
+    var syncing = false;
+
+    function msg(key, count) {
+      var text = desk.getAttribute("data-msg-" + key) || "";
+      return text.replace("{count}", String(count === undefined ? "" : count));
+    }
+
+    function csrfToken() {
+      var meta = document.querySelector('meta[name="csrf-token"]');
+      return meta ? meta.content : "";
+    }
+
+    function showBanner() {
+      if (!banner) { return; }
+      var waiting = store.queue().length;
+      if (navigator.onLine && !waiting) {
+        banner.hidden = true;
+        return;
+      }
+      banner.hidden = false;
+      banner.className = "alert mb-3 py-2 " + (navigator.onLine ? "alert-info" : "alert-warning");
+      banner.textContent = navigator.onLine ? msg("uploading", waiting) : msg("offline", waiting);
+    }
+
+    function refreshRoster() {
+      if (!navigator.onLine) { return; }
+      fetch(desk.getAttribute("data-roster-url"), { credentials: "same-origin", cache: "no-store" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) { if (data) { store.setRoster(data.registrations); } })
+        .catch(function () { /* keep the list we have */ });
+    }
+
+    function sync() {
+      var queue = store.queue();
+      if (syncing || !queue.length || !navigator.onLine) { showBanner(); return; }
+      syncing = true;
+      showBanner();
+      fetch(desk.getAttribute("data-sync-url"), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+        body: JSON.stringify({ arrivals: queue })
+      }).then(function (response) {
+        if (response.status === 400 || response.status === 403) {
+          // the session or its token expired: reload to log in again; the queue stays stored
+          window.location.reload();
+          return null;
+        }
+        return response.ok ? response.json() : null;
+      }).then(function (data) {
+        if (!data) { return; }
+        store.dropQueued(queue.length);
+        store.setRoster(data.registrations);
+        if (window.htmx) { window.htmx.trigger(document.body, "checkin-changed"); }
+      }).catch(function () { /* still offline: try again later */ }).then(function () {
+        syncing = false;
+        showBanner();
+      });
+    }
+
+    // --- answering from the list on the device -----------------------------------------------
+
+    function say(kind, title, lines) {
+      var colours = { success: "success", already: "warning", error: "danger" };
+      var box = document.createElement("div");
+      box.className = "alert alert-" + colours[kind] + " border-3 mb-0 py-3";
+      box.setAttribute("role", "alert");
+      box.setAttribute("data-outcome", kind);
+      var head = document.createElement("div");
+      head.className = "fs-3 fw-bold lh-sm";
+      head.textContent = title;
+      box.appendChild(head);
+      lines.forEach(function (line) {
+        if (!line) { return; }
+        var div = document.createElement("div");
+        div.className = "fs-5 mt-1 text-break";
+        div.textContent = line;
+        box.appendChild(div);
+      });
+      outcome.replaceChildren(box);
+      outcome.scrollIntoView({ block: "nearest" });
+    }
+
+    function summary(person) {
+      return [person.name, person.country, person.role].filter(Boolean).join(" — ");
+    }
+
+    function timeOf(iso) {
+      var date = new Date(iso);
+      return isNaN(date) ? "" : date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    }
+
+    function checkInLocally(code) {
+      var person = store.find(code);
+      if (!person) {
+        say("error", msg("not-found-title"), [msg("not-found")]);
+        return;
+      }
+      if (person.checked_in_at) {
+        say("already", msg("already-title"), [summary(person), person.organisation,
+          msg("already").replace("{time}", timeOf(person.checked_in_at))]);
+        return;
+      }
+      var now = new Date().toISOString();
+      store.markArrived(person, now);
+      say("success", msg("queued-title"), [summary(person), person.organisation, msg("queued")]);
+      showBanner();
+    }
+
+    function fold(text) {
+      return String(text || "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+    }
+
+    function searchLocally(query) {
+      var words = fold(query).split(/\s+/).filter(Boolean);
+      results.replaceChildren();
+      if (!words.length) { return; }
+      var found = store.roster().filter(function (person) {
+        var haystack = fold([person.name, person.organisation, person.reference].join(" "));
+        return words.every(function (word) { return haystack.indexOf(word) !== -1; });
+      }).slice(0, 20);
+      if (!found.length) {
+        var none = document.createElement("p");
+        none.className = "text-body-secondary mb-0";
+        none.textContent = msg("no-match");
+        results.appendChild(none);
+        return;
+      }
+      var list = document.createElement("ul");
+      list.className = "list-group";
+      found.forEach(function (person) {
+        var item = document.createElement("li");
+        item.className = "list-group-item d-flex justify-content-between align-items-center gap-2";
+        var text = document.createElement("div");
+        text.className = "text-break";
+        text.textContent = summary(person);
+        item.appendChild(text);
+        if (person.checked_in_at) {
+          var badge = document.createElement("span");
+          badge.className = "badge text-bg-success";
+          badge.textContent = msg("arrived-badge");
+          item.appendChild(badge);
+        } else {
+          var button = document.createElement("button");
+          button.type = "button";
+          button.className = "btn btn-success";
+          button.textContent = msg("check-in");
+          button.addEventListener("click", function () {
+            checkInLocally(person.code);
+            searchLocally(query);
+          });
+          item.appendChild(button);
+        }
+        list.appendChild(item);
+      });
+      results.appendChild(list);
+    }
+
+    function handleLocally(form) {
+      if (form === codeForm) {
+        var input = codeForm.querySelector("input[name=code]");
+        checkInLocally(input ? input.value : "");
+        if (input) { input.value = ""; }
+        return true;
+      }
+      if (form === searchForm) {
+        var q = searchForm.querySelector("input[name=q]");
+        searchLocally(q ? q.value : "");
+        return true;
+      }
+      return false;
+    }
+
+    // Offline: answer from the device instead of sending the request.
+    document.body.addEventListener("htmx:beforeRequest", function (event) {
+      if (navigator.onLine) { return; }
+      var source = event.detail.elt;
+      var form = source && source.closest ? source.closest("form") : null;
+      if (form && (form === codeForm || form === searchForm)) {
+        event.preventDefault();
+        handleLocally(form);
+      } else if (source && source.id === "checkin-counter") {
+        event.preventDefault();  // the counter waits for the network
+      }
+    });
+    // The request failed on the way (the browser thought it was online): same answer.
+    document.body.addEventListener("htmx:sendError", function (event) {
+      var source = event.detail.elt;
+      var form = source && source.closest ? source.closest("form") : null;
+      if (form) { handleLocally(form); }
+    });
+    // Without htmx (or before it loads), plain form posts also stay on the device offline.
+    [codeForm, searchForm].forEach(function (form) {
+      if (!form) { return; }
+      form.addEventListener("submit", function (event) {
+        if (!window.htmx && !navigator.onLine && handleLocally(form)) { event.preventDefault(); }
+      });
+    });
+
+    window.addEventListener("online", function () { refreshRoster(); sync(); });
+    window.addEventListener("offline", showBanner);
+    window.setInterval(sync, SYNC_INTERVAL_MS);
+    window.setInterval(function () { if (!store.queue().length) { refreshRoster(); } },
+      REFRESH_INTERVAL_MS);
+    showBanner();
+    if (store.queue().length) { sync(); } else { refreshRoster(); }
+  }
+
+  // The list and the queue, kept in localStorage under one key per event.
+  function makeStore(key) {
+    function load() {
+      try {
+        var data = JSON.parse(window.localStorage.getItem(key) || "{}");
+        return { roster: data.roster || [], queue: data.queue || [] };
+      } catch (error) {
+        return { roster: [], queue: [] };
+      }
+    }
+    function save(data) {
+      try { window.localStorage.setItem(key, JSON.stringify(data)); } catch (error) { /* full */ }
+    }
+    function normal(code) { return String(code || "").replace(/\s+/g, "").toUpperCase(); }
+    return {
+      roster: function () { return load().roster; },
+      queue: function () { return load().queue; },
+      setRoster: function (roster) {
+        var data = load();
+        var waiting = {};
+        data.queue.forEach(function (item) { waiting[normal(item.code)] = item.at; });
+        // arrivals still queued here stay marked until the server has them
+        data.roster = (roster || []).map(function (person) {
+          var at = waiting[normal(person.code)];
+          if (at && !person.checked_in_at) { person.checked_in_at = at; }
+          return person;
+        });
+        save(data);
+      },
+      find: function (code) {
+        var wanted = normal(code);
+        if (!wanted) { return null; }
+        return load().roster.filter(function (person) {
+          return normal(person.code) === wanted || normal(person.reference) === wanted;
+        })[0] || null;
+      },
+      markArrived: function (person, at) {
+        var data = load();
+        data.roster.forEach(function (entry) {
+          if (entry.id === person.id) { entry.checked_in_at = at; }
+        });
+        data.queue.push({ code: person.code, at: at });
+        save(data);
+      },
+      dropQueued: function (count) {
+        var data = load();
+        data.queue = data.queue.slice(count);
+        save(data);
+      }
+    };
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

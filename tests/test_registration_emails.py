@@ -66,6 +66,8 @@ def test_waitlisted_and_promoted_emails(owner, smtp_server):
     assert promoted["to"] == ["second@example.org"]
     text, _html, files = parts(promoted["message"])
     assert "/r/" in text and f"{event.slug}.ics" in files
+    assert "What to do next: download your badge" in " ".join(text.split())
+    assert "What to do next" in _html
     assert "Registration cancelled: Summit" in by_subject
 
 

@@ -95,6 +95,7 @@ def test_register_waitlisted_with_position(client, owner):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "on the waiting list (position 1)" in page
     assert "badge.pdf" not in page
+    assert "Leave the waiting list" in page and "Cancel my registration" not in page
 
 
 def test_register_pending_when_moderated(client, owner):

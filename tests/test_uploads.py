@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from seminar_app.extensions import db as _db
-from seminar_app.models import Upload
+from seminar_app.models import CoHost, Upload
 from seminar_app.services.errors import ServiceError
 from seminar_app.services.uploads import create_image_upload
 
@@ -18,6 +18,17 @@ def image_bytes(fmt="PNG", size=(64, 48), mode="RGB", **save_options) -> bytes:
     Image.new(mode, size, color if mode in ("RGB", "RGBA") else 1).save(out, format=fmt,
                                                                        **save_options)
     return out.getvalue()
+
+
+def _logo(owner) -> Upload:
+    """An upload in use as a co-host logo (only such images and letterheads are served)."""
+    from tests.public_factories import create_event
+
+    upload = _stored()
+    event = create_event(owner)
+    _db.session.add(CoHost(event_id=event.id, name="Partner", logo_id=upload.id))
+    _db.session.commit()
+    return upload
 
 
 def _stored(data=None, **kwargs) -> Upload:
@@ -100,8 +111,8 @@ def test_create_image_upload_refuses_decompression_bombs():
 
 # --- serving ---------------------------------------------------------------------------------
 
-def test_upload_is_served_with_type_etag_and_long_cache(client):
-    upload = _stored()
+def test_upload_is_served_with_type_etag_and_long_cache(client, make_user):
+    upload = _logo(make_user())
     response = client.get(f"/uploads/{upload.id}")
     assert response.status_code == 200
     assert response.data == upload.data
@@ -113,8 +124,8 @@ def test_upload_is_served_with_type_etag_and_long_cache(client):
     assert "public" in response.headers["Cache-Control"]
 
 
-def test_upload_answers_304_when_the_etag_matches(client):
-    upload = _stored()
+def test_upload_answers_304_when_the_etag_matches(client, make_user):
+    upload = _logo(make_user())
     response = client.get(f"/uploads/{upload.id}", headers={"If-None-Match": f'"{upload.sha256}"'})
     assert response.status_code == 304
     assert response.data == b""
@@ -122,3 +133,20 @@ def test_upload_answers_304_when_the_etag_matches(client):
 
 def test_upload_missing_is_404(client):
     assert client.get("/uploads/999999").status_code == 404
+
+
+def test_only_logos_and_letterheads_are_served(client, make_user):
+    """An upload used by nothing (an import file, an old logo) is not served to anyone."""
+    from tests.public_factories import create_event
+
+    orphan = _stored()
+    stranger = Upload(data=b"name,email\n", content_type="text/csv", size=11,
+                      filename="invitee-import:1:1:list.csv", sha256="0" * 64)
+    _db.session.add(stranger)
+    _db.session.commit()
+    assert client.get(f"/uploads/{orphan.id}").status_code == 404
+    assert client.get(f"/uploads/{stranger.id}").status_code == 404
+    event = create_event(make_user())
+    event.letterhead_id = orphan.id
+    _db.session.commit()
+    assert client.get(f"/uploads/{orphan.id}").status_code == 200

@@ -17,17 +17,27 @@ import hmac
 import logging
 import re
 import secrets
-from datetime import datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..i18n import is_country_code
-from ..models import Event, Honorific, Invitee, utcnow
+from ..models import (
+    Event,
+    Honorific,
+    InvitationResponse,
+    Invitee,
+    Registration,
+    RegistrationStatus,
+    ResponseChannel,
+    utcnow,
+)
 from .audit import record_action
 from .errors import Conflict, NotFound, ServiceError
 from .registration_codes import hash_token
@@ -219,4 +229,150 @@ def get_invitee(event: Event, invitee_id: int) -> Invitee:
     invitee = db.session.get(Invitee, invitee_id)
     if invitee is None or invitee.event_id != event.id:
         raise NotFound(_("This invitee does not exist."))
+    return invitee
+
+
+# --- staff follow-up (issue 8) ---------------------------------------------------------------
+
+#: how an answer received outside the system may have come
+OFFLINE_CHANNELS = tuple(channel for channel in ResponseChannel
+                         if channel != ResponseChannel.ONLINE)
+_ANSWERS = (InvitationResponse.ACCEPTED, InvitationResponse.DECLINED)
+BOUNCE_REASON_MAX = 2000
+
+
+def invitee_groups(event: Event) -> list[str]:
+    """The group names used on the event's invitation list, sorted."""
+    names = db.session.scalars(
+        select(Invitee.group_name).where(Invitee.event_id == event.id, Invitee.group_name != "")
+        .distinct()
+    )
+    return sorted(names, key=str.casefold)
+
+
+def issue_new_link(invitee: Invitee, *, actor=None) -> Invitee:
+    """Give ``invitee`` a new personal link (the old one stops working) and commit."""
+    rotate_invitee_link(invitee)
+    db.session.commit()
+    return invitee
+
+
+def _answer_moment(answered_on: date, event: Event) -> datetime:
+    """Noon of ``answered_on`` in the event's zone, as UTC (a date has no time of its own)."""
+    return datetime.combine(answered_on, time(12), tzinfo=ZoneInfo(event.timezone)).astimezone(UTC)
+
+
+def record_offline_response(invitee: Invitee, *, response, channel, answered_on: date,
+                            note: str = "", actor=None) -> Invitee:
+    """Record an answer that reached staff outside the system (a note verbale, a call...)."""
+    try:
+        response = InvitationResponse(response)
+    except ValueError:
+        response = None
+    if response not in _ANSWERS:
+        raise ServiceError(_("Choose accepted or declined."), field="response")
+    try:
+        channel = ResponseChannel(channel)
+    except ValueError:
+        channel = None
+    if channel not in OFFLINE_CHANNELS:
+        raise ServiceError(_("Choose how the answer reached you."), field="channel")
+    if not isinstance(answered_on, date):
+        raise ServiceError(_("Enter the date of the answer."), field="answered_on")
+    today = utcnow().astimezone(ZoneInfo(invitee.event.timezone)).date()
+    if answered_on > today:
+        raise ServiceError(_("The date of the answer cannot be in the future."),
+                           field="answered_on")
+    if answered_on.year < 2000:
+        raise ServiceError(_("Enter the date of the answer."), field="answered_on")
+    moment = _answer_moment(answered_on, invitee.event)
+    if response == InvitationResponse.DECLINED and invitee.registration_id is not None:
+        raise Conflict(_("This invitee has registered; cancel the registration instead."),
+                       field="response")
+    note = _CONTROL.sub("", note or "").strip()
+    if len(note) > _LIMITS["note"]:
+        raise ServiceError(_("Use at most %(max)d characters.", max=_LIMITS["note"]),
+                           field="note")
+    previous = invitee.response
+    invitee.response = response
+    invitee.responded_at = moment
+    invitee.response_channel = channel
+    invitee.response_note = note
+    invitee.response_recorded_by_id = getattr(actor, "id", None)
+    if response == InvitationResponse.ACCEPTED:
+        invitee.decline_reason = ""
+    record_action("invitee.record_response", invitee, user=actor, response=response,
+                  previous=previous, channel=channel, answered_on=answered_on.isoformat())
+    db.session.commit()
+    return invitee
+
+
+def find_registration(event: Event, lookup: str) -> Registration:
+    """The registration of ``event`` with the reference or the email ``lookup``; NotFound."""
+    lookup = _text(lookup)
+    registration = None
+    if lookup and len(lookup) <= 254:
+        if "@" in lookup:
+            registration = db.session.scalar(select(Registration).where(
+                Registration.event_id == event.id,
+                func.lower(Registration.email) == lookup.lower()))
+        else:
+            registration = db.session.scalar(select(Registration).where(
+                Registration.event_id == event.id, Registration.reference == lookup.upper()))
+    if registration is None:
+        raise NotFound(_("No registration of this event has this reference or email."),
+                       field="lookup")
+    return registration
+
+
+def link_registration(invitee: Invitee, lookup: str, *, actor=None) -> Invitee:
+    """Link ``invitee`` to an existing registration of the same event; they have accepted."""
+    registration = find_registration(invitee.event, lookup)
+    holder = db.session.scalar(select(Invitee).where(Invitee.registration_id == registration.id))
+    if holder is not None and holder.id != invitee.id:
+        raise Conflict(_("This registration is already linked to another invitee (%(name)s).",
+                         name=holder.name), field="lookup")
+    if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED):
+        raise Conflict(_("This registration was cancelled or not accepted."), field="lookup")
+    previous = invitee.registration_id
+    invitee.registration_id = registration.id
+    invitee.response = InvitationResponse.ACCEPTED
+    invitee.responded_at = invitee.responded_at or registration.created_at
+    invitee.response_recorded_by_id = getattr(actor, "id", None)
+    invitee.decline_reason = ""
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        log.info("link refused by a constraint: %s", error.orig)
+        raise Conflict(_("This registration is already linked to another invitee."),
+                       field="lookup") from error
+    record_action("invitee.link_registration", invitee, user=actor,
+                  registration=registration.reference, previous_registration_id=previous)
+    db.session.commit()
+    return invitee
+
+
+def mark_bounced(invitee: Invitee, reason: str = "", *, actor=None) -> Invitee:
+    """Record that mail to the invitee's address bounces (no more bulk mail is useful)."""
+    reason = _CONTROL.sub("", reason or "").strip()
+    if len(reason) > BOUNCE_REASON_MAX:
+        raise ServiceError(_("Use at most %(max)d characters.", max=BOUNCE_REASON_MAX),
+                           field="reason")
+    invitee.bounced_at = utcnow()
+    invitee.bounce_reason = reason
+    record_action("invitee.mark_bounced", invitee, user=actor, reason=reason)
+    db.session.commit()
+    return invitee
+
+
+def clear_bounce(invitee: Invitee, *, actor=None) -> Invitee:
+    """Remove a recorded bounce (e.g. after the address was corrected)."""
+    if invitee.bounced_at is None:
+        raise Conflict(_("No bounce is recorded for this invitee."))
+    previous = invitee.bounce_reason
+    invitee.bounced_at = None
+    invitee.bounce_reason = ""
+    record_action("invitee.clear_bounce", invitee, user=actor, previous_reason=previous)
+    db.session.commit()
     return invitee

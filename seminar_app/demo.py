@@ -310,20 +310,128 @@ FORUM_DELEGATES = (
 )
 
 
+def _demo_email(given: str, family: str, country: str) -> str:
+    """A demo address such as khamphone.sisoulath@la.example.org (ASCII only)."""
+    email = f"{given}.{family}".lower().replace(" ", "-")
+    return "".join(ch for ch in email if ch.isascii()) + f"@{country.lower()}.example.org"
+
+
 def _register_demo_delegates(event: Event) -> None:
     """Register the demo delegations for ``event`` through the registration service."""
     from .models import RegistrationSource
     from .services.registrations import register
 
     for honorific, given, family, country, organisation, position, role in FORUM_DELEGATES:
-        email = f"{given}.{family}".lower().replace(" ", "-")
-        email = "".join(ch for ch in email if ch.isascii()) + f"@{country.lower()}.example.org"
+        email = _demo_email(given, family, country)
         register(event, source=RegistrationSource.STAFF, data={
             "honorific": honorific, "given_name": given, "family_name": family,
             "email": email, "country": country, "organisation": organisation,
             "position": position, "delegation_role": role,
             "language": "id" if country == "ID" else "en",
         })
+
+
+#: People invited to the demo forum (fictional), by group. The answer is "registered" (they
+#: are among FORUM_DELEGATES and accept through their invitation, which links it to their
+#: registration), "decline:<reason>", or "" (no answer yet). The forum's registrations stay
+#: exactly FORUM_DELEGATES, all confirmed.
+#: (group, honorific, given name, family name, country, organisation, position, language, answer)
+FORUM_INVITEES = (
+    ("ASEAN", "amb", "Khamphone", "Sisoulath", "LA", "Embassy of the Lao PDR in Jakarta",
+     "Ambassador", "en", "registered"),
+    ("ASEAN", "ms", "Sophea", "Chan", "KH", "Cambodian Rehabilitation and Development Board",
+     "Deputy Secretary-General", "en", "registered"),
+    ("ASEAN", "mr", "Paolo", "Reyes", "PH", "Department of Foreign Affairs",
+     "Executive Director", "en", "registered"),
+    ("ASEAN", "he", "Adérito", "Soares", "TL", "Ministry of Foreign Affairs and Cooperation",
+     "Vice-Minister", "en", "registered"),
+    ("ASEAN", "dr", "Nguyễn", "Thị Lan", "VN", "Ministry of Planning and Investment",
+     "Deputy Director, Foreign Economic Relations", "en", "registered"),
+    ("ASEAN", "he", "Datuk Aminah", "Rahman", "MY", "Ministry of Foreign Affairs",
+     "Deputy Secretary-General", "en", ""),
+    ("ASEAN", "mr", "Somchai", "Wongsakul", "TH", "Thailand International Cooperation Agency",
+     "Director", "en", ""),
+    ("ASEAN", "ms", "Hnin", "Thandar", "MM", "Ministry of Investment and Foreign Economic "
+     "Relations", "Director", "en", "decline:Our delegation has another mission on these dates."),
+    ("ASEAN", "mr", "Haji Rosli", "Ismail", "BN", "Ministry of Foreign Affairs", "Director",
+     "en", ""),
+    ("ASEAN", "ms", "Mei Ling", "Tan", "SG", "Singapore Cooperation Programme", "Deputy Director",
+     "en", ""),
+    ("ASEAN", "dr", "Trần", "Văn Minh", "VN", "Ministry of Planning and Investment",
+     "Deputy Director-General", "en", ""),
+    ("Africa", "dr", "Grace", "Wambui", "KE", "Ministry of Foreign and Diaspora Affairs",
+     "Director, Economic Diplomacy", "en", "registered"),
+    ("Africa", "mr", "Baraka", "Mwinyi", "TZ", "Embassy of Tanzania in Jakarta",
+     "Minister Plenipotentiary", "en", "registered"),
+    ("Africa", "ms", "Esperança", "Machava", "MZ", "Ministry of Foreign Affairs and Cooperation",
+     "Counsellor", "en", "registered"),
+    ("Africa", "amb", "Kwame", "Mensah", "GH", "Embassy of Ghana", "Ambassador", "en", ""),
+    ("Africa", "ms", "Chiamaka", "Okafor", "NG", "Nigerian Technical Aid Corps", "Director",
+     "en", "decline:"),
+    ("Africa", "mr", "Tesfaye", "Bekele", "ET", "Ministry of Foreign Affairs", "Counsellor",
+     "en", ""),
+    ("Africa", "ms", "Aïcha", "Diallo", "SN", "Ministry of Foreign Affairs", "Head of Division",
+     "en", ""),
+    ("Africa", "mr", "Thabo", "Nkosi", "ZA", "Department of International Relations and "
+     "Cooperation", "Director", "en", ""),
+    ("Latin America", "amb", "Carolina", "Méndez", "MX", "Mexican Agency for International "
+     "Development Cooperation", "Director General", "en", ""),
+    ("Latin America", "mr", "João", "Pereira", "BR", "Brazilian Cooperation Agency",
+     "Coordinator", "en", "decline:We will follow the forum online."),
+    ("Latin America", "ms", "Valentina", "Rojas", "CL", "Chilean Agency for International "
+     "Cooperation", "Head of South-South Cooperation", "en", ""),
+    ("Latin America", "dr", "Andrés", "Gómez", "CO", "Presidential Agency of International "
+     "Cooperation", "Adviser", "en", ""),
+    ("Latin America", "mr", "Luis", "Fernández", "PE", "Peruvian Agency for International "
+     "Cooperation", "Director", "en", ""),
+    ("Latin America", "ms", "Gabriela", "Torres", "AR", "Ministry of Foreign Affairs",
+     "Counsellor", "en", ""),
+    ("Pacific", "he", "Ratu", "Naiqama", "FJ", "Ministry of Foreign Affairs",
+     "Permanent Secretary", "en", "registered"),
+    ("Pacific", "mr", "Joseph", "Kekea", "SB", "Ministry of Foreign Affairs and External Trade",
+     "First Secretary", "en", "registered"),
+    ("Pacific", "ms", "Mere", "Tuilagi", "WS", "Ministry of Foreign Affairs and Trade",
+     "Principal Officer", "en", "registered"),
+    ("Pacific", "ms", "Losana", "Vake", "TO", "Ministry of Foreign Affairs", "Deputy Secretary",
+     "en", ""),
+    ("Pacific", "mr", "Kalo", "Tamate", "VU", "Ministry of Foreign Affairs", "Director",
+     "en", "decline:Travel connections do not allow us to attend."),
+    ("Pacific", "mr", "Michael", "Kaupa", "PG", "Department of Foreign Affairs",
+     "Assistant Secretary", "en", ""),
+    ("Indonesia", "ms", "Dewi", "Lestari", "ID", "Antara News Agency", "Correspondent", "id",
+     "registered"),
+    ("Indonesia", "dr", "Siti", "Rahmawati", "ID", "Bappenas", "Director", "id", ""),
+    ("Indonesia", "mr", "Agus", "Wibowo", "ID", "Kementerian Keuangan", "Kepala Bidang",
+     "id", ""),
+)
+
+
+def _demo_registration_data(invitee, email: str, given: str, family: str) -> dict:
+    """What the invitee sends when accepting (their registration exists: it gets linked)."""
+    return {"honorific": invitee.honorific.value if invitee.honorific else "mr",
+            "given_name": given, "family_name": family, "email": email,
+            "country": invitee.country, "organisation": invitee.organisation,
+            "position": invitee.position, "delegation_role": "delegate",
+            "language": invitee.language}
+
+
+def _invite_demo_guests(event: Event) -> None:
+    """The forum's invitation list, with answers given through the invitation service."""
+    from .services.invitations import add_invitee
+    from .services.rsvp import accept_invitation, decline_invitation
+
+    for row in FORUM_INVITEES:
+        group, honorific, given, family, country, organisation, position, language, answer = row
+        invitee = add_invitee(event, {
+            "honorific": honorific, "name": f"{given} {family}",
+            "email": _demo_email(given, family, country), "country": country,
+            "organisation": organisation, "position": position, "language": language,
+            "group_name": group})
+        if answer == "registered":
+            accept_invitation(invitee, data=_demo_registration_data(
+                invitee, invitee.email, given, family))
+        elif answer.startswith("decline:"):
+            decline_invitation(invitee, reason=answer.split(":", 1)[1])
 
 
 def load_demo(*, today: date | None = None) -> list[Event]:
@@ -348,6 +456,7 @@ def load_demo(*, today: date | None = None) -> list[Event]:
     for event in created:
         if event.slug == FORUM["slug"]:
             _register_demo_delegates(event)
+            _invite_demo_guests(event)
     log.info("demo loaded: %d events created", len(created))
     return created
 

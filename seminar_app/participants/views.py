@@ -30,6 +30,7 @@ from ..i18n import country_name, current_language
 from ..models import (
     AuditEntry,
     Event,
+    Invitee,
     Registration,
     RegistrationSource,
     RegistrationStatus,
@@ -184,9 +185,10 @@ def _render_detail(event, registration, permissions, *, reject_form=None, cancel
         .where(AuditEntry.object_type == "registrations", AuditEntry.object_id == registration.id)
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     ).all()
+    invitee = db.session.scalar(select(Invitee).where(Invitee.registration_id == registration.id))
     return render_template(
         "participants/registration_show.html", event=event, registration=registration,
-        questions=event_questions(event), answers=answers, history=history,
+        questions=event_questions(event), answers=answers, history=history, invitee=invitee,
         can_manage=Permission.MANAGE in permissions, error=error,
         documents=[(endpoint, label) for endpoint, label, visa in DOCUMENT_LINKS
                    if endpoint in current_app.view_functions

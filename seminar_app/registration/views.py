@@ -56,10 +56,14 @@ def _resend_limit() -> str:
 manage_link_limit = limiter.shared_limit(_lookup_limit, scope="manage-link")
 
 
-@bp.after_request
+#: personal pages: registrations /r/, invitations /i/, unsubscribing /u/
+PRIVATE_PATHS = ("/r/", "/i/", "/u/")
+
+
+@bp.after_app_request
 def _private_page_headers(response):
     """Personal pages: never cached, and their address never leaks through a Referer."""
-    if request.path.startswith("/r/"):
+    if request.path.startswith(PRIVATE_PATHS):
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -157,11 +157,12 @@ def _check_can_register(event: Event, source: RegistrationSource) -> None:
         raise Conflict(_("This event has been cancelled."))
     if event.status != EventStatus.PUBLISHED and source != RegistrationSource.STAFF:
         raise NotFound(_("This event does not exist."))
-    if source == RegistrationSource.ONLINE:
-        if event.visibility == Visibility.INVITATION_ONLY:
-            raise PermissionDenied(_("Registration for this event is by invitation only."))
-        if not event.registration_is_open():
-            raise Conflict(_("Registration for this event is closed."))
+    if source == RegistrationSource.ONLINE \
+            and event.visibility == Visibility.INVITATION_ONLY:
+        raise PermissionDenied(_("Registration for this event is by invitation only."))
+    if source in (RegistrationSource.ONLINE, RegistrationSource.INVITATION) \
+            and not event.registration_is_open():
+        raise Conflict(_("Registration for this event is closed."))
 
 
 def _save_answers(registration: Registration, event: Event, answers: dict | None) -> None:
@@ -183,7 +184,10 @@ def _save_answers(registration: Registration, event: Event, answers: dict | None
 
 # --- registering -----------------------------------------------------------------------------
 
-def _initial_status(event: Event, country: str, source: RegistrationSource) -> RegistrationStatus:
+def _initial_status(event: Event, country: str, source: RegistrationSource, *,
+                    forwarded: bool = False) -> RegistrationStatus:
+    if forwarded:  # an invitation used by another address: an organizer decides
+        return RegistrationStatus.PENDING
     if event.requires_approval and source == RegistrationSource.ONLINE:
         return RegistrationStatus.PENDING
     if has_room(event, country):
@@ -192,18 +196,30 @@ def _initial_status(event: Event, country: str, source: RegistrationSource) -> R
 
 
 def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, actor=None,
-             answers: dict[int, str] | None = None) -> tuple[Registration, str]:
-    """Register a delegate; returns the registration and its personal-link token."""
+             answers: dict[int, str] | None = None,
+             invitee=None) -> tuple[Registration, str]:
+    """Register a delegate; returns the registration and its personal-link token.
+
+    With ``invitee`` (source INVITATION) the registration is made through that invitation and
+    bound to it in the same transaction (services.rsvp): another email than the invitee's
+    makes a PENDING registration flagged ``forwarded_invitation``.
+    """
     event = lock_event(event.id)
     _check_can_register(event, source)
     values = _clean(event, data)
+    forwarded = False
+    if invitee is not None:
+        from .rsvp import check_invitation_can_register
+
+        forwarded = check_invitation_can_register(event, invitee, values["email"])
     registration = db.session.scalar(select(Registration).where(
         Registration.event_id == event.id, Registration.email == values["email"]))
     if registration is not None and registration.status != RegistrationStatus.CANCELLED:
         raise AlreadyRegistered(_("This email address is already registered for this event."),
                                 field="email")
     reactivated = registration is not None
-    status = _initial_status(event, values["country"], source)  # counted before any flush
+    # counted before any flush
+    status = _initial_status(event, values["country"], source, forwarded=forwarded)
     if registration is None:
         registration = Registration(event_id=event.id, reference=new_reference(),
                                     badge_code=new_badge_code(), status=status)
@@ -215,12 +231,18 @@ def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, acto
     for key, value in values.items():
         setattr(registration, key, value)
     registration.source, registration.consent_at = source, utcnow()
+    registration.forwarded_invitation = forwarded
     token = new_manage_token(registration, revoke_older=reactivated)
     set_status(registration, status)
     _save_answers(registration, event, answers or {})
     _flush_or_conflict()
+    extra = {"invitee_id": invitee.id, "forwarded": forwarded} if invitee is not None else {}
     record_action("registration.create", registration, user=actor, status=registration.status,
-                  source=source, reactivated=reactivated)
+                  source=source, reactivated=reactivated, **extra)
+    if invitee is not None:
+        from .rsvp import bind_registration
+
+        bind_registration(invitee, registration)
     notifications.notify_registration_created(
         registration, token, position=waitlist_position(registration))
     db.session.commit()

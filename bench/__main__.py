@@ -5,12 +5,13 @@ import logging
 import os
 import tempfile
 
-BENCHMARKS = ("rush", "pages")
+BENCHMARKS = ("rush", "pages", "mailing")
 
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("benchmarks", nargs="*", choices=[*BENCHMARKS, []], metavar="{rush,pages}",
+    parser.add_argument("benchmarks", nargs="*", choices=[*BENCHMARKS, []],
+                        metavar="{rush,pages,mailing}",
                         help="which to run (default: all)")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--clients", type=int, default=50,
@@ -19,6 +20,8 @@ def _arguments() -> argparse.Namespace:
                         help="registrations in the rush (default 2000)")
     parser.add_argument("--page-requests", type=int, default=200,
                         help="GETs of each page in the page benchmark (default 200)")
+    parser.add_argument("--invitations", type=int, default=5000,
+                        help="invitations in the mailing benchmark (default 5000)")
     parser.add_argument("--registrations", type=int, default=5000,
                         help="registrations in the event for the page benchmark (default 5000)")
     return parser.parse_args()
@@ -35,7 +38,7 @@ def main() -> None:
 
 
 def _run(arguments: argparse.Namespace) -> None:
-    from bench import page_latency, registration_rush
+    from bench import mailing, page_latency, registration_rush
 
     kinds = ("sqlite", "postgresql") if arguments.db == "both" else (arguments.db,)
     chosen = arguments.benchmarks or list(BENCHMARKS)
@@ -45,6 +48,8 @@ def _run(arguments: argparse.Namespace) -> None:
         if "pages" in chosen:
             page_latency.run(kind, registrations=arguments.registrations,
                              requests=arguments.page_requests)
+        if "mailing" in chosen:
+            mailing.run(kind, count=arguments.invitations)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from flask_babel import force_locale
 from flask_mail import Attachment, BadHeaderError, Connection, Message
 
 from ..extensions import db, mail
-from ..models import OutboxEmail, utcnow
+from ..models import OutboxEmail, OutboxStatus, utcnow
 from . import outbox
 from .tasks import dispatch_after_commit
 
@@ -100,9 +100,12 @@ def _clean_headers(headers: dict | None) -> dict:
     return cleaned
 
 
-def _clean_attachments(attachments) -> list[dict]:
+def clean_attachments(attachments) -> list[dict]:
     cleaned = []
     for item in attachments:
+        if "encoding" in item:  # cleaned already (a bulk send cleans its .ics once)
+            cleaned.append(dict(item))
+            continue
         data = item["data"]
         binary = isinstance(data, bytes)
         cleaned.append({
@@ -146,22 +149,74 @@ def new_message_id() -> str:
 
 def queue_email(*, template: str, recipient: str, recipient_name: str = "",
                 language: str = "en", context: dict | None = None, event_id: int | None = None,
-                attachments=(), headers: dict | None = None) -> OutboxEmail:
+                attachments=(), headers: dict | None = None, mailing_id: int | None = None,
+                invitee_id: int | None = None) -> OutboxEmail:
     """Render an email in ``language`` and add it to the outbox; sent after the caller commits."""
     if language not in current_app.config["LANGUAGES"]:
         language = current_app.config["BABEL_DEFAULT_LOCALE"]
     rendered = render_email(template, language=language, context=context or {})
-    email = OutboxEmail(
-        template=template, recipient=_check_address(recipient),
-        recipient_name=one_line(recipient_name, limit=300), language=language,
-        subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
-        attachments=_clean_attachments(attachments), headers=_clean_headers(headers),
-        message_id=new_message_id(), event_id=event_id, enqueued_at=utcnow(),
-    )
+    return queue_rendered_email(
+        template=template, recipient=recipient, recipient_name=recipient_name,
+        language=language, rendered=rendered, event_id=event_id, attachments=attachments,
+        headers=headers, mailing_id=mailing_id, invitee_id=invitee_id)
+
+
+def queue_rendered_email(*, template: str, recipient: str, rendered: RenderedEmail,
+                         recipient_name: str = "", language: str = "en",
+                         event_id: int | None = None, attachments=(),
+                         headers: dict | None = None, mailing_id: int | None = None,
+                         invitee_id: int | None = None) -> OutboxEmail:
+    """Add an email rendered elsewhere to the outbox (no commit); sent after the commit."""
+    email = OutboxEmail(**outbox_row(
+        template=template, recipient=recipient, recipient_name=recipient_name,
+        language=language, rendered=rendered, event_id=event_id,
+        attachments=clean_attachments(attachments), headers=headers, mailing_id=mailing_id,
+        invitee_id=invitee_id))
     db.session.add(email)
     db.session.flush()
     dispatch_after_commit([email.id])
     return email
+
+
+def outbox_row(*, template: str, recipient: str, rendered: RenderedEmail,
+               recipient_name: str = "", language: str = "en", event_id: int | None = None,
+               attachments: list | None = None, headers: dict | None = None,
+               mailing_id: int | None = None, invitee_id: int | None = None,
+               now=None) -> dict:
+    """The column values of one outbox row, checked: one plain address, one-line subject and
+    name, safe extra headers. ``attachments`` must come from ``clean_attachments`` (a bulk
+    send cleans its .ics once). Raises ValueError for an address that cannot be used."""
+    return {
+        "template": template, "recipient": _check_address(recipient),
+        "recipient_name": one_line(recipient_name, limit=300), "language": language,
+        "subject": one_line(rendered.subject), "body_text": rendered.text,
+        "body_html": rendered.html, "attachments": attachments or [],
+        "headers": _clean_headers(headers), "message_id": new_message_id(),
+        "event_id": event_id, "mailing_id": mailing_id, "invitee_id": invitee_id,
+        "status": OutboxStatus.QUEUED, "attempts": 0, "last_error": "",
+        "created_at": now or utcnow(), "enqueued_at": now or utcnow(),
+    }
+
+
+def insert_outbox_rows(rows: list[dict]) -> list[int]:
+    """Insert many outbox rows at once (no commit); the ids of the rows actually added.
+
+    A row whose (mailing_id, recipient) already exists is skipped by the database
+    (ON CONFLICT DO NOTHING): re-running a half-done bulk send adds only the missing rows.
+    The new ids are handed to the queue after the commit.
+    """
+    if not rows:
+        return []
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(OutboxEmail).on_conflict_do_nothing(
+        index_elements=["mailing_id", "recipient"]).returning(OutboxEmail.id)
+    ids = [row[0] for row in db.session.execute(statement, rows)]
+    dispatch_after_commit(ids)
+    return ids
 
 
 # --- delivery ---------------------------------------------------------------------------------

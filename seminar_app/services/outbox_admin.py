@@ -122,8 +122,9 @@ def retry_email(email: OutboxEmail, *, actor: User) -> OutboxEmail:
     return email
 
 
-def retry_failed_emails(*, actor: User, event: Event | None = None) -> int:
-    """Re-queue every failed email of ``event`` (all of them: admins only); commits; count."""
+def retry_failed_emails(*, actor: User, event: Event | None = None, mailing=None) -> int:
+    """Re-queue every failed email of ``event`` (all of them: admins only), or of one
+    ``mailing`` of that event; commits; the count."""
     if event is None and not actor.is_admin:
         raise PermissionDenied(_("Only administrators may retry the emails of every event."))
     if event is not None and not has_permission(actor, event, Permission.INVITE):
@@ -131,12 +132,17 @@ def retry_failed_emails(*, actor: User, event: Event | None = None) -> int:
     condition = OutboxEmail.status == OutboxStatus.FAILED
     if event is not None:
         condition = condition & (OutboxEmail.event_id == event.id)
+    if mailing is not None:
+        if event is None or mailing.event_id != event.id:
+            raise PermissionDenied(_("You may not send the emails of this event."))
+        condition = condition & (OutboxEmail.mailing_id == mailing.id)
     ids = list(db.session.scalars(
         update(OutboxEmail).where(condition).values(**_requeue_values())
         .returning(OutboxEmail.id).execution_options(synchronize_session=False)
     ))
     record_action("mail.retry_failed", event, user=actor,
-                  event_id=event.id if event is not None else None, count=len(ids))
+                  event_id=event.id if event is not None else None, count=len(ids),
+                  mailing_id=mailing.id if mailing is not None else None)
     dispatch_after_commit(ids)
     db.session.commit()
     log.info("%d failed email(s) re-queued by user %s", len(ids), actor.id)

@@ -7,8 +7,11 @@ Tasks are registered per Huey instance in ``init_queue`` and kept in
 ``app.extensions["huey_tasks"]``:
 
 - ``send_emails(ids)`` delivers a batch of outbox rows over one SMTP connection;
+- ``prepare_mailing(mailing_id)`` renders a mailing's outbox rows in chunks (one commit per
+  chunk) and hands them to ``send_emails`` in batches;
 - ``sweep_outbox()`` runs every minute: it re-queues rows stuck in "sending" (a crashed
-  worker) and hands due rows (retries, lost enqueues) to ``send_emails``.
+  worker), hands due rows (retries, lost enqueues) to ``send_emails`` and restarts the
+  preparation of mailings whose worker stopped half-way.
 
 Emails reach the queue only after the transaction that created them commits: services call
 ``dispatch_after_commit(ids)`` (``queue_email`` does it for them), which keeps the ids in
@@ -30,6 +33,8 @@ log = logging.getLogger(__name__)
 
 #: key in ``session.info`` holding outbox ids to enqueue once the transaction commits
 PENDING_KEY = "outbox_pending"
+#: key in ``session.info`` holding (task name, args) to enqueue once the transaction commits
+PENDING_TASKS_KEY = "tasks_pending"
 
 
 def build_huey(config) -> Huey:
@@ -73,9 +78,18 @@ def _register_tasks(app: Flask, huey: Huey) -> dict:
         with app.app_context():
             send_outbox_batch(ids)
 
+    @huey.task()
+    def prepare_mailing(mailing_id):
+        """Create the outbox rows of mailing ``mailing_id`` (idempotent; resumable)."""
+        from .mailings import prepare_mailing as prepare
+
+        with app.app_context():
+            prepare(mailing_id)
+
     @huey.periodic_task(crontab(minute="*"))
     def sweep_outbox():
         """Every minute: re-queue stuck rows, hand due rows to ``send_emails``."""
+        from .mailings import stalled_mailing_ids
         from .outbox import sweep_outbox as sweep
 
         with app.app_context():
@@ -83,8 +97,14 @@ def _register_tasks(app: Flask, huey: Huey) -> dict:
             if due:
                 log.info("sweeper hands %d email(s) to the queue", len(due))
                 enqueue_emails(due)
+            stalled = stalled_mailing_ids()
+            db.session.commit()  # end the read: the preparation writes in its own session
+            for mailing_id in stalled:
+                log.warning("sweeper restarts the preparation of mailing %s", mailing_id)
+                prepare_mailing(mailing_id)
 
-    return {"send_emails": send_emails, "sweep_outbox": sweep_outbox}
+    return {"send_emails": send_emails, "prepare_mailing": prepare_mailing,
+            "sweep_outbox": sweep_outbox}
 
 
 def enqueue_emails(ids: Iterable[int]) -> int:
@@ -104,9 +124,25 @@ def dispatch_after_commit(ids: Iterable[int]) -> None:
     db.session.info.setdefault(PENDING_KEY, []).extend(ids)
 
 
+def run_task_after_commit(name: str, *args) -> None:
+    """Enqueue task ``name`` with ``args`` once the current transaction commits."""
+    db.session.info.setdefault(PENDING_TASKS_KEY, []).append((name, args))
+
+
+def _run_pending_tasks(session) -> None:
+    pending = session.info.pop(PENDING_TASKS_KEY, None) or []
+    tasks = current_app.extensions["huey_tasks"]
+    for name, args in pending:
+        try:
+            tasks[name](*args)
+        except Exception:  # noqa: BLE001 - the commit stands; the sweeper restarts the task
+            log.exception("could not enqueue task %s%r; the sweeper will retry", name, args)
+
+
 def _after_commit(session) -> None:
     if session.get_nested_transaction() is not None:
         return  # a savepoint: the rows are not visible to workers before the real commit
+    _run_pending_tasks(session)
     ids = session.info.pop(PENDING_KEY, None)
     if not ids:
         return
@@ -120,6 +156,7 @@ def _after_rollback(session) -> None:
     if session.get_nested_transaction() is not None:
         return  # a savepoint: keep the outer transaction's ids (stale ones claim nothing)
     session.info.pop(PENDING_KEY, None)
+    session.info.pop(PENDING_TASKS_KEY, None)
 
 
 def _install_session_hooks() -> None:

@@ -1,0 +1,131 @@
+"""Forms of the mailing pages: message templates, composing a mailing, tests and retries."""
+
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..forms import BaseForm
+from ..models import MailingKind
+from ..services.message_templates import BODY_MAX, SUBJECT_MAX
+from ..services.registration_labels import STATUS_LABELS
+
+AUDIENCE_LABELS = {
+    "all": _l("All invitees"),
+    "group": _l("One group of invitees"),
+    "not_invited": _l("Invitees who have not been invited yet"),
+    "not_answered": _l("Invited, but not answered yet"),
+    "registered": _l("Registered delegates"),
+}
+KIND_LABELS = {
+    MailingKind.INVITATION: _l("Invitation"),
+    MailingKind.REMINDER: _l("Reminder"),
+    MailingKind.ANNOUNCEMENT: _l("Announcement"),
+}
+
+
+class MultiCheckboxField(SelectField):
+    """Several choices as check boxes (rendered by render_field as a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def process_formdata(self, valuelist):
+        self.data = list(valuelist)
+
+    def pre_validate(self, form):
+        values = {str(value) for value, *_ in self.choices}
+        for value in self.data or ():
+            if value not in values:
+                raise ValueError(self.gettext("Not a valid choice."))
+
+    def iter_choices(self):
+        selected = set(self.data or ())
+        for value, label in self.choices:
+            yield value, label, value in selected, {}
+
+
+def _subject():
+    return StringField(_l("Subject"), validators=[
+        DataRequired(message=_l("This field is required.")),
+        Length(max=SUBJECT_MAX, message=_l("Use at most %(max)d characters."))])
+
+
+def _body():
+    return TextAreaField(_l("Message"), render_kw={"rows": 14}, validators=[
+        DataRequired(message=_l("This field is required.")),
+        Length(max=BODY_MAX, message=_l("Use at most %(max)d characters."))])
+
+
+class TemplateForm(BaseForm):
+    """Subject and body of one kind of mailing in English and Bahasa Indonesia."""
+
+    subject_en = _subject()
+    body_en = _body()
+    subject_id = _subject()
+    body_id = _body()
+
+    def wording(self) -> dict:
+        return {language: {"subject": self[f"subject_{language}"].data or "",
+                           "body": self[f"body_{language}"].data or ""}
+                for language in ("en", "id")}
+
+
+class PreviewForm(BaseForm):
+    """The GET choice of a person to preview (no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    person = SelectField(_l("Preview for"), coerce=str, validate_choice=True,
+                         validators=[Optional(strip_whitespace=False)])
+
+
+class SendTestForm(BaseForm):
+    """Send the email as the chosen person would get it to oneself."""
+
+    person = IntegerField(_l("Person"), validators=[
+        DataRequired(message=_l("Choose a person to preview first.")),
+        NumberRange(min=1, max=2**31 - 1, message=_l("Choose a person to preview first."))])
+
+
+def new_send_key() -> str:
+    """A fresh random key for a compose form."""
+    return secrets.token_urlsafe(24)
+
+
+class ComposeForm(BaseForm):
+    """Who receives a mailing; the wording comes from the event's templates."""
+
+    audience = SelectField(_l("Recipients"), validate_choice=True, validators=[
+        DataRequired(message=_l("Choose who receives this mailing."))])
+    group = SelectField(_l("Group"), validate_choice=True,
+                        validators=[Optional(strip_whitespace=False)])
+    statuses = MultiCheckboxField(_l("Registration status"))
+    attach_calendar = BooleanField(_l("Attach the event to the email as a calendar file (.ics)"))
+    send_key = HiddenField(validators=[
+        DataRequired(message=_l("This form has expired. Please open it again.")),
+        Regexp(r"^[A-Za-z0-9_-]{16,64}$",
+               message=_l("This form has expired. Please open it again."))])
+
+    def limit_choices(self, kind: MailingKind, audiences, groups, statuses) -> None:
+        self.audience.choices = [(value, AUDIENCE_LABELS[value]) for value in audiences]
+        self.group.choices = [("", _l("All groups"))] + [(group, group) for group in groups]
+        self.statuses.choices = [(status.value, STATUS_LABELS[status]) for status in statuses]
+
+    def audience_data(self) -> dict:
+        return {"audience": self.audience.data or "", "group": self.group.data or "",
+                "statuses": self.statuses.data or []}
+
+
+class CountForm(ComposeForm):
+    """The compose form read from a GET, to count the audience (no CSRF: changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+
+class MailingActionForm(BaseForm):
+    """A button with only its CSRF token (retry failed)."""

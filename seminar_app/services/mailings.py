@@ -1,0 +1,521 @@
+"""Mailings: invitations, reminders and announcements sent to many people at once.
+
+Use cases: count an audience, create a mailing (quick: one row and a queued task), prepare it
+in the worker (outbox rows in chunks), preview it for one person, send a test to oneself,
+show its progress, retry its failures, and unsubscribe through the link in every email.
+
+Rules:
+- ``Mailing.send_key`` is the random key of the compose form and is unique: the same form
+  submitted twice makes one mailing.
+- The wording is frozen into ``Mailing.content`` when the mailing is created.
+- ``prepare_mailing`` renders each language's layout ONCE (Jinja and Markdown) with numbered
+  slots, then fills the slots per recipient with escaped values (see message_templates). Rows
+  are inserted a chunk at a time with ON CONFLICT DO NOTHING on (mailing_id, recipient) and
+  committed per chunk; the new ids go to ``send_emails`` in MAIL_BATCH_SIZE batches after each
+  commit. Re-running it after a crash adds only the missing rows.
+- Unsubscribed and bounced invitees, and unsubscribed delegates, are left out of every bulk
+  mailing. The unsubscribe link carries an HMAC of the person's id: nothing to store, nothing
+  to enumerate.
+"""
+
+import base64
+import hashlib
+import hmac
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import (
+    Event,
+    InvitationResponse,
+    Invitee,
+    Mailing,
+    MailingKind,
+    OutboxEmail,
+    OutboxStatus,
+    Registration,
+    RegistrationStatus,
+    User,
+    utcnow,
+)
+from . import message_templates as wording
+from .audit import record_action
+from .errors import Conflict, NotFound, ServiceError
+from .invitations import invitee_token
+from .mail import (
+    RenderedEmail,
+    clean_attachments,
+    external_url,
+    insert_outbox_rows,
+    outbox_row,
+    queue_rendered_email,
+    render_email,
+)
+from .tasks import run_task_after_commit
+
+log = logging.getLogger(__name__)
+
+#: outbox rows created (and committed) at a time by prepare_mailing
+PREPARE_CHUNK = 500
+#: audiences per kind; the first is the default
+AUDIENCES = {
+    MailingKind.INVITATION: ("all", "group", "not_invited"),
+    MailingKind.REMINDER: ("not_answered",),
+    MailingKind.ANNOUNCEMENT: ("registered",),
+}
+#: registration statuses an announcement may go to (by default confirmed and waitlisted)
+ANNOUNCEMENT_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED,
+                         RegistrationStatus.PENDING)
+DEFAULT_STATUSES = ("confirmed", "waitlisted")
+TEMPLATES = {
+    MailingKind.INVITATION: "mailing_invitation_to_invitee",
+    MailingKind.REMINDER: "mailing_reminder_to_invitee",
+    MailingKind.ANNOUNCEMENT: "mailing_announcement_to_delegate",
+}
+_SEND_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_UNSUBSCRIBE_TOKEN = re.compile(r"^([ir])(\d{1,12})\.([A-Za-z0-9_-]{22})$")
+
+
+def parse_kind(value: str) -> MailingKind:
+    """The MailingKind named ``value``; NotFound for anything else."""
+    try:
+        return MailingKind(value)
+    except ValueError:
+        raise NotFound(_("There is no such kind of mailing.")) from None
+
+
+# --- audiences -------------------------------------------------------------------------------
+
+def check_audience(event: Event, kind: MailingKind, data: dict) -> dict:
+    """The audience of a mailing of ``kind`` normalized, or a ServiceError on its field."""
+    audience = (data.get("audience") or AUDIENCES[kind][0]).strip()
+    if audience not in AUDIENCES[kind]:
+        raise ServiceError(_("Choose who receives this mailing."), field="audience")
+    group = " ".join(str(data.get("group") or "").split())
+    result = {"audience": audience}
+    if audience == "group" or (audience == "not_answered" and group):
+        if not group:
+            raise ServiceError(_("Choose a group."), field="group")
+        if group not in event_groups(event):
+            raise ServiceError(_("This event has no invitees in that group."), field="group")
+        result["group"] = group
+    if audience == "registered":
+        statuses = sorted({str(value) for value in data.get("statuses") or ()})
+        allowed = {status.value for status in ANNOUNCEMENT_STATUSES}
+        if not statuses or not set(statuses) <= allowed:
+            raise ServiceError(_("Choose at least one registration status."), field="statuses")
+        result["statuses"] = statuses
+    return result
+
+
+def event_groups(event: Event) -> list[str]:
+    """The invitee groups of ``event``, sorted."""
+    return list(db.session.scalars(
+        select(Invitee.group_name).where(Invitee.event_id == event.id, Invitee.group_name != "")
+        .distinct().order_by(Invitee.group_name)))
+
+
+def _invited_before(mailing_id: int | None):
+    """An EXISTS: the invitee has an email of an invitation mailing (other than this one)."""
+    condition = and_(OutboxEmail.invitee_id == Invitee.id,
+                     OutboxEmail.mailing_id == Mailing.id,
+                     Mailing.kind == MailingKind.INVITATION)
+    if mailing_id is not None:
+        condition = and_(condition, Mailing.id != mailing_id)
+    return exists(select(OutboxEmail.id).join(Mailing, OutboxEmail.mailing_id == Mailing.id)
+                  .where(condition))
+
+
+def _audience_filter(event: Event, kind: MailingKind, audience: dict,
+                     mailing_id: int | None = None) -> tuple:
+    """(model, WHERE clauses of the audience before exclusions)."""
+    if kind == MailingKind.ANNOUNCEMENT:
+        statuses = [RegistrationStatus(value) for value in audience.get("statuses", ())]
+        return Registration, [Registration.event_id == event.id,
+                              Registration.status.in_(statuses)]
+    clauses = [Invitee.event_id == event.id]
+    if audience.get("group"):
+        clauses.append(Invitee.group_name == audience["group"])
+    if audience["audience"] == "not_invited":
+        clauses.append(~_invited_before(mailing_id))
+    elif audience["audience"] == "not_answered":
+        clauses += [Invitee.response == InvitationResponse.PENDING, _invited_before(None)]
+    return Invitee, clauses
+
+
+def _exclusions(model) -> list:
+    if model is Registration:
+        return [Registration.unsubscribed_at.is_(None)]
+    return [Invitee.unsubscribed_at.is_(None), Invitee.bounced_at.is_(None)]
+
+
+def count_audience(event: Event, kind: MailingKind, audience: dict) -> dict[str, int]:
+    """{"recipients", "unsubscribed", "bounced"}: who would receive it, who is left out."""
+    model, clauses = _audience_filter(event, kind, audience)
+    unsubscribed = model.unsubscribed_at.is_not(None)
+    counts = {"recipients": 0, "unsubscribed": 0, "bounced": 0}
+    columns = [func.count(model.id), func.count(model.id).filter(unsubscribed)]
+    if model is Invitee:
+        columns.append(func.count(model.id).filter(and_(~unsubscribed,
+                                                        Invitee.bounced_at.is_not(None))))
+    row = db.session.execute(select(*columns).where(*clauses)).one()
+    counts["unsubscribed"] = row[1]
+    counts["bounced"] = row[2] if model is Invitee else 0
+    counts["recipients"] = row[0] - counts["unsubscribed"] - counts["bounced"]
+    return counts
+
+
+def audience_query(mailing: Mailing):
+    """A select() of the people a mailing goes to now, by id."""
+    model, clauses = _audience_filter(mailing.event, mailing.kind, mailing.audience, mailing.id)
+    return select(model).where(*clauses, *_exclusions(model)).order_by(model.id)
+
+
+# --- unsubscribe links -----------------------------------------------------------------------
+
+def _mac(kind: str, person_id: int, event_id: int) -> str:
+    key = current_app.config["SECRET_KEY"]
+    key = key.encode("utf-8") if isinstance(key, str) else key
+    digest = hmac.new(key, f"unsubscribe:{kind}:{person_id}:{event_id}".encode("ascii"),
+                      hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def unsubscribe_token(person: Invitee | Registration) -> str:
+    """The token of ``person``'s unsubscribe link: kind, id and an HMAC of both."""
+    kind = "i" if isinstance(person, Invitee) else "r"
+    return f"{kind}{person.id}.{_mac(kind, person.id, person.event_id)}"
+
+
+def get_unsubscribe_target(token: str) -> Invitee | Registration:
+    """The invitee or registration an unsubscribe token belongs to; NotFound otherwise."""
+    match = _UNSUBSCRIBE_TOKEN.match(token or "")
+    person = None
+    if match:
+        kind, person_id, mac = match.group(1), int(match.group(2)), match.group(3)
+        person = db.session.get(Invitee if kind == "i" else Registration, person_id)
+        if person is not None and not hmac.compare_digest(
+                mac, _mac(kind, person.id, person.event_id)):
+            person = None
+    if person is None:
+        raise NotFound(_("This unsubscribe link is not valid."))
+    return person
+
+
+def unsubscribe(token: str) -> Invitee | Registration:
+    """Stop bulk emails to the owner of ``token`` (idempotent) and commit."""
+    person = get_unsubscribe_target(token)
+    if person.unsubscribed_at is None:
+        person.unsubscribed_at = utcnow()
+        record_action(f"{person.__tablename__[:-1]}.unsubscribe", person, email=person.email)
+        db.session.commit()
+        log.info("%s %s unsubscribed", person.__tablename__, person.id)
+    return person
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+def _styled(html: str) -> str:
+    """Inline styles on the tags of rendered Markdown (email clients ignore style sheets)."""
+    return (html.replace("<p>", '<p style="margin:0 0 16px 0;">')
+            .replace("<a ", '<a style="color:#0b3d66;" ')
+            .replace("<blockquote>",
+                     '<blockquote style="margin:0 0 16px 0;padding-left:12px;'
+                     'border-left:3px solid #d1d5db;">'))
+
+
+class MailingRenderer:
+    """Renders one mailing for many recipients: the layout once per language, then slots."""
+
+    def __init__(self, event: Event, kind: MailingKind, content: dict, *,
+                 attach_calendar: bool = False):
+        self.event, self.kind, self.content = event, kind, content
+        self.template = TEMPLATES[kind]
+        self._layouts: dict[str, RenderedEmail] = {}
+        self._event_values: dict[str, dict] = {}
+        self.attachments = []
+        if attach_calendar:
+            from .calendar import calendar_filename, event_calendar
+
+            self.attachments = clean_attachments([{
+                "filename": calendar_filename(event), "data": event_calendar(event),
+                "content_type": "text/calendar"}])
+
+    def language_of(self, person) -> str:
+        language = getattr(person, "language", "") or ""
+        return language if language in wording.LANGUAGES else wording.LANGUAGES[0]
+
+    def _layout(self, language: str) -> RenderedEmail:
+        if language not in self._layouts:
+            body = self.content.get(language) or self.content.get("en") or {}
+            slotted = wording.slotted_body(body.get("body", ""), self.kind)
+            uses_rsvp = "rsvp_link" in wording.ALLOWED[self.kind]
+            rendered = render_email(self.template, language=language, context={
+                "event": self.event,
+                "body_text": slotted.text,
+                "body_html": Markup(_styled(slotted.html)),  # noqa: S704 - sanitized Markdown
+                "rsvp_url": wording.slot("rsvp_link") if uses_rsvp else "",
+                "unsubscribe_url": wording.slot("unsubscribe_link"),
+            })
+            self._layouts[language] = rendered
+            self._event_values[language] = wording.event_values(self.event, language)
+        return self._layouts[language]
+
+    def values(self, person, language: str, *, unsubscribe_url: str | None = None) -> dict:
+        """Every placeholder's value for ``person`` in ``language``."""
+        self._layout(language)
+        values = {**self._event_values[language], **wording.person_values(person, language)}
+        if isinstance(person, Invitee) and "rsvp_link" in wording.ALLOWED[self.kind]:
+            values["rsvp_link"] = external_url("rsvp.show", token=invitee_token(person))
+        values["unsubscribe_link"] = (unsubscribe_url if unsubscribe_url is not None else
+                                      external_url("rsvp.unsubscribe",
+                                                   token=unsubscribe_token(person)))
+        return values
+
+    def render(self, person, *, language: str | None = None,
+               unsubscribe_url: str | None = None) -> tuple[RenderedEmail, dict]:
+        """(the email for ``person``, the placeholder values used)."""
+        language = language or self.language_of(person)
+        layout = self._layout(language)
+        values = self.values(person, language, unsubscribe_url=unsubscribe_url)
+        body = self.content.get(language) or self.content.get("en") or {}
+        subject = wording.substitute(body.get("subject", ""), values)
+        return RenderedEmail(
+            subject=subject,
+            text=wording.fill_slots(layout.text, values, escape=False),
+            html=wording.fill_slots(layout.html, values, escape=True),
+        ), values
+
+    def outbox_row(self, person, mailing: Mailing, now) -> dict | None:
+        """The outbox row of ``mailing`` for ``person``; None for an unusable address."""
+        rendered, values = self.render(person)
+        unsubscribe_url = values["unsubscribe_link"]
+        try:
+            return self._row(person, mailing, now, rendered, unsubscribe_url)
+        except ValueError as error:
+            log.warning("mailing %s: %s skipped: %s", mailing.id, person.email, error)
+            return None
+
+    def _row(self, person, mailing, now, rendered, unsubscribe_url) -> dict:
+        return outbox_row(
+            template=self.template, recipient=person.email, recipient_name=person.full_name,
+            language=self.language_of(person), rendered=rendered, event_id=self.event.id,
+            attachments=self.attachments, mailing_id=mailing.id,
+            invitee_id=person.id if isinstance(person, Invitee) else None, now=now,
+            headers={"List-Unsubscribe": f"<{unsubscribe_url}>",
+                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        )
+
+
+def _renderer(mailing: Mailing) -> MailingRenderer:
+    return MailingRenderer(mailing.event, mailing.kind, mailing.content,
+                           attach_calendar=mailing.attach_calendar)
+
+
+# --- use cases -------------------------------------------------------------------------------
+
+def create_mailing(event: Event, kind: MailingKind, data: dict, *, send_key: str,
+                   attach_calendar: bool = False, actor: User | None = None
+                   ) -> tuple[Mailing, bool]:
+    """Create a mailing and queue its preparation; (mailing, created). Commits.
+
+    The same ``send_key`` again returns the mailing made the first time (created False).
+    """
+    if not _SEND_KEY.match(send_key or ""):
+        raise ServiceError(_("This form has expired. Please open it again."))
+    existing = db.session.scalar(select(Mailing).where(Mailing.send_key == send_key))
+    if existing is not None:
+        if existing.event_id != event.id:
+            raise Conflict(_("This form has expired. Please open it again."))
+        return existing, False
+    audience = check_audience(event, kind, data)
+    counts = count_audience(event, kind, audience)
+    if counts["recipients"] == 0:
+        raise ServiceError(_("Nobody would receive this mailing."), field="audience")
+    mailing = Mailing(event_id=event.id, kind=kind, audience=audience,
+                      content=wording.template_content(event, kind),
+                      attach_calendar=attach_calendar, send_key=send_key,
+                      recipient_count=counts["recipients"],
+                      created_by_id=getattr(actor, "id", None))
+    db.session.add(mailing)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        existing = db.session.scalar(select(Mailing).where(Mailing.send_key == send_key))
+        if existing is None or existing.event_id != event.id:
+            raise
+        return existing, False
+    record_action("mailing.create", mailing, user=actor, kind=kind.value, audience=audience,
+                  recipients=counts["recipients"])
+    run_task_after_commit("prepare_mailing", mailing.id)
+    db.session.commit()
+    log.info("mailing %s (%s, %d recipients) created for event %s", mailing.id, kind.value,
+             counts["recipients"], event.id)
+    return mailing, True
+
+
+def prepare_mailing(mailing_id: int, *, chunk_size: int | None = None) -> int:
+    """Create the outbox rows of a mailing, a chunk per commit; the number of rows added.
+
+    Safe to run again (after a crash, or twice at once): existing rows are skipped.
+    """
+    mailing = db.session.get(Mailing, mailing_id)
+    if mailing is None or mailing.prepared_at is not None:
+        return 0
+    chunk_size = chunk_size or PREPARE_CHUNK
+    renderer = _renderer(mailing)
+    done = set(db.session.scalars(
+        select(OutboxEmail.recipient).where(OutboxEmail.mailing_id == mailing.id)))
+    query, last_id, added = audience_query(mailing), 0, 0
+    model = query.column_descriptions[0]["entity"]
+    while True:
+        people = list(db.session.scalars(query.where(model.id > last_id).limit(chunk_size)))
+        if not people:
+            break
+        last_id = people[-1].id
+        now, rows = utcnow(), []
+        for person in people:
+            if person.email in done:
+                continue
+            row = renderer.outbox_row(person, mailing, now)
+            if row is not None:
+                rows.append(row)
+        ids = insert_outbox_rows(rows)
+        done.update(row["recipient"] for row in rows)
+        added += len(ids)
+        db.session.commit()  # the chunk's ids go to send_emails now
+    mailing = db.session.get(Mailing, mailing_id)
+    mailing.prepared_at = utcnow()
+    db.session.commit()
+    log.info("mailing %s prepared: %d email(s) added", mailing_id, added)
+    return added
+
+
+def stalled_mailing_ids() -> list[int]:
+    """Mailings still not prepared long after they were created (their worker stopped)."""
+    after = int(current_app.config.get("MAIL_STUCK_AFTER_SECONDS", 600))
+    return list(db.session.scalars(select(Mailing.id).where(
+        Mailing.prepared_at.is_(None), Mailing.created_at < utcnow() - timedelta(seconds=after))))
+
+
+def get_mailing(event: Event, mailing_id: int) -> Mailing:
+    """Mailing ``mailing_id`` of ``event``; NotFound for another event's."""
+    mailing = db.session.get(Mailing, mailing_id)
+    if mailing is None or mailing.event_id != event.id:
+        raise NotFound(_("This mailing does not exist."))
+    return mailing
+
+
+def event_mailings(event: Event) -> list[Mailing]:
+    """The event's mailings, newest first."""
+    return list(db.session.scalars(select(Mailing).where(Mailing.event_id == event.id)
+                                   .order_by(Mailing.created_at.desc(), Mailing.id.desc())))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a mailing's emails are."""
+
+    total: int
+    sent: int
+    queued: int
+    failed: int
+    prepared: bool
+
+    @property
+    def done(self) -> bool:
+        return self.prepared and self.queued == 0
+
+    def percent(self, count: int) -> int:
+        return round(100 * count / self.total) if self.total else 0
+
+
+def progress_of(mailings: list[Mailing]) -> dict[int, Progress]:
+    """The progress of each mailing, by id (one query)."""
+    ids = [mailing.id for mailing in mailings]
+    counts: dict[int, dict[str, int]] = {mailing_id: {} for mailing_id in ids}
+    if ids:
+        rows = db.session.execute(
+            select(OutboxEmail.mailing_id, OutboxEmail.status, func.count(OutboxEmail.id))
+            .where(OutboxEmail.mailing_id.in_(ids))
+            .group_by(OutboxEmail.mailing_id, OutboxEmail.status))
+        for mailing_id, status, count in rows:
+            counts[mailing_id][OutboxStatus(status).value] = count
+    result = {}
+    for mailing in mailings:
+        by_status = counts[mailing.id]
+        rows_total = sum(by_status.values())
+        prepared = mailing.prepared_at is not None
+        queued = by_status.get("queued", 0) + by_status.get("sending", 0)
+        total = rows_total if prepared else max(mailing.recipient_count, rows_total)
+        if not prepared:
+            queued += total - rows_total  # not yet rendered: waiting too
+        result[mailing.id] = Progress(total=total, sent=by_status.get("sent", 0),
+                                      queued=queued, failed=by_status.get("failed", 0),
+                                      prepared=prepared)
+    return result
+
+
+def failed_emails(mailing: Mailing, *, limit: int = 200) -> list[OutboxEmail]:
+    """The mailing's failed emails (the first ``limit``), with the server's answers."""
+    return list(db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.mailing_id == mailing.id,
+                                  OutboxEmail.status == OutboxStatus.FAILED)
+        .order_by(OutboxEmail.id).limit(limit)))
+
+
+# --- preview and test ------------------------------------------------------------------------
+
+def preview_people(event: Event, kind: MailingKind, *, limit: int = 500) -> list:
+    """Whom a preview can be shown for: invitees, or delegates for announcements."""
+    model = Registration if kind == MailingKind.ANNOUNCEMENT else Invitee
+    order = (Registration.family_name, Registration.given_name) if model is Registration \
+        else (Invitee.name,)
+    return list(db.session.scalars(select(model).where(model.event_id == event.id)
+                                   .order_by(*order, model.id).limit(limit)))
+
+
+def get_preview_person(event: Event, kind: MailingKind, person_id: int):
+    """The invitee (or registration, for announcements) ``person_id`` of ``event``."""
+    model = Registration if kind == MailingKind.ANNOUNCEMENT else Invitee
+    person = db.session.get(model, person_id)
+    if person is None or person.event_id != event.id:
+        raise NotFound(_("Choose a person of this event."), field="person")
+    return person
+
+
+def preview(event: Event, kind: MailingKind, person) -> RenderedEmail:
+    """The email of ``kind`` as ``person`` would get it now, in their language."""
+    renderer = MailingRenderer(event, kind, wording.template_content(event, kind))
+    return renderer.render(person)[0]
+
+
+def send_test(event: Event, kind: MailingKind, person, *, actor: User):
+    """Queue the email of ``kind`` for ``person`` to ``actor``'s own address; commits.
+
+    Marked as a test in the subject; belongs to no mailing; its unsubscribe link is inert.
+    """
+    renderer = MailingRenderer(event, kind, wording.template_content(event, kind),
+                               attach_calendar=kind == MailingKind.INVITATION)
+    language = renderer.language_of(person)
+    rendered, _values = renderer.render(person, unsubscribe_url="#")
+    with force_locale(language):
+        subject = _("[Test] %(subject)s", subject=rendered.subject)
+    email = queue_rendered_email(
+        template=renderer.template, recipient=actor.email, recipient_name=actor.name,
+        language=language, event_id=event.id, attachments=renderer.attachments,
+        rendered=RenderedEmail(subject=subject, text=rendered.text, html=rendered.html))
+    record_action("mailing.send_test", event, user=actor, kind=kind.value,
+                  person=f"{person.__tablename__}:{person.id}")
+    db.session.commit()
+    return email

@@ -461,7 +461,8 @@ def test_participant_pages_show_the_forwarded_invitation(app, client, owner, inv
     detail = staff.get(f"/manage/events/{invitee.event_id}/registrations/{registration.id}")
     html = detail.get_data(as_text=True)
     assert "via a forwarded invitation" in html
-    assert "Amb. Khamphone Sisoulath &lt;khamphone@example.org&gt;" in html
+    assert "Amb. Khamphone Sisoulath</a> &lt;khamphone@example.org&gt;" in html
+    assert f"/invitations/{invitee.id}\"" in html  # a link to the invitee's page
     plain = add_registration(registration.event)
     other = staff.get(f"/manage/events/{invitee.event_id}/registrations/{plain.id}")
     assert "via a forwarded invitation" not in other.get_data(as_text=True)

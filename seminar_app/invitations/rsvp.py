@@ -11,8 +11,8 @@ An unknown token answers 404; an invitation whose event has ended or was cancell
 import logging
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
-from flask_babel import refresh
 
 from ..errors import render_error
 from ..extensions import db, limiter
@@ -127,7 +127,7 @@ def open_registration(token: str):
     if not form.validate_on_submit():
         return render_error(400)
     manage_token = rsvp_service.issue_registration_link(invitee)
-    return redirect(url_for("registration.show", token=manage_token), code=303)
+    return _to_registration(manage_token)
 
 
 # --- declining ---------------------------------------------------------------------------
@@ -238,4 +238,14 @@ def register(token: str):
                 "personal link."), "info")
         return redirect(url_for(".show", **_page_args(token)), code=303)
     flash(_thanks(acceptance.registration), "success")
-    return redirect(url_for("registration.show", token=acceptance.token), code=303)
+    return _to_registration(acceptance.token)
+
+
+def _to_registration(manage_token: str):
+    """Go to the registration's personal page, which then speaks the language of this page
+    (the invitee's, unless the visitor chose another): a cookie is set when none was chosen."""
+    response = redirect(url_for("registration.show", token=manage_token), code=303)
+    if request.cookies.get(LANGUAGE_COOKIE) not in current_app.config["LANGUAGES"]:
+        response.set_cookie(LANGUAGE_COOKIE, get_locale().language, max_age=365 * 24 * 3600,
+                            samesite="Lax", httponly=True, secure=request.is_secure)
+    return response

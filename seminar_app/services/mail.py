@@ -22,7 +22,8 @@ import time
 from dataclasses import dataclass
 from email import policy as email_policy
 from email.header import Header
-from urllib.parse import urlsplit
+from email.utils import formatdate, parseaddr
+from urllib.parse import quote, urlsplit
 
 from flask import current_app
 from flask_babel import force_locale
@@ -223,7 +224,13 @@ def insert_outbox_rows(rows: list[dict]) -> list[int]:
 
 
 class _OutboxMessage(Message):
-    """A Flask-Mail message built from an outbox row, with the row's fixed Message-ID."""
+    """A Flask-Mail message built from an outbox row, with the row's fixed Message-ID.
+
+    Flask-Mail hands ``as_bytes()`` to smtplib. Ours writes the MIME structure directly
+    (``mime_bytes``) instead of going through the email package's generator, which parses
+    every header again and cost more than the SMTP exchange itself in bulk sends.
+    ``_message()`` (the email package's way) is kept for comparison in the tests.
+    """
 
     def __init__(self, email: outbox.ClaimedEmail, sender):
         # Message.__init__ is not called on purpose: it calls email.utils.make_msgid(),
@@ -242,6 +249,7 @@ class _OutboxMessage(Message):
         self.extra_headers = dict(email.headers) or None
         self.mail_options, self.rcpt_options = [], []
         self.attachments = [_attachment(item) for item in email.attachments]
+        self.row_attachments = email.attachments
 
     def _message(self):
         message = super()._message()
@@ -249,6 +257,98 @@ class _OutboxMessage(Message):
         message.replace_header("To", self.to_header)
         message.policy = _SMTP_POLICY
         return message
+
+    def as_bytes(self) -> bytes:
+        return mime_bytes(self)
+
+
+_CRLF = "\r\n"
+#: a header value: printable ASCII, folded lines only as CRLF + space or tab
+_HEADER_VALUE = re.compile(r"^[\x20-\x7e]*(?:\r\n[ \t][\x20-\x7e]*)*$")
+_TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+
+
+def _header(name: str, value: str) -> str:
+    value = value.replace("\r\n", "\n").replace("\n", _CRLF)
+    if not _HEADER_VALUE.match(value) or len(name) + len(value) > 990:
+        raise BadHeaderError(f"header {name} cannot be written")
+    return f"{name}: {value}{_CRLF}"
+
+
+def _encoded_header(name: str, value: str) -> str:
+    """A free-text header (Subject), RFC 2047-encoded when needed and folded at 78."""
+    if value.isascii() and len(name) + len(value) <= 76:
+        return _header(name, value)
+    charset = "us-ascii" if value.isascii() else "utf-8"
+    return _header(name, Header(value, charset, header_name=name).encode(linesep=_CRLF))
+
+
+def _sender_header(sender) -> str:
+    if isinstance(sender, tuple):
+        return format_address(sender[0], _check_address(sender[1]))
+    name, address = parseaddr(sender)
+    return format_address(name, _check_address(address))
+
+
+def _base64_lines(data: bytes) -> str:
+    return base64.encodebytes(data).decode("ascii").replace("\n", _CRLF)
+
+
+def _text_part(subtype: str, text: str) -> str:
+    return (f'Content-Type: text/{subtype}; charset="utf-8"{_CRLF}'
+            f"Content-Transfer-Encoding: base64{_CRLF}{_CRLF}"
+            + _base64_lines(text.encode("utf-8")))
+
+
+def _filename_parameter(filename: str) -> str:
+    if filename.isascii() and _TOKEN.match(filename.replace(" ", "_")) and '"' not in filename:
+        return f'filename="{filename}"'
+    return "filename*=utf-8''" + quote(filename, safe="")
+
+
+def _attachment_part(item: dict) -> str:
+    data = item["data"]
+    data = base64.b64decode(data) if item.get("encoding") == "base64" else data.encode("utf-8")
+    content_type = item.get("content_type") or "application/octet-stream"
+    maintype, _slash, subtype = content_type.partition("/")
+    if not (_TOKEN.match(maintype) and _TOKEN.match(subtype)):
+        content_type = "application/octet-stream"
+    if maintype == "text":
+        content_type += '; charset="utf-8"'
+    return (f"Content-Type: {content_type}{_CRLF}"
+            f"Content-Transfer-Encoding: base64{_CRLF}"
+            f"Content-Disposition: attachment; {_filename_parameter(item['filename'])}{_CRLF}"
+            f"{_CRLF}" + _base64_lines(data))
+
+
+def _multipart(subtype: str, parts: list[str]) -> str:
+    boundary = f"=_{secrets.token_hex(12)}"
+    body = "".join(f"--{boundary}{_CRLF}{part}" for part in parts)
+    return (f'Content-Type: multipart/{subtype}; boundary="{boundary}"{_CRLF}{_CRLF}'
+            f"{body}--{boundary}--{_CRLF}")
+
+
+def mime_bytes(message: _OutboxMessage) -> bytes:
+    """The whole message as sent: headers, then text (+ HTML) (+ attachments), base64 parts."""
+    headers = [
+        _header("From", _sender_header(message.sender)),
+        _header("To", message.to_header),
+        _encoded_header("Subject", message.subject),
+        _header("Date", formatdate(message.date, localtime=False, usegmt=True)),
+        _header("Message-ID", message.msgId),
+        _header("MIME-Version", "1.0"),
+    ]
+    for name, value in (message.extra_headers or {}).items():
+        if not _HEADER_NAME.match(name) or name.lower() in _RESERVED_HEADERS:
+            raise BadHeaderError(f"header not allowed: {name}")
+        headers.append(_header(name, value))
+    body = _text_part("plain", message.body)
+    if message.alts.get("html"):
+        body = _multipart("alternative", [body, _text_part("html", message.alts["html"])])
+    if message.row_attachments:
+        body = _multipart("mixed", [body, *(_attachment_part(item)
+                                            for item in message.row_attachments)])
+    return ("".join(headers) + body).encode("ascii")
 
 
 def _attachment(item: dict) -> Attachment:

@@ -175,7 +175,7 @@ def test_send_a_test_to_me(app, db, client, auth, owner, event, smtp_server):
     message = smtp_server.wait_for(1)[0]
     assert message["to"] == [owner.email]
     assert message["message"]["Subject"] == f"[Test] Invitation: {event.title}"
-    assert "Test Target" in message["message"].as_string()
+    assert "Test Target" in message["message"].get_body(("plain",)).get_content()
     email = db.session.scalar(select(OutboxEmail))
     assert email.mailing_id is None and email.invitee_id is None
     assert email.recipient == owner.email

@@ -14,6 +14,7 @@ and lost connections retried later; 5xx failed with the server's answer.
 """
 
 import base64
+import binascii
 import logging
 import re
 import secrets
@@ -295,9 +296,13 @@ def _base64_lines(data: bytes) -> str:
 
 
 def _text_part(subtype: str, text: str) -> str:
+    """A text part in quoted-printable (readable, and what spam filters expect for text)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    encoded = binascii.b2a_qp(text.encode("utf-8"), quotetabs=False, istext=True)
+    # the CRLF before a boundary belongs to the boundary: one more keeps the text's own end
+    encoded = encoded.decode("ascii").replace("\n", _CRLF) + _CRLF
     return (f'Content-Type: text/{subtype}; charset="utf-8"{_CRLF}'
-            f"Content-Transfer-Encoding: base64{_CRLF}{_CRLF}"
-            + _base64_lines(text.encode("utf-8")))
+            f"Content-Transfer-Encoding: quoted-printable{_CRLF}{_CRLF}" + encoded)
 
 
 def _filename_parameter(filename: str) -> str:

@@ -94,3 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from .invitations import public_bp as rsvp_bp
     app.register_blueprint(invitations_bp)
     app.register_blueprint(rsvp_bp)
+    from .api import register_api
+    register_api(app)
+    from .dashboard import bp as dashboard_bp
+    app.register_blueprint(dashboard_bp)

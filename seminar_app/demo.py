@@ -66,6 +66,51 @@ the Middle East and Africa, with development agencies, universities and the priv
 Simultaneous interpretation English ↔ Bahasa Indonesia is provided. Business attire.
 """
 
+FORUM_DESCRIPTION_ID = """\
+Indonesia telah berbagi pengalaman pembangunannya dengan negara-negara mitra selama lebih dari
+enam dekade. **Kerja Sama Selatan-Selatan** adalah cara kita tumbuh *bersama*: para mitra
+saling belajar secara setara, dalam semangat *gotong royong*.
+
+Forum ini mempertemukan delegasi dari **42 negara undangan** di Asia, Pasifik, Timur Tengah,
+dan Afrika, bersama lembaga pembangunan, perguruan tinggi, dan sektor swasta.
+
+## Cakupan forum
+
+- **Peningkatan kapasitas**: program pelatihan yang telah diadopsi oleh para mitra. Timor-Leste
+  dan Laos menerapkan pendekatan peningkatan kapasitas Indonesia di lembaga mereka sendiri.
+- **Pembangunan infrastruktur**: perencanaan, pembiayaan, dan pemeliharaan jalan, pelabuhan,
+  dan air.
+- **Bantuan teknis**: tenaga ahli, magang, dan tindak lanjut yang bertahan lebih lama dari
+  proyeknya.
+- **Kemitraan ekonomi dan investasi**: perdagangan, investasi, dan kerja sama triangular.
+
+Tersedia penerjemahan simultan bahasa Inggris ↔ Bahasa Indonesia. Pakaian: busana kerja.
+"""
+
+#: Indonesian texts of the forum: its title, theme, description and agenda session titles
+FORUM_ID = {
+    "title": "Tumbuh Bersama melalui Kerja Sama Selatan-Selatan",
+    "theme": "Peningkatan kapasitas, infrastruktur, dan kemitraan antarnegara berkembang",
+    "description": FORUM_DESCRIPTION_ID,
+    "agenda": {
+        "Registration and welcome coffee": "Registrasi dan kopi selamat datang",
+        "Opening remarks": "Sambutan pembukaan",
+        "Keynote: Capacity building at the heart of South-South Cooperation":
+            "Pidato utama: Peningkatan kapasitas sebagai inti Kerja Sama Selatan-Selatan",
+        "Coffee break": "Rehat kopi",
+        "Panel: Infrastructure development": "Panel: Pembangunan infrastruktur",
+        "Networking lunch": "Makan siang dan ramah tamah",
+        "Panel: Technical assistance that lasts": "Panel: Bantuan teknis yang berkelanjutan",
+        "Country stories: partners in their own words":
+            "Kisah negara mitra: dengan kata-kata mereka sendiri",
+        "Panel: Economic and investment partnerships": "Panel: Kemitraan ekonomi dan investasi",
+        "Matching demand and offers: bilateral meetings":
+            "Mempertemukan kebutuhan dan tawaran: pertemuan bilateral",
+        "Closing: growing together, the way forward":
+            "Penutupan: tumbuh bersama, langkah ke depan",
+    },
+}
+
 SEMINAR_DESCRIPTION = """\
 How can Indonesia make the most of its South-South Cooperation? This one-day seminar at
 **Universitas Brawijaya** brings policy makers, researchers and students together to explore
@@ -120,6 +165,7 @@ FORUM = {
     "venue_city": "Jakarta",
     "capacity": 150,
     "languages": "en,id",
+    "indonesian": FORUM_ID,
     "contact_name": "Directorate of Technical Cooperation",
     "contact_email": "technical-cooperation@demo.seminar.test",
     "contact_phone": "+62 21 3441508",
@@ -256,6 +302,13 @@ def _build_event(spec: dict, owner: User, today: date, now: datetime) -> Event:
         registration_opens_at=now - timedelta(days=1),
         registration_closes_at=_at(first - timedelta(days=1), "23:59", zone),
     )
+    # the demo texts are English (whatever the event's first language); the forum also has
+    # Indonesian ones
+    indonesian = spec.get("indonesian")
+    event.translations = {"en": {key: spec[key] for key in ("title", "theme", "description")}}
+    if indonesian:
+        event.translations["id"] = {key: indonesian[key]
+                                    for key in ("title", "theme", "description")}
     for position, (name, role, initials, colour) in enumerate(spec["cohosts"]):
         logo = create_image_upload(data=_logo_png(initials, colour),
                                    filename=f"{initials.lower()}-logo.png")
@@ -264,6 +317,9 @@ def _build_event(spec: dict, owner: User, today: date, now: datetime) -> Event:
         day = first + timedelta(days=offset)
         session = AgendaSession(title=title, room=room, starts_at=_at(day, begins, zone),
                                 ends_at=_at(day, ends, zone))
+        session.translations = {"en": {"title": title}}
+        if indonesian and title in indonesian["agenda"]:
+            session.translations["id"] = {"title": indonesian["agenda"][title]}
         session.speakers = [Speaker(name=n, title=t, organisation=o, position=i)
                             for i, (n, t, o) in enumerate(speakers)]
         event.sessions.append(session)

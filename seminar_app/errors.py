@@ -46,6 +46,10 @@ CSRF_TEXT = _l(
 def render_error(code: int, message: str | None = None):
     """The error page for ``code`` with an optional more precise message."""
     title, default_message = ERROR_TEXTS.get(code, ERROR_TEXTS[400 if code < 500 else 500])
+    if request.path.startswith("/api/v1/") or request.path == "/api/v1":
+        from .api.core import error_response  # the API's own error body, even for 404/405
+
+        return error_response(code, message), code
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
         return {
             "error": {"code": code, "title": str(title), "message": str(message or default_message)}

@@ -49,7 +49,8 @@ from tests.conftest import AuthActions, csrf_token
 #: routes under /manage/ that are not checked here
 EXEMPT = {"auth.login"}
 #: routes any logged-in staff account may open, whatever its role and teams
-ANY_LOGGED_IN = {"manage.index", "auth.account", "auth.logout", "outbox.index"}
+ANY_LOGGED_IN = {"manage.index", "auth.account", "auth.logout", "outbox.index",
+                 "dashboard.overview"}
 #: endpoints (or blueprint prefixes ending in ".") that only administrators may open
 ADMIN_ONLY = ("admin.",)
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -93,6 +94,7 @@ class World:
     question: ExtraQuestion | None = None
     invitee: Invitee | None = None
     mailing: Mailing | None = None
+    api_token: object = None
 
     def url_values(self) -> dict:
         """URL argument name -> value. Add new argument names here."""
@@ -111,6 +113,7 @@ class World:
             "invitee_id": self.invitee.id,
             "mailing_id": self.mailing.id,
             "kind": self.mailing.kind.value,
+            "token_id": self.api_token.id,
         }
 
 
@@ -174,9 +177,11 @@ def world(db, make_user) -> World:
                       audience={"audience": "all"}, recipient_count=1)
     db.session.add(mailing)
     db.session.commit()
+    from seminar_app.services.api_tokens import create_token
+
     return World(
         admin, owner, outsider, team_user, event, cohost, session, speaker, member, upload, email,
-        registration, question, invitee, mailing,
+        registration, question, invitee, mailing, create_token(owner, name="Sweep")[0],
     )
 
 

@@ -48,7 +48,7 @@ def test_audit_filters_narrow_the_list(app, db, world):  # noqa: F811
     by_action = _entry_ids(client.get("/manage/audit?action=registration."))
     assert set(by_action) == {ids["update"], ids["cancel"]}
     by_user = _entry_ids(client.get(f"/manage/audit?user_id={world.owner.id}"))
-    assert by_user == [ids["publish"]]
+    assert [entry for entry in by_user if entry in set(ids.values())] == [ids["publish"]]
     by_event = _entry_ids(client.get(f"/manage/audit?event_id={world.event.id}"))
     made_here = set(ids.values())  # the world fixture itself recorded earlier entries
     assert set(by_event) & made_here == {ids["publish"], ids["update"], ids["cancel"]}

@@ -78,8 +78,8 @@ def agenda_session_edit(event_id: int, session_id: int):
     if request.method != "POST":
         day, start, end = local_parts(session, event.timezone)
         form = AgendaSessionForm(formdata=None, data={
-            "day": day, "start_time": start, "end_time": end, "title": session.title,
-            "room": session.room, "description": session.description,
+            "day": day, "start_time": start, "end_time": end, "room": session.room,
+            **AgendaSessionForm.initial_texts(session),
             "speakers": [{"name": s.name, "title": s.title, "organisation": s.organisation}
                          for s in session.speakers],
         })

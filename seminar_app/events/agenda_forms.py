@@ -4,10 +4,14 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, FieldList, FormField, StringField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from ..forms import BaseForm
 from ..services.agenda import MAX_SPEAKERS
+from .forms import content_initial, content_texts
+
+#: a session's texts written in each language
+SESSION_TEXT_FIELDS = ("title", "description")
 
 _TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
 
@@ -51,19 +55,40 @@ class AgendaSessionForm(BaseForm):
         validators=[InputRequired(message=_l("Please give the end time."))],
         invalid_value_message=_l("Please give a time such as 10:45."),
     )
+    # title and description in English (title, description) and Indonesian (*_id)
     title = StringField(
-        _l("Title"),
-        validators=[DataRequired(message=_l("Please give the session a title.")), _max(300)],
-        render_kw=_bound(300),
+        _l("Title"), validators=[Optional(), _max(300)], render_kw={**_bound(300), "lang": "en"},
+    )
+    title_id = StringField(
+        _l("Title"), validators=[Optional(), _max(300)], render_kw={**_bound(300), "lang": "id"},
     )
     room = StringField(_l("Room"), validators=[Optional(), _max(200)], render_kw=_bound(200))
     description = TextAreaField(
         _l("Description"), validators=[Optional(), _max(5000)],
-        render_kw={"maxlength": 5000, "rows": 3},
+        render_kw={"maxlength": 5000, "rows": 3, "lang": "en"},
+        description=_l("Optional. Markdown: **bold**, *italic*, lists and links."),
+    )
+    description_id = TextAreaField(
+        _l("Description"), validators=[Optional(), _max(5000)],
+        render_kw={"maxlength": 5000, "rows": 3, "lang": "id"},
         description=_l("Optional. Markdown: **bold**, *italic*, lists and links."),
     )
     speakers = FieldList(FormField(SpeakerForm), min_entries=MAX_SPEAKERS,
                          max_entries=MAX_SPEAKERS)
+
+    def validate(self, extra_validators=None):
+        """Each field, then: a title in at least one language."""
+        valid = super().validate(extra_validators)
+        if not (self.title.data or "").strip() and not (self.title_id.data or "").strip():
+            self.title.errors = [*self.title.errors, _l(
+                "Please give the session a title (in English, Indonesian or both).")]
+            valid = False
+        return valid
+
+    @staticmethod
+    def initial_texts(session) -> dict:
+        """The session's title and description in both languages, as the form shows them."""
+        return content_initial(session, SESSION_TEXT_FIELDS)
 
     def limit_days(self, first: date, last: date) -> None:
         """Let the browser's date picker offer only the event's days."""
@@ -78,5 +103,6 @@ class AgendaSessionForm(BaseForm):
             "title": self.title.data or "",
             "room": self.room.data or "",
             "description": self.description.data or "",
+            "translations": content_texts(self, SESSION_TEXT_FIELDS),
             "speakers": [entry.form.data for entry in self.speakers],
         }

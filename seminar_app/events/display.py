@@ -14,6 +14,7 @@ from ..models import Event, EventType, Visibility, utcnow
 from ..services.access import Permission, has_permission
 from ..services.agenda import sessions_by_day
 from ..services.calendar import calendar_filename, event_calendar
+from ..services.content_language import register_template_helpers
 from ..services.listing import (
     event_types_listed,
     find_visible_event,
@@ -78,6 +79,12 @@ def calendar(slug: str):
 
 
 # --- helpers for the templates ----------------------------------------------------------------
+
+@public_bp.record_once
+def _content_language_helpers(state) -> None:
+    """``localized`` and ``fallback_note`` for every template (emails too)."""
+    register_template_helpers(state.app)
+
 
 @public_bp.app_template_filter("day_heading")
 def day_heading(day: date) -> str:

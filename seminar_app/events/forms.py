@@ -33,6 +33,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..forms import BaseForm
 from ..i18n import country_choices, current_language, is_country_code, is_timezone, timezone_choices
 from ..models import EventType, Visibility
+from ..services.content_language import CONTENT_LANGUAGES, text_of
 from ..services.event_values import DESCRIPTION_MAX, EVENT_FIELDS, EVENT_LANGUAGES, SLUG_MAX
 
 #: WTForms' own parse errors, listed so that they are extracted into our catalog
@@ -55,6 +56,26 @@ VISIBILITY_LABELS = {
     Visibility.INVITATION_ONLY: _l("By invitation: only invitees may register"),
 }
 _strip = [lambda value: value.strip() if isinstance(value, str) else value]
+#: the event's texts written in each language
+EVENT_TEXT_FIELDS = ("title", "theme", "description")
+
+
+def content_field_name(field: str, language: str) -> str:
+    """The form field of ``field`` in ``language``: "title" for English, "title_id"..."""
+    return field if language == CONTENT_LANGUAGES[0] else f"{field}_{language}"
+
+
+def content_texts(form, fields) -> dict:
+    """``{"en": {"title": ...}, "id": {...}}`` from a form's fields in both languages."""
+    return {language: {field: form[content_field_name(field, language)].data or ""
+                       for field in fields}
+            for language in CONTENT_LANGUAGES}
+
+
+def content_initial(obj, fields) -> dict:
+    """The form data of ``obj``'s texts in both languages (empty where none was written)."""
+    return {content_field_name(field, language): text_of(obj, field, language)
+            for field in fields for language in CONTENT_LANGUAGES}
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -80,9 +101,11 @@ def _local_time(label, *, required=False):
 class EventCreateForm(BaseForm):
     """An event's details, with times local to the event's time zone."""
 
+    # the texts in English (title, theme, description) and in Indonesian (*_id), side by side
     title = StringField(_l("Title"), filters=_strip, validators=[
-        DataRequired(_l("Please give the event a title.")),
-        Length(max=200, message=_l("At most %(max)d characters."))])
+        Length(max=200, message=_l("At most %(max)d characters."))], render_kw={"lang": "en"})
+    title_id = StringField(_l("Title"), filters=_strip, validators=[
+        Length(max=200, message=_l("At most %(max)d characters."))], render_kw={"lang": "id"})
     slug = StringField(_l("Web address"), filters=_strip, validators=[
         Optional(), Length(max=SLUG_MAX, message=_l("At most %(max)d characters.")),
         Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
@@ -93,12 +116,19 @@ class EventCreateForm(BaseForm):
                                                   EVENT_TYPE_LABELS.items()],
                              validators=[InputRequired(_l("Please choose one of the options."))])
     theme = StringField(_l("Theme"), filters=_strip, validators=[
-        Length(max=300, message=_l("At most %(max)d characters."))])
+        Length(max=300, message=_l("At most %(max)d characters."))], render_kw={"lang": "en"})
+    theme_id = StringField(_l("Theme"), filters=_strip, validators=[
+        Length(max=300, message=_l("At most %(max)d characters."))], render_kw={"lang": "id"})
     description = TextAreaField(_l("Description"), validators=[
         Length(max=DESCRIPTION_MAX, message=_l(
             "The description is too long: at most %(max)d characters."))],
         description=_l("Markdown: **bold**, *italic*, lists, links, ## headings."),
-        render_kw={"rows": 10})
+        render_kw={"rows": 10, "lang": "en"})
+    description_id = TextAreaField(_l("Description"), validators=[
+        Length(max=DESCRIPTION_MAX, message=_l(
+            "The description is too long: at most %(max)d characters."))],
+        description=_l("Markdown: **bold**, *italic*, lists, links, ## headings."),
+        render_kw={"rows": 10, "lang": "id"})
     timezone = SelectField(_l("Time zone"), validate_choice=False)
     start_at = _local_time(_l("Starts (local time)"), required=True)
     end_at = _local_time(_l("Ends (local time)"), required=True)
@@ -170,6 +200,8 @@ class EventCreateForm(BaseForm):
         return valid
 
     def _cross_field_errors(self):
+        if not self.title.data and not self.title_id.data:
+            yield "title", _l("Please give the event a title (in English, Indonesian or both).")
         start, end = self.start_at.data, self.end_at.data
         opens, closes = self.registration_opens_at.data, self.registration_closes_at.data
         if start and end and end <= start:
@@ -186,7 +218,9 @@ class EventCreateForm(BaseForm):
 
     def event_data(self) -> dict:
         """The values for services.events.create_event / update_event."""
-        return {name: getattr(self, name).data for name in EVENT_FIELDS}
+        data = {name: getattr(self, name).data for name in EVENT_FIELDS}
+        data["translations"] = content_texts(self, EVENT_TEXT_FIELDS)
+        return data
 
 
 class EventEditForm(EventCreateForm):
@@ -200,6 +234,7 @@ class EventEditForm(EventCreateForm):
         for name in ("start_at", "end_at", "registration_opens_at", "registration_closes_at"):
             value = data[name]
             data[name] = value.astimezone(zone).replace(tzinfo=None) if value else None
+        data.update(content_initial(event, EVENT_TEXT_FIELDS))
         data["languages"] = event.language_list
         data["event_type"] = event.event_type.value
         data["visibility"] = event.visibility.value

@@ -22,6 +22,7 @@ from ..registration.forms import ManageLinkResendForm, build_registration_form, 
 from ..services import invitations as invitation_service
 from ..services import registrations as registration_service
 from ..services import rsvp as rsvp_service
+from ..services.content_language import localized_text
 from ..services.errors import NotFound, ServiceError
 from ..services.waitlist import waitlist_position
 from ..view_helpers import attach_error, form_status
@@ -105,7 +106,7 @@ def show(token: str):
     event, registration = invitee.event, invitee.registration
     return render_template(
         "invitations/rsvp_show.html", invitee=invitee, event=event, token=token,
-        args=_page_args(token), summary=_summary(event.description),
+        args=_page_args(token), summary=_summary(localized_text(event, "description")),
         registration=registration,
         active_registration=rsvp_service.active_registration(invitee),
         position=waitlist_position(registration) if registration is not None else None,

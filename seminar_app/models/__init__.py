@@ -1,8 +1,10 @@
 """The domain model; importing this package registers every table."""
 
 from .agenda import AgendaSession, Speaker
+from .api import ApiToken, api_token_events
 from .audit import AuditEntry
 from .base import UTCDateTime, utcnow
+from .delegations import Delegation
 from .events import CoHost, Event, EventStatus, EventType, TeamMember, Visibility
 from .invitations import (
     InvitationResponse,
@@ -17,6 +19,7 @@ from .registrations import (
     DelegationRole,
     ExtraQuestion,
     Honorific,
+    OrganisationType,
     QuestionKind,
     Registration,
     RegistrationAnswer,
@@ -28,6 +31,9 @@ from .uploads import Upload
 from .users import User, UserRole
 
 __all__ = [
+    "Delegation",
+    "ApiToken",
+    "api_token_events",
     "InvitationResponse",
     "Invitee",
     "Mailing",
@@ -37,6 +43,7 @@ __all__ = [
     "DelegationRole",
     "ExtraQuestion",
     "Honorific",
+    "OrganisationType",
     "QuestionKind",
     "Registration",
     "RegistrationAnswer",

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -23,6 +23,9 @@ class AgendaSession(db.Model):
     room: Mapped[str] = mapped_column(String(200), default="")
     #: optional Markdown shown under the title
     description: Mapped[str] = mapped_column(Text, default="")
+    #: title and description per language, {"en": {"title": ...}, "id": {...}}; the columns
+    #: above hold the text of the event's first language
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)
 
     event = relationship("Event", back_populates="sessions")
     speakers: Mapped[list["Speaker"]] = relationship(

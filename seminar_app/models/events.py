@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -61,6 +61,9 @@ class Event(db.Model):
     theme: Mapped[str] = mapped_column(String(300), default="")
     #: Markdown written by organizers; rendered and sanitized when shown
     description: Mapped[str] = mapped_column(Text, default="")
+    #: the texts per language, {"en": {"title": ..., "theme": ..., "description": ...}, "id": ...};
+    #: title, theme and description above hold the text of the event's first language
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)
     #: IANA time zone of the venue (Asia/Jakarta, Asia/Makassar, Asia/Jayapura, ...)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Jakarta")
     start_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -55,6 +55,23 @@ class DelegationRole(enum.StrEnum):
     SPEAKER = "speaker"
 
 
+class OrganisationType(enum.StrEnum):
+    """The kind of organisation a delegate comes from (for the dashboard and reports).
+
+    Stored as a plain string (no database enum type); the service checks the value.
+    """
+
+    MINISTRY = "ministry"
+    EMBASSY = "embassy"
+    INTERNATIONAL_ORGANISATION = "international_organisation"
+    GOVERNMENT_AGENCY = "government_agency"
+    ACADEMIA = "academia"
+    PRIVATE_SECTOR = "private_sector"
+    CIVIL_SOCIETY = "civil_society"
+    MEDIA = "media"
+    OTHER = "other"
+
+
 class RegistrationSource(enum.StrEnum):
     """How the registration reached us."""
 
@@ -92,6 +109,10 @@ class Registration(db.Model):
     #: ministry, embassy or agency
     organisation: Mapped[str] = mapped_column(String(200))
     position: Mapped[str] = mapped_column(String(200), default="")
+    #: an OrganisationType value
+    organisation_type: Mapped[str] = mapped_column(
+        String(30), default=OrganisationType.OTHER.value, server_default="other"
+    )
     delegation_role: Mapped[DelegationRole] = mapped_column(
         value_enum(DelegationRole, "delegation_role")
     )
@@ -131,6 +152,10 @@ class Registration(db.Model):
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
+    )
+    #: the delegation this registration was submitted with (services.delegations)
+    delegation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("delegations.id", ondelete="SET NULL"), index=True
     )
 
     event = relationship("Event")
@@ -194,6 +219,10 @@ class ExtraQuestion(db.Model):
     kind: Mapped[QuestionKind] = mapped_column(value_enum(QuestionKind, "question_kind"))
     #: the options of a CHOICE question, in order
     choices: Mapped[list] = mapped_column(JSON, default=list)
+    #: label and choices per language, {"en": {"label": ..., "choices": [...]}, "id": {...}};
+    #: the choices of every language match by position; label and choices above hold the
+    #: event's first language and are what answers store
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)
     required: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(default=0)
 

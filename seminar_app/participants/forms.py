@@ -7,11 +7,12 @@ The registration form itself (add on behalf, edit) is the public one, built by
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, Field, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import HiddenInput
 
 from ..forms import BaseForm
 from ..models import QuestionKind
+from ..services.content_language import text_of
 from ..services.questions import CHOICE_MAX, CHOICES_MAX, CHOICES_MIN, LABEL_MAX, parse_choices
 
 REASON_MAX = 2000
@@ -71,12 +72,15 @@ class RegistrationBulkForm(RegistrationDecisionForm):
 
 
 class QuestionEditForm(BaseForm):
-    """An extra question of the registration form."""
+    """An extra question of the registration form, in English (label, choices) and Indonesian
+    (label_id, choices_id); options of the two languages match by position."""
 
     label = TextAreaField(_l("Question"), filters=_strip, validators=[
-        DataRequired(_l("Please write the question.")),
         Length(max=LABEL_MAX, message=_l("At most %(max)d characters."))],
-        render_kw={"rows": 2})
+        render_kw={"rows": 2, "lang": "en"})
+    label_id = TextAreaField(_l("Question"), filters=_strip, validators=[
+        Length(max=LABEL_MAX, message=_l("At most %(max)d characters."))],
+        render_kw={"rows": 2, "lang": "id"})
     kind = RadioField(_l("Kind of answer"),
                       choices=[SelectChoice(kind.value, label) for kind, label in
                                KIND_LABELS.items()],
@@ -86,29 +90,66 @@ class QuestionEditForm(BaseForm):
         Length(max=CHOICES_MAX * (CHOICE_MAX + 2),
                message=_l("At most %(max)d characters."))],
         description=_l("For a choice: one option per line, at least two."),
-        render_kw={"rows": 4})
+        render_kw={"rows": 4, "lang": "en"})
+    choices_id = TextAreaField(_l("Options"), validators=[
+        Length(max=CHOICES_MAX * (CHOICE_MAX + 2),
+               message=_l("At most %(max)d characters."))],
+        description=_l("The same options in the same order, one per line."),
+        render_kw={"rows": 4, "lang": "id"})
     required = BooleanField(_l("An answer is required"))
 
-    def validate_choices(self, field):
-        if self.kind.data != QuestionKind.CHOICE.value:
-            return
+    def validate_label(self, field):
+        if not field.data and not self.label_id.data:
+            raise ValidationError(_l("Please write the question (in English, Indonesian or "
+                                     "both)."))
+
+    def _check_options(self, field):
         options = parse_choices(field.data or "")
-        if len(options) < CHOICES_MIN:
-            raise ValidationError(_l("Give at least two options, one per line."))
         if len(options) > CHOICES_MAX:
             raise ValidationError(_l("At most %(max)d options.", max=CHOICES_MAX))
         if any(len(option) > CHOICE_MAX for option in options):
             raise ValidationError(_l("Each option may have at most %(max)d characters.",
                                      max=CHOICE_MAX))
+        return options
+
+    def validate_choices(self, field):
+        if self.kind.data != QuestionKind.CHOICE.value:
+            return
+        options = self._check_options(field)
+        other = parse_choices(self.choices_id.data or "")
+        if len(options) < CHOICES_MIN and (options or len(other) < CHOICES_MIN):
+            raise ValidationError(_l("Give at least two options, one per line."))
+
+    def validate_choices_id(self, field):
+        if self.kind.data != QuestionKind.CHOICE.value:
+            return
+        options = self._check_options(field)
+        english = parse_choices(self.choices.data or "")
+        if options and english and len(options) != len(english):
+            raise ValidationError(_l(
+                "Give as many options in Indonesian as in English (%(count)d), in the same "
+                "order.", count=len(english)))
+        if options and not english and len(options) < CHOICES_MIN:
+            raise ValidationError(_l("Give at least two options, one per line."))
 
     def question_data(self) -> dict:
         """The values for services.questions.add_question / update_question."""
-        return {"label": self.label.data, "kind": self.kind.data,
-                "choices": parse_choices(self.choices.data or ""),
-                "required": self.required.data}
+        return {"label": self.label.data or self.label_id.data, "kind": self.kind.data,
+                "choices": parse_choices(self.choices.data or self.choices_id.data or ""),
+                "required": self.required.data,
+                "translations": {
+                    "en": {"label": self.label.data or "",
+                           "choices": parse_choices(self.choices.data or "")},
+                    "id": {"label": self.label_id.data or "",
+                           "choices": parse_choices(self.choices_id.data or "")},
+                }}
 
     @staticmethod
     def initial_data(question) -> dict:
         """A question's values as the form shows them."""
-        return {"label": question.label, "kind": question.kind.value,
-                "choices": "\n".join(question.choices or []), "required": question.required}
+        return {"label": text_of(question, "label", "en"),
+                "label_id": text_of(question, "label", "id"),
+                "kind": question.kind.value,
+                "choices": "\n".join(text_of(question, "choices", "en") or []),
+                "choices_id": "\n".join(text_of(question, "choices", "id") or []),
+                "required": question.required}

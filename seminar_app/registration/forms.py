@@ -32,9 +32,21 @@ from wtforms.widgets import Select, html_params
 
 from ..forms import BaseForm
 from ..i18n import country_choices, country_name, current_language, is_country_code
-from ..models import DelegationRole, Event, ExtraQuestion, Honorific, QuestionKind
+from ..models import (
+    DelegationRole,
+    Event,
+    ExtraQuestion,
+    Honorific,
+    OrganisationType,
+    QuestionKind,
+)
+from ..services.content_language import choice_label, localized_text
 from ..services.questions import event_questions
-from ..services.registration_labels import HONORIFIC_LABELS, ROLE_LABELS
+from ..services.registration_labels import (
+    HONORIFIC_LABELS,
+    ORGANISATION_TYPE_LABELS,
+    ROLE_LABELS,
+)
 from ..services.registrations import passport_valid_for
 
 REQUIRED = _l("This field is required.")
@@ -126,6 +138,11 @@ class RegistrationForm(BaseForm):
         render_kw={"autocomplete": "organization"})
     position = StringField(_l("Position"), validators=[Optional(), _length(200), check_no_markup],
                            render_kw={"autocomplete": "organization-title"})
+    organisation_type = SelectField(
+        _l("Type of organisation"), validators=[Optional()],
+        choices=[SelectChoice("", _l("— choose —")),
+                 *(SelectChoice(t.value, label) for t, label in ORGANISATION_TYPE_LABELS.items())],
+        validate_choice=False)
     delegation_role = SelectField(
         _l("Role in the delegation"), validators=[InputRequired(message=REQUIRED)],
         choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
@@ -169,6 +186,10 @@ class RegistrationForm(BaseForm):
     def validate_delegation_role(self, field) -> None:
         if field.data not in {r.value for r in DelegationRole}:
             raise ValidationError(_l("Choose a role from the list."))
+
+    def validate_organisation_type(self, field) -> None:
+        if field.data and field.data not in OrganisationType._value2member_map_:
+            raise ValidationError(_l("Choose a type of organisation from the list."))
 
     def validate_language(self, field) -> None:
         if field.data not in dict(EMAIL_LANGUAGES):
@@ -232,17 +253,20 @@ def _question_field(question: ExtraQuestion):
     # strip_whitespace=False: a blank answer must still pass the choice check
     optional = Optional(strip_whitespace=False)
     validators = [InputRequired(message=REQUIRED)] if question.required else [optional]
+    # the label and options in the visitor's language (or the other one); the value sent and
+    # stored is always the base-language option, so answers mean the same in every language
+    label = localized_text(question, "label")
     if question.kind == QuestionKind.CHOICE:
         choices = [SelectChoice("", _l("— choose —")),
-                   *(SelectChoice(c, c) for c in question.choices or [])]
-        return SelectField(question.label, choices=choices, validators=[
+                   *(SelectChoice(c, choice_label(question, c)) for c in question.choices or [])]
+        return SelectField(label, choices=choices, validators=[
             *([DataRequired(message=REQUIRED)] if question.required else [optional])],
             validate_choice=True)
     if question.kind == QuestionKind.YES_NO:
-        return RadioField(question.label,
+        return RadioField(label,
                           choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
                           validators=validators, validate_choice=True)
-    return StringField(question.label, validators=[*validators, _length(1000)])
+    return StringField(label, validators=[*validators, _length(1000)])
 
 
 def build_registration_form(event: Event, *, formdata=None, obj=None, for_staff=False):
@@ -281,7 +305,7 @@ def form_data(form) -> tuple[dict, dict[int, str]]:
         "honorific", "honorific_other", "given_name", "family_name", "country", "organisation",
         "position", "delegation_role", "phone", "language", "dietary", "accessibility",
         "needs_visa_letter", "passport_number", "nationality", "birth_date", "birth_place",
-        "passport_expiry")}
+        "passport_expiry", "organisation_type")}
     for key, value in data.items():
         if value is None and key not in ("birth_date", "passport_expiry"):
             value = data[key] = ""

@@ -18,6 +18,7 @@ from ..errors import render_error
 from ..extensions import db, limiter
 from ..models import Event, QuestionKind, Registration, RegistrationStatus, Visibility, utcnow
 from ..services import registrations as registration_service
+from ..services.content_language import choice_label, localized_text
 from ..services.errors import Conflict, ServiceError
 from ..services.listing import find_visible_event
 from ..services.questions import event_questions
@@ -159,7 +160,9 @@ def _answers(registration: Registration) -> list[tuple[str, str]]:
         value = values.get(question.id, "")
         if question.kind == QuestionKind.YES_NO and value:
             value = _("Yes") if value == "yes" else _("No")
-        shown.append((question.label, value))
+        elif question.kind == QuestionKind.CHOICE and value:
+            value = choice_label(question, value)
+        shown.append((localized_text(question, "label"), value))
     return shown
 
 

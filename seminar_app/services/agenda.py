@@ -19,12 +19,15 @@ from ..extensions import db
 from ..i18n import formatting_locale
 from ..models import AgendaSession, Event, Speaker
 from .audit import record_action
+from .content_language import CONTENT_LANGUAGES, base_language, merge_texts
 from .errors import NotFound, ServiceError
 
 log = logging.getLogger(__name__)
 
 MAX_SPEAKERS = 10
 _SPEAKER_FIELDS = ("name", "title", "organisation")
+#: a session's texts kept per language, with their longest length
+SESSION_TEXTS = {"title": 300, "description": 5000}
 
 
 def event_days(event: Event) -> tuple[date, date]:
@@ -67,11 +70,17 @@ def get_session(event: Event, session_id: int) -> AgendaSession:
 
 
 def add_session(event: Event, *, day: date, start: time, end: time, title: str,
-                room: str = "", description: str = "",
-                speakers: Iterable[dict] = ()) -> AgendaSession:
-    """Add a session to the event's programme."""
+                room: str = "", description: str = "", speakers: Iterable[dict] = (),
+                translations: dict | None = None) -> AgendaSession:
+    """Add a session to the event's programme.
+
+    ``translations`` (``{"en": {"title": ..., "description": ...}, "id": {...}}``) gives the
+    texts per language; without it ``title`` and ``description`` are the event's base
+    language's.
+    """
     starts_at, ends_at = _checked_times(event, day, start, end)
     session = AgendaSession(event=event, starts_at=starts_at, ends_at=ends_at)
+    title, description = _texts(session, event, title, description, translations)
     _apply(session, title=title, room=room, description=description, speakers=speakers)
     db.session.add(session)
     db.session.flush()
@@ -82,12 +91,13 @@ def add_session(event: Event, *, day: date, start: time, end: time, title: str,
 
 
 def update_session(session: AgendaSession, *, day: date, start: time, end: time, title: str,
-                   room: str = "", description: str = "",
-                   speakers: Iterable[dict] = ()) -> AgendaSession:
-    """Change a session's time, texts and speakers."""
+                   room: str = "", description: str = "", speakers: Iterable[dict] = (),
+                   translations: dict | None = None) -> AgendaSession:
+    """Change a session's time, texts (see ``add_session``) and speakers."""
     event = session.event
     starts_at, ends_at = _checked_times(event, day, start, end)
     session.starts_at, session.ends_at = starts_at, ends_at
+    title, description = _texts(session, event, title, description, translations)
     _apply(session, title=title, room=room, description=description, speakers=speakers)
     record_action("agenda.session_update", session, event_id=event.id, title=session.title)
     db.session.commit()
@@ -102,6 +112,34 @@ def delete_session(session: AgendaSession) -> None:
     db.session.delete(session)
     db.session.commit()
     log.info("deleted session %s of event %s", session.id, event_id)
+
+
+def _texts(session: AgendaSession, event: Event, title: str, description: str,
+           translations: dict | None) -> tuple[str, str]:
+    """Store the session's texts per language; the title and description in the base one."""
+    given = None
+    if translations is not None:
+        given = {}
+        for code, texts in translations.items():
+            if code not in CONTENT_LANGUAGES:
+                continue
+            given[code] = {"title": _clean((texts or {}).get("title")),
+                           "description": _clean((texts or {}).get("description"),
+                                                 multiline=True)}
+            for field, limit in SESSION_TEXTS.items():
+                if len(given[code][field]) > limit:
+                    name = field if code == CONTENT_LANGUAGES[0] else f"{field}_{code}"
+                    raise ServiceError(_("Please use at most %(max)d characters.", max=limit),
+                                       field=name)
+    stored = None
+    if session.id is not None:
+        stored = {"title": session.title, "description": session.description}
+    new, values = merge_texts(
+        current=session.translations, given=given,
+        plain={"title": _clean(title), "description": _clean(description, multiline=True)},
+        fields=tuple(SESSION_TEXTS), base=base_language(event), stored=stored)
+    session.translations = new
+    return values["title"], values["description"]
 
 
 def _checked_times(event: Event, day: date, start: time, end: time) -> tuple[datetime, datetime]:

@@ -6,6 +6,7 @@ into a draft. Cancelling is final: a cancelled event stays visible with its reas
 be published again (clone it to run it again). Every change is audited and committed once.
 """
 
+import copy as copying
 import itertools
 import logging
 import re
@@ -19,8 +20,9 @@ from ..extensions import db
 from ..models import CoHost, Event, EventStatus, TeamMember, User, utcnow
 from .access import can_create_events
 from .audit import record_action
+from .content_language import CONTENT_LANGUAGES, base_language_of, merge_texts
 from .errors import Conflict, PermissionDenied, ServiceError
-from .event_values import SLUG_MAX, clean_event_values, is_web_url
+from .event_values import DESCRIPTION_MAX, SLUG_MAX, clean_event_values, is_web_url
 from .notifications import notify_team_member_added
 from .uploads import create_image_upload
 from .users import find_user_by_email
@@ -67,13 +69,45 @@ def _commit_event(event: Event, action: str, *, user: User | None = None, **deta
         raise
 
 
+# --- texts in several languages --------------------------------------------------------------
+
+#: the event's texts kept per language, with their longest length
+EVENT_TEXTS = {"title": 200, "theme": 300, "description": DESCRIPTION_MAX}
+
+
+def _with_texts(data: dict, event: Event | None = None) -> tuple[dict, dict]:
+    """``data`` with its title, theme and description in the event's base language, and the
+    new ``translations``.
+
+    ``data["translations"]`` (``{"en": {"title": ...}, "id": {...}}``) gives the texts per
+    language; without it, ``data``'s own title, theme and description are the base
+    language's. At least one language needs a title (clean_event_values says so).
+    """
+    given = data.get("translations")
+    languages = data.get("languages") or (event.languages if event is not None else "en")
+    if isinstance(languages, list | tuple):
+        languages = ",".join(languages)
+    for code, texts in (given or {}).items():
+        for field, limit in EVENT_TEXTS.items():
+            if code in CONTENT_LANGUAGES and len((texts or {}).get(field) or "") > limit:
+                name = field if code == CONTENT_LANGUAGES[0] else f"{field}_{code}"
+                raise ServiceError(_("At most %(max)d characters.", max=limit), field=name)
+    stored = {field: getattr(event, field) for field in EVENT_TEXTS} if event else None
+    translations, texts = merge_texts(
+        current=event.translations if event is not None else None, given=given, plain=data,
+        fields=tuple(EVENT_TEXTS), base=base_language_of(languages), stored=stored)
+    return {**data, **texts}, translations
+
+
 # --- events ----------------------------------------------------------------------------------
 
 def create_event(*, owner: User, data: dict) -> Event:
     """Create a draft event owned by ``owner`` from the organizer's ``data``."""
     if not can_create_events(owner):
         raise PermissionDenied(_("Only organizers and administrators can create events."))
+    data, translations = _with_texts(data)
     values = clean_event_values(data)
+    values["translations"] = translations
     if values["slug"]:
         if db.session.scalar(select(Event.id).where(Event.slug == values["slug"])):
             raise _slug_taken_error()
@@ -88,7 +122,9 @@ def create_event(*, owner: User, data: dict) -> Event:
 
 def update_event(event: Event, *, data: dict) -> Event:
     """Change an event's details; an empty slug keeps the current one."""
+    data, translations = _with_texts(data, event)
     values = clean_event_values(data)
+    values["translations"] = translations
     if not values["slug"]:
         values["slug"] = event.slug
     elif values["slug"] != event.slug and db.session.scalar(
@@ -142,7 +178,9 @@ def _column_values(obj, *skip: str) -> dict:
     """Every column attribute of ``obj`` except the primary key and ``skip``."""
     mapper = inspect(type(obj))
     keys = [attr.key for attr in mapper.column_attrs]
-    return {key: getattr(obj, key) for key in keys if key != "id" and key not in skip}
+    # deep copies: JSON values (translations, choices) must not be shared between the rows
+    return {key: copying.deepcopy(getattr(obj, key)) for key in keys
+            if key != "id" and key not in skip}
 
 
 _NOT_CLONED = ("slug", "status", "owner_id", "created_at", "updated_at", "published_at",

@@ -24,9 +24,15 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES, country_name, local_datetime
 from ..models import Event, ExtraQuestion, QuestionKind, Registration
+from .content_language import choice_label, localized_text
 from .participant_list import ParticipantFilters, registrations_query
 from .questions import event_questions
-from .registration_labels import ROLE_LABELS, STATUS_LABELS, honorific_text
+from .registration_labels import (
+    ROLE_LABELS,
+    STATUS_LABELS,
+    honorific_text,
+    organisation_type_label,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,15 +62,19 @@ def _iso(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
-def _answer_text(question: ExtraQuestion, value: str) -> str:
+def _answer_text(question: ExtraQuestion, value: str, language: str) -> str:
     if question.kind == QuestionKind.YES_NO and value in ("yes", "no"):
         return str(YES_NO[value == "yes"])
+    if question.kind == QuestionKind.CHOICE and value:
+        return choice_label(question, value, language)
     return value
 
 
-def _question_column(question: ExtraQuestion) -> Column:
-    return Column(question.label,
-                  lambda r, answers: _answer_text(question, answers.get(question.id, "")), 24)
+def _question_column(question: ExtraQuestion, language: str) -> Column:
+    """The question (header) and its options (answers) in the export's language."""
+    return Column(localized_text(question, "label", language),
+                  lambda r, answers: _answer_text(question, answers.get(question.id, ""),
+                                                  language), 24)
 
 
 def export_columns(event: Event, *, language: str, with_passport: bool,
@@ -83,6 +93,8 @@ def export_columns(event: Event, *, language: str, with_passport: bool,
         Column(_l("Country"), lambda r, a: country_name(r.country, language), 22),
         Column(_l("Organisation"), lambda r, a: r.organisation, 30),
         Column(_l("Position"), lambda r, a: r.position, 24),
+        Column(_l("Type of organisation"),
+               lambda r, a: organisation_type_label(r.organisation_type), 22),
         Column(_l("Role"), lambda r, a: str(ROLE_LABELS[r.delegation_role])),
         Column(_l("Email"), lambda r, a: r.email, 28),
         Column(_l("Phone"), lambda r, a: r.phone, 16),
@@ -102,7 +114,7 @@ def export_columns(event: Event, *, language: str, with_passport: bool,
             Column(_l("Place of birth"), lambda r, a: r.birth_place),
             Column(_l("Passport expiry"), lambda r, a: _iso(r.passport_expiry), 12),
         ]
-    return columns + [_question_column(q) for q in questions]
+    return columns + [_question_column(q, language) for q in questions]
 
 
 def export_rows(event: Event, filters: ParticipantFilters, *, language: str,

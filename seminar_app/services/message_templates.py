@@ -262,8 +262,10 @@ def event_values(event: Event, language: str) -> dict[str, str]:
             venue = _("online") if event.online_url else ""
         deadline = (local_datetime(event.registration_closes_at, zone)
                     if event.registration_closes_at else "")
-    return {"event": event.title, "date": date, "time": time.strip(), "venue": venue,
-            "deadline": deadline}
+    from .content_language import localized_text
+
+    return {"event": localized_text(event, "title", language), "date": date,
+            "time": time.strip(), "venue": venue, "deadline": deadline}
 
 
 def person_values(person: Invitee | Registration, language: str) -> dict[str, str]:

@@ -3,6 +3,9 @@
 The same filters serve the list page and the exports. They come from a query string and are
 read defensively: an unknown status, country, role or sort key is ignored, never an error.
 Sorting uses whitelisted keys only; countries sort by their name in the viewer's language.
+The "delegation" order groups the members of a delegation together (groups in order of
+registration), head first, then by protocol: form of address (H.E., Amb., Prof., Dr., others),
+role (head, delegate, speaker, observer, media), then family and given name.
 """
 
 import logging
@@ -13,7 +16,14 @@ from sqlalchemy import case, func, or_, select
 from ..extensions import db
 from ..forms import strip_control_characters
 from ..i18n import country_choices, is_country_code
-from ..models import DelegationRole, Event, Registration, RegistrationStatus
+from ..models import (
+    Delegation,
+    DelegationRole,
+    Event,
+    Honorific,
+    Registration,
+    RegistrationStatus,
+)
 from .errors import ServiceError
 from .registrations import cancel_registration
 
@@ -21,7 +31,11 @@ log = logging.getLogger(__name__)
 
 SEARCH_MAX = 200
 SEARCH_TERMS_MAX = 6
-SORT_KEYS = ("created", "name", "country", "status")
+SORT_KEYS = ("created", "name", "country", "status", "delegation")
+#: protocol order of forms of address and of roles within a delegation
+HONORIFIC_RANK = {Honorific.HE: 0, Honorific.AMB: 1, Honorific.PROF: 2, Honorific.DR: 3}
+ROLE_RANK = {DelegationRole.HEAD: 0, DelegationRole.DELEGATE: 1, DelegationRole.SPEAKER: 2,
+             DelegationRole.OBSERVER: 3, DelegationRole.MEDIA: 4}
 STATUS_ORDER = (
     RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED,
     RegistrationStatus.REJECTED, RegistrationStatus.CANCELLED,
@@ -94,7 +108,37 @@ def _search_clause(search: str):
     return clauses
 
 
+def protocol_key(registration: Registration, delegation: Delegation | None = None) -> tuple:
+    """Sort key of a registration within its delegation (head first, then protocol, name)."""
+    is_head = delegation is not None and registration.id == delegation.head_registration_id
+    return (0 if is_head else 1, HONORIFIC_RANK.get(registration.honorific, 4),
+            ROLE_RANK.get(registration.delegation_role, 5),
+            registration.family_name.lower(), registration.given_name.lower(), registration.id)
+
+
+def _delegation_order(descending: bool) -> list:
+    """Groups (a delegation, or one registration alone) in order of registration; within a
+    delegation, head first, then protocol order and name (always ascending)."""
+    group_time = func.coalesce(Delegation.created_at, Registration.created_at)
+    # a delegation's registrations share one group number; a registration alone is its own
+    group = func.coalesce(Registration.delegation_id * 2, Registration.id * 2 + 1)
+    outer = [group_time, group]
+    inner = [
+        case((Registration.id == Delegation.head_registration_id, 0), else_=1),
+        case({h: r for h, r in HONORIFIC_RANK.items()}, value=Registration.honorific,
+             else_=len(HONORIFIC_RANK)),
+        case({role: r for role, r in ROLE_RANK.items()}, value=Registration.delegation_role,
+             else_=len(ROLE_RANK)),
+        func.lower(Registration.family_name), func.lower(Registration.given_name),
+        Registration.id,
+    ]
+    return [key.desc() if descending else key.asc() for key in outer] \
+        + [key.asc() for key in inner]
+
+
 def _order_by(filters: ParticipantFilters, language: str | None):
+    if filters.sort == "delegation":
+        return _delegation_order(filters.descending)
     if filters.sort == "name":
         keys = [func.lower(Registration.family_name), func.lower(Registration.given_name)]
     elif filters.sort == "country":
@@ -112,6 +156,8 @@ def _order_by(filters: ParticipantFilters, language: str | None):
 def registrations_query(event: Event, filters: ParticipantFilters, *, language: str | None = None):
     """A select() of the event's registrations matching ``filters``, in their order."""
     query = select(Registration).where(Registration.event_id == event.id)
+    if filters.sort == "delegation":
+        query = query.outerjoin(Delegation, Registration.delegation_id == Delegation.id)
     if filters.search:
         query = query.where(*_search_clause(filters.search))
     if filters.status is not None:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Event, ExtraQuestion, QuestionKind, RegistrationAnswer
 from .audit import record_action
+from .content_language import CONTENT_LANGUAGES, base_language, base_source, merge_texts
 from .errors import Conflict, ServiceError
 
 log = logging.getLogger(__name__)
@@ -38,30 +39,79 @@ def parse_choices(text: str) -> list[str]:
     return list(dict.fromkeys(line for line in lines if line))
 
 
-def _clean(label: str, kind, choices) -> tuple[str, QuestionKind, list[str]]:
-    """Checked values; raises ServiceError naming the field."""
+def _clean_options(choices, field: str) -> list[str]:
+    if isinstance(choices, str):
+        choices = parse_choices(choices)
+    choices = list(dict.fromkeys(str(c).strip() for c in choices or () if str(c).strip()))
+    if len(choices) > CHOICES_MAX:
+        raise ServiceError(_("At most %(max)d options.", max=CHOICES_MAX), field=field)
+    if any(len(choice) > CHOICE_MAX for choice in choices):
+        raise ServiceError(_("Each option may have at most %(max)d characters.", max=CHOICE_MAX),
+                           field=field)
+    return choices
+
+
+def _clean_translations(translations: dict, kind: QuestionKind) -> dict:
+    """The label and options per language, checked; options of both languages match."""
+    given = {}
+    for code, texts in translations.items():
+        if code not in CONTENT_LANGUAGES:
+            continue
+        suffix = "" if code == CONTENT_LANGUAGES[0] else f"_{code}"
+        label = (texts or {}).get("label") or ""
+        label = label.strip() if isinstance(label, str) else ""
+        if len(label) > LABEL_MAX:
+            raise ServiceError(_("At most %(max)d characters.", max=LABEL_MAX),
+                               field="label" + suffix)
+        options = []
+        if kind == QuestionKind.CHOICE:
+            options = _clean_options((texts or {}).get("choices"), "choices" + suffix)
+            if options and len(options) < CHOICES_MIN:
+                raise ServiceError(_("Give at least two options, one per line."),
+                                   field="choices" + suffix)
+        given[code] = {"label": label, "choices": options}
+    counts = {len(texts["choices"]) for texts in given.values() if texts["choices"]}
+    if len(counts) > 1:
+        raise ServiceError(_("Give the same number of options in every language, in the same "
+                             "order."), field="choices_id")
+    return given
+
+
+def _clean(label: str, kind, choices, translations: dict | None = None, *,
+           question: ExtraQuestion | None = None,
+           base: str = CONTENT_LANGUAGES[0]) -> tuple[str, QuestionKind, list[str], dict]:
+    """Checked values and the texts per language; raises ServiceError naming the field.
+
+    ``translations`` (``{"en": {"label": ..., "choices": [...]}, "id": {...}}``) gives the
+    texts per language; without it, ``label`` and ``choices`` are the base language's.
+    """
     label = (label or "").strip()
-    if not label:
-        raise ServiceError(_("Please write the question."), field="label")
     if len(label) > LABEL_MAX:
         raise ServiceError(_("At most %(max)d characters.", max=LABEL_MAX), field="label")
     try:
         kind = QuestionKind(kind)
     except ValueError as error:
         raise ServiceError(_("Please choose one of the options."), field="kind") from error
-    if kind != QuestionKind.CHOICE:
-        return label, kind, []
-    if isinstance(choices, str):
-        choices = parse_choices(choices)
-    choices = list(dict.fromkeys(str(c).strip() for c in choices or () if str(c).strip()))
-    if len(choices) < CHOICES_MIN:
+    choices = _clean_options(choices, "choices") if kind == QuestionKind.CHOICE else []
+    given = None if translations is None else _clean_translations(translations, kind)
+    stored = None if question is None else {"label": question.label,
+                                            "choices": list(question.choices or [])}
+    current = None if question is None else question.translations
+    if kind != QuestionKind.CHOICE and current:
+        current = {code: {**texts, "choices": []} for code, texts in current.items()}
+    new, values = merge_texts(current=current, given=given,
+                              plain={"label": label, "choices": choices},
+                              fields=("label", "choices"), base=base, stored=stored)
+    label, choices = values["label"], values["choices"] if kind == QuestionKind.CHOICE else []
+    if not label:
+        raise ServiceError(_("Please write the question."), field="label")
+    if kind == QuestionKind.CHOICE and len(choices) < CHOICES_MIN:
         raise ServiceError(_("Give at least two options, one per line."), field="choices")
-    if len(choices) > CHOICES_MAX:
-        raise ServiceError(_("At most %(max)d options.", max=CHOICES_MAX), field="choices")
-    if any(len(choice) > CHOICE_MAX for choice in choices):
-        raise ServiceError(_("Each option may have at most %(max)d characters.", max=CHOICE_MAX),
-                           field="choices")
-    return label, kind, choices
+    counts = {len(texts.get("choices") or []) for texts in new.values()} - {0}
+    if len(counts) > 1:
+        raise ServiceError(_("Give the same number of options in every language, in the same "
+                             "order."), field="choices_id")
+    return label, kind, choices, new
 
 
 def _answer_count(question: ExtraQuestion) -> int:
@@ -72,14 +122,16 @@ def _answer_count(question: ExtraQuestion) -> int:
 
 
 def add_question(event: Event, *, label: str, kind, choices=(), required: bool = False,
-                 actor=None) -> ExtraQuestion:
-    """Add a question at the end of the event's registration form."""
-    label, kind, choices = _clean(label, kind, choices)
+                 actor=None, translations: dict | None = None) -> ExtraQuestion:
+    """Add a question at the end of the event's registration form (texts: see ``_clean``)."""
+    label, kind, choices, translations = _clean(label, kind, choices, translations,
+                                                base=base_language(event))
     last = db.session.scalar(
         select(func.max(ExtraQuestion.position)).where(ExtraQuestion.event_id == event.id)
     )
     question = ExtraQuestion(event_id=event.id, label=label, kind=kind, choices=choices,
-                             required=bool(required), position=0 if last is None else last + 1)
+                             translations=translations, required=bool(required),
+                             position=0 if last is None else last + 1)
     db.session.add(question)
     db.session.flush()
     record_action("question.create", question, user=actor, label=label, kind=kind.value)
@@ -88,20 +140,50 @@ def add_question(event: Event, *, label: str, kind, choices=(), required: bool =
 
 
 def update_question(question: ExtraQuestion, *, label: str, kind, choices=(),
-                    required: bool = False, actor=None) -> ExtraQuestion:
+                    required: bool = False, actor=None,
+                    translations: dict | None = None) -> ExtraQuestion:
     """Change a question; its kind only while nobody has answered it."""
-    label, kind, choices = _clean(label, kind, choices)
+    base = base_language(question)
+    label, kind, choices, translations = _clean(label, kind, choices, translations,
+                                                question=question, base=base)
     if kind != question.kind and _answer_count(question):
         raise Conflict(_("Delegates have answered this question already: its kind cannot "
                          "change. Add a new question instead."), field="kind")
     changed = [name for name, value in (("label", label), ("kind", kind), ("choices", choices),
-                                        ("required", bool(required)))
+                                        ("required", bool(required)),
+                                        ("translations", translations))
                if getattr(question, name) != value]
+    if kind == QuestionKind.CHOICE and question.kind == QuestionKind.CHOICE:
+        _keep_answers(question, choices, translations, base)
     question.label, question.kind = label, kind
     question.choices, question.required = choices, bool(required)
+    question.translations = translations
     record_action("question.update", question, user=actor, changed=changed)
     db.session.commit()
     return question
+
+
+def _keep_answers(question: ExtraQuestion, choices: list[str], translations: dict,
+                  base: str) -> None:
+    """Answers store the base language's option. When the options of the base column now come
+    from another language (the base language's were written or removed), the stored answers
+    follow, matched by position, so that an answer keeps meaning the same option."""
+    before = base_source(question.translations, "choices", base) or base
+    after = base_source(translations, "choices", base) or base
+    old = list(question.choices or [])
+    if before == after or old == choices or len(old) != len(choices):
+        return
+    table = RegistrationAnswer.__table__
+    # two steps through a marker, so that options swapping texts cannot collide
+    marker = "\u2063moved\u2063"
+    for index, value in enumerate(old):
+        db.session.execute(table.update().where(
+            table.c.question_id == question.id, table.c.value == value
+        ).values(value=f"{marker}{index}"))
+    for index, value in enumerate(choices):
+        db.session.execute(table.update().where(
+            table.c.question_id == question.id, table.c.value == f"{marker}{index}"
+        ).values(value=value))
 
 
 def delete_question(question: ExtraQuestion, *, actor=None) -> None:

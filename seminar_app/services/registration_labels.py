@@ -2,7 +2,13 @@
 
 from flask_babel import lazy_gettext as _l
 
-from ..models import DelegationRole, Honorific, Registration, RegistrationStatus
+from ..models import (
+    DelegationRole,
+    Honorific,
+    OrganisationType,
+    Registration,
+    RegistrationStatus,
+)
 
 HONORIFIC_LABELS = {
     Honorific.HE: _l("H.E."),
@@ -19,6 +25,17 @@ ROLE_LABELS = {
     DelegationRole.OBSERVER: _l("Observer"),
     DelegationRole.MEDIA: _l("Media"),
     DelegationRole.SPEAKER: _l("Speaker"),
+}
+ORGANISATION_TYPE_LABELS = {
+    OrganisationType.MINISTRY: _l("Ministry"),
+    OrganisationType.EMBASSY: _l("Embassy or consulate"),
+    OrganisationType.INTERNATIONAL_ORGANISATION: _l("International organisation"),
+    OrganisationType.GOVERNMENT_AGENCY: _l("Government agency"),
+    OrganisationType.ACADEMIA: _l("University or research institute"),
+    OrganisationType.PRIVATE_SECTOR: _l("Private sector"),
+    OrganisationType.CIVIL_SOCIETY: _l("Civil society"),
+    OrganisationType.MEDIA: _l("Media"),
+    OrganisationType.OTHER: _l("Other"),
 }
 STATUS_LABELS = {
     RegistrationStatus.PENDING: _l("Waiting for approval"),
@@ -51,3 +68,9 @@ def role_label(role) -> str:
 def status_label(status) -> str:
     """The translated name of a registration status."""
     return str(STATUS_LABELS.get(status, status or ""))
+
+
+def organisation_type_label(value) -> str:
+    """The translated name of an organisation type (the raw value when unknown)."""
+    label = ORGANISATION_TYPE_LABELS.get(value)
+    return str(label) if label is not None else str(value or "")

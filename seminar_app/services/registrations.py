@@ -7,6 +7,9 @@ Rules:
   when there is room (capacity and the delegate's country quota), else WAITLISTED.
   Registrations added by staff or through an invitation skip moderation.
 - Approving a PENDING registration checks the room at that moment: full -> WAITLISTED.
+  Approving one PENDING member of a delegation approves all its PENDING members together:
+  all CONFIRMED when all fit, else all WAITLISTED (services.delegations). Cancelling one
+  member frees one place, like any cancellation; rejecting concerns one person only.
 - Cancelling a CONFIRMED registration frees a place: the waiting list is served in
   ``waitlisted_at`` order, skipping delegates whose country is at its quota, and promoted
   delegates are CONFIRMED directly (moderation does not apply again) and emailed.
@@ -33,6 +36,7 @@ from ..models import (
     Event,
     EventStatus,
     ExtraQuestion,
+    OrganisationType,
     Registration,
     RegistrationAnswer,
     RegistrationLink,
@@ -48,6 +52,7 @@ from .registration_codes import hash_token, new_badge_code, new_manage_token, ne
 from .waitlist import (
     confirmed_count,
     has_room,
+    has_room_for,
     lock_event,
     promote_waitlisted,
     set_status,
@@ -62,6 +67,7 @@ REGISTRATION_FIELDS = (
     "organisation", "position", "delegation_role", "phone", "language", "dietary",
     "accessibility", "needs_visa_letter", "passport_number", "nationality", "birth_date",
     "birth_place", "passport_expiry",
+    "organisation_type",
 )
 PASSPORT_FIELDS = ("passport_number", "nationality", "birth_date", "birth_place",
                    "passport_expiry")
@@ -141,6 +147,8 @@ def _clean(event: Event, data: dict, *, keep_email: str | None = None) -> dict:
     if not is_country_code(values.get("country") or ""):
         raise ServiceError(_("Choose a country from the list."), field="country")
     values["country"] = values["country"].upper()
+    if "organisation_type" in values:
+        values["organisation_type"] = _organisation_type(values["organisation_type"])
     if values.get("needs_visa_letter"):
         if values.get("nationality") and not is_country_code(values["nationality"]):
             raise ServiceError(_("Choose a country from the list."), field="nationality")
@@ -150,6 +158,15 @@ def _clean(event: Event, data: dict, *, keep_email: str | None = None) -> dict:
     else:
         values.update(_EMPTY, needs_visa_letter=False)
     return values
+
+
+def _organisation_type(value) -> str:
+    """An OrganisationType value; empty means OTHER, anything unknown is refused."""
+    value = str(value or "").strip() or OrganisationType.OTHER.value
+    if value not in OrganisationType._value2member_map_:
+        raise ServiceError(_("Choose a type of organisation from the list."),
+                           field="organisation_type")
+    return value
 
 
 def _check_can_register(event: Event, source: RegistrationSource) -> None:
@@ -315,20 +332,42 @@ def cancel_registration(registration: Registration, *, actor=None, reason: str =
 # --- moderation ------------------------------------------------------------------------------
 
 def _approve(event: Event, registration: Registration, actor) -> RegistrationStatus:
+    """Approve ``registration`` and, for a delegation member, its other PENDING members."""
+    return _approve_together(event, registration, actor)[0].status
+
+
+def _approve_together(event: Event, registration: Registration, actor) -> list[Registration]:
+    """Approve a PENDING registration together with the PENDING members of its delegation;
+    all CONFIRMED when they all fit, else all WAITLISTED. Returns them (``registration``
+    first)."""
     if registration.status != RegistrationStatus.PENDING:
         raise Conflict(_("Only registrations waiting for approval can be approved."))
-    if has_room(event, registration.country):
-        set_status(registration, RegistrationStatus.CONFIRMED)
-        db.session.flush()
-        token = new_manage_token(registration)
-        notifications.notify_registration_approved(registration, token)
-    else:
-        set_status(registration, RegistrationStatus.WAITLISTED)
-        db.session.flush()
-        notifications.notify_registration_waitlisted(
-            registration, position=waitlist_position(registration))
-    record_action("registration.approve", registration, user=actor, status=registration.status)
-    return registration.status
+    group = [registration]
+    if registration.delegation_id is not None:
+        group += list(db.session.scalars(
+            select(Registration).where(Registration.delegation_id == registration.delegation_id,
+                                       Registration.id != registration.id,
+                                       Registration.status == RegistrationStatus.PENDING)
+            .order_by(Registration.id).execution_options(populate_existing=True)))
+    fits = has_room_for(event, [member.country for member in group])
+    now = utcnow()
+    for member in group:
+        set_status(member, RegistrationStatus.CONFIRMED if fits
+                   else RegistrationStatus.WAITLISTED)
+        if not fits:
+            member.waitlisted_at = now  # one entry on the waiting list
+    db.session.flush()
+    for member in group:
+        if fits:
+            notifications.notify_registration_approved(member, new_manage_token(member))
+        else:
+            notifications.notify_registration_waitlisted(
+                member, position=waitlist_position(member))
+        extra = {"delegation_id": member.delegation_id} \
+            if member.delegation_id is not None else {}
+        record_action("registration.approve", member, user=actor, status=member.status,
+                      **extra)
+    return group
 
 
 def _reject(registration: Registration, actor, reason: str) -> None:
@@ -375,11 +414,16 @@ def approve_registrations(event: Event, ids, *, actor) -> dict[str, int]:
     """Approve the PENDING registrations among ``ids`` (oldest first); counts per outcome."""
     event = lock_event(event.id)
     counts = {"confirmed": 0, "waitlisted": 0, "skipped": 0}
+    done = set()
     for registration in _registrations_of(event, ids):
+        if registration.id in done:
+            continue  # approved with its delegation
         if registration.status != RegistrationStatus.PENDING:
             counts["skipped"] += 1
             continue
-        counts[_approve(event, registration, actor).value] += 1
+        for member in _approve_together(event, registration, actor):
+            done.add(member.id)
+            counts[member.status.value] += 1
     db.session.commit()
     return counts
 

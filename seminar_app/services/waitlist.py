@@ -6,6 +6,11 @@ Rules:
 - The waiting list is served in ``waitlisted_at`` order, skipping delegates whose country is at
   its quota; promoted delegates are CONFIRMED directly (moderation does not apply again) and
   emailed a new personal link.
+- A delegation (services.delegations) waits as one entry, at the place of its first member,
+  and is promoted whole: only when every one of its waiting members fits the free places and
+  their countries' quotas. Until then, smaller entries behind it that do fit may pass it (a
+  free place never stays empty while someone who fits is waiting, as with the country quota);
+  the delegation keeps its place and goes first as soon as enough places are free.
 - Every service that can change the number of confirmed registrations calls ``lock_event``
   first and counts after it, so simultaneous requests never overbook: ``SELECT ... FOR UPDATE``
   on the event row on PostgreSQL; on SQLite the writing transaction already holds the
@@ -15,6 +20,7 @@ services.registrations uses these for registering, cancelling and moderating.
 """
 
 import logging
+from collections import Counter
 
 from sqlalchemy import func, select
 
@@ -58,6 +64,18 @@ def has_room(event: Event, country: str) -> bool:
     return True
 
 
+def has_room_for(event: Event, countries: list[str]) -> bool:
+    """True when delegates from ``countries`` (one entry each) all fit capacity and quotas."""
+    if event.capacity is not None \
+            and confirmed_count(event.id) + len(countries) > event.capacity:
+        return False
+    if event.country_quota is not None:
+        for country, number in Counter(countries).items():
+            if confirmed_count(event.id, country) + number > event.country_quota:
+                return False
+    return True
+
+
 def waitlist_position(registration: Registration) -> int | None:
     """1-based place of a WAITLISTED registration on its event's waiting list; else None."""
     if registration.status != RegistrationStatus.WAITLISTED or registration.waitlisted_at is None:
@@ -91,18 +109,40 @@ def _waitlisted(event_id: int):
         .order_by(Registration.waitlisted_at, Registration.id))
 
 
+def _waiting_entries(event_id: int) -> list[list[Registration]]:
+    """The waiting list as entries: one per single registration, one per delegation (its
+    waiting members together, at the place of the first of them), in order."""
+    entries, delegations = [], {}
+    for registration in _waitlisted(event_id):
+        if registration.delegation_id is None:
+            entries.append([registration])
+        elif registration.delegation_id in delegations:
+            delegations[registration.delegation_id].append(registration)
+        else:
+            delegations[registration.delegation_id] = [registration]
+            entries.append(delegations[registration.delegation_id])
+    return entries
+
+
 def promote_waitlisted(event: Event) -> list[Registration]:
-    """Confirm waitlisted delegates, in order, while places are free; no commit."""
+    """Confirm waitlisted delegates, in order, while places are free; no commit.
+
+    A delegation is promoted whole or not at all; entries behind one that does not fit may
+    pass it (see the module's rules).
+    """
     promoted = []
-    for registration in list(_waitlisted(event.id)):
+    for entry in _waiting_entries(event.id):
         if event.capacity is not None and confirmed_count(event.id) >= event.capacity:
             break
-        if not has_room(event, registration.country):
-            continue  # this country is at its quota: the next in line may fit
-        set_status(registration, RegistrationStatus.CONFIRMED)
-        db.session.flush()
-        token = new_manage_token(registration)
-        record_action("registration.promote", registration, user=None)
-        notifications.notify_registration_promoted(registration, token)
-        promoted.append(registration)
+        if not has_room_for(event, [registration.country for registration in entry]):
+            continue  # full for this entry (size or country quota): the next in line may fit
+        for registration in entry:
+            set_status(registration, RegistrationStatus.CONFIRMED)
+            db.session.flush()
+            token = new_manage_token(registration)
+            extra = {"delegation_id": registration.delegation_id} \
+                if registration.delegation_id is not None else {}
+            record_action("registration.promote", registration, user=None, **extra)
+            notifications.notify_registration_promoted(registration, token)
+            promoted.append(registration)
     return promoted

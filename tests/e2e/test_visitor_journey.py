@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from seminar_app.demo import FORUM, WORKSHOP, load_demo
+from seminar_app.demo import FORUM, FORUM_ID, WORKSHOP, load_demo
 from tests.e2e.pages import has_no_horizontal_scroll, image_loaded, release_db, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -62,11 +62,11 @@ def test_visitor_on_phone_in_indonesian(browsing, demo_events):
     search.locator("#filter-type").select_option("forum")
     search.locator("button[type=submit]").tap()
     expect(_cards(page)).to_have_count(1)
-    page.get_by_role("link", name=FORUM["title"]).tap()
+    page.get_by_role("link", name=FORUM_ID["title"]).tap()  # the Indonesian title
 
     page.wait_for_url(f"**/events/{FORUM['slug']}")
     expect(page.locator("html")).to_have_attribute("lang", "id")
-    expect(page.locator("h1#event-title")).to_have_text(FORUM["title"])
+    expect(page.locator("h1#event-title")).to_have_text(FORUM_ID["title"])
     first_day = page.locator(".agenda-day h3").first
     expect(first_day).to_have_text(INDONESIAN_WEEKDAY)
     expect(page.locator(".agenda-day").first).to_contain_text("08.00")

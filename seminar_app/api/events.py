@@ -1,0 +1,114 @@
+"""Events: list, read, create, update."""
+
+from datetime import UTC, datetime, time, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import or_
+
+from ..models import Event, EventStatus, EventType, Visibility
+from ..services import events as event_service
+from ..services.access import Permission
+from ..services.api_tokens import scoped_events_query
+from ..services.event_values import DESCRIPTION_MAX, EVENT_FIELDS, EVENT_LANGUAGES, SLUG_MAX
+from . import core
+from .core import ApiError, Field, bp
+from .serializers import event_json
+
+EVENT_INPUT = [
+    Field("title", "string", max_length=200, required=True),
+    Field("slug", "string", max_length=SLUG_MAX,
+          description="Address part /events/<slug>; made from the title when empty."),
+    Field("event_type", "enum", choices=tuple(t.value for t in EventType)),
+    Field("theme", "string", max_length=300),
+    Field("description", "text", max_length=DESCRIPTION_MAX, description="Markdown."),
+    Field("timezone", "string", max_length=64, description="IANA zone, e.g. Asia/Jakarta."),
+    Field("start_at", "date-time", required=True),
+    Field("end_at", "date-time", required=True),
+    Field("venue_name", "string", max_length=200),
+    Field("venue_address", "string", max_length=500),
+    Field("venue_city", "string", max_length=120),
+    Field("venue_country", "string", max_length=2, description="ISO 3166-1 alpha-2 or empty."),
+    Field("online_url", "string", max_length=500),
+    Field("languages", "string-list", choices=EVENT_LANGUAGES),
+    Field("capacity", "integer", minimum=1, maximum=1_000_000, nullable=True),
+    Field("country_quota", "integer", minimum=1, maximum=1_000_000, nullable=True),
+    Field("requires_approval", "boolean"),
+    Field("registration_opens_at", "date-time", nullable=True),
+    Field("registration_closes_at", "date-time", nullable=True),
+    Field("visibility", "enum", choices=tuple(v.value for v in Visibility)),
+    Field("contact_name", "string", max_length=200),
+    Field("contact_email", "string", max_length=254),
+    Field("contact_phone", "string", max_length=40),
+]
+
+
+def _checked_event_values(data: dict, *, partial: bool) -> dict:
+    values = core.read_fields(data, EVENT_INPUT, partial=partial)
+    email = values.get("contact_email")
+    if email:
+        try:
+            values["contact_email"] = validate_email(
+                email.strip(), check_deliverability=False, allow_smtputf8=False).normalized
+        except EmailNotValidError:
+            message = _("Enter a valid email address.")
+            raise ApiError(422, message, fields={"contact_email": message}) from None
+    return values
+
+
+@bp.get("/events")
+def list_events():
+    """Events the token reaches, soonest first; filters status, q, from, to."""
+    token = core.current_token()
+    query = scoped_events_query(token)
+    status = core.query_arg("status", "enum", choices=[s.value for s in EventStatus])
+    if status:
+        query = query.where(Event.status == EventStatus(status))
+    q = core.query_arg("q", "string", max_length=200)
+    if q and q.strip():
+        pattern = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") \
+            + "%"
+        query = query.where(or_(Event.title.ilike(pattern, escape="\\"),
+                                Event.slug.ilike(pattern, escape="\\")))
+    start = core.query_arg("from", "date")
+    if start:
+        query = query.where(Event.start_at >= datetime.combine(start, time(0), tzinfo=UTC))
+    end = core.query_arg("to", "date")
+    if end:
+        query = query.where(
+            Event.start_at < datetime.combine(end + timedelta(days=1), time(0), tzinfo=UTC))
+    items, meta, link = core.paginate(query.order_by(Event.start_at, Event.id))
+    return core.page_response([event_json(event) for event in items], meta, link)
+
+
+@bp.get("/events/<int:event_id>")
+def get_event(event_id: int):
+    event, _permissions = core.load_event(event_id, Permission.VIEW)
+    return core.data_response(event_json(event))
+
+
+@bp.post("/events")
+def create_event():
+    """A draft event owned by the token's creator (organizers and administrators)."""
+    core.require_write()
+    token = core.current_token()
+    if not token.all_events:
+        raise ApiError(403, _("A token limited to some events cannot create events."))
+    values = _checked_event_values(core.json_body(), partial=False)
+    event = event_service.create_event(owner=core.acting_user(), data=values)
+    response = core.data_response(event_json(event), 201)
+    response.headers["Location"] = url_for("api.get_event", event_id=event.id)
+    return response
+
+
+@bp.patch("/events/<int:event_id>")
+def update_event(event_id: int):
+    """Change some details of an event (fields left out keep their value)."""
+    event, _permissions = core.load_event(event_id, Permission.MANAGE, write=True)
+    values = _checked_event_values(core.json_body(), partial=True)
+    data = {key: getattr(event, key) for key in EVENT_FIELDS}
+    data["event_type"], data["visibility"] = event.event_type.value, event.visibility.value
+    data.update(values)
+    event = event_service.update_event(event, data=data)
+    return core.data_response(event_json(event))

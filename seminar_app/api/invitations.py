@@ -1,0 +1,119 @@
+"""Invitations: invitees (list with statuses, add, read with step times) and mailings (send,
+progress)."""
+
+import re
+
+from flask import request, url_for
+from flask_babel import gettext as _
+
+from ..models import Honorific, MailingKind, RegistrationStatus
+from ..services import invitation_status
+from ..services import invitations as invitation_service
+from ..services import mailings as mailing_service
+from ..services.access import Permission
+from . import core
+from .core import ApiError, Field, bp
+from .serializers import invitee_json, mailing_json
+
+INVITEE_INPUT = [
+    Field("honorific", "enum", choices=tuple(h.value for h in Honorific), nullable=True),
+    Field("honorific_other", "string", max_length=40),
+    Field("name", "string", max_length=200, required=True),
+    Field("email", "string", max_length=254, required=True),
+    Field("country", "string", max_length=2, description="ISO 3166-1 alpha-2 or empty."),
+    Field("organisation", "string", max_length=200),
+    Field("position", "string", max_length=200),
+    Field("language", "enum", choices=("en", "id")),
+    Field("group_name", "string", max_length=100),
+    Field("note", "text", max_length=2000, description="Staff's own note."),
+]
+#: idempotency keys a client may send (namespaced per token before they are stored)
+IDEMPOTENCY_KEY = r"[A-Za-z0-9_-]{16,40}"
+MAILING_INPUT = [
+    Field("kind", "enum", choices=tuple(k.value for k in MailingKind), required=True),
+    Field("audience", "enum",
+          choices=tuple(dict.fromkeys(a for group in mailing_service.AUDIENCES.values()
+                                      for a in group)),
+          description="invitation: all, group, not_invited; reminder: not_answered; "
+                      "announcement: registered. Default: the first of the kind."),
+    Field("group", "string", max_length=100),
+    Field("statuses", "string-list",
+          choices=tuple(s.value for s in mailing_service.ANNOUNCEMENT_STATUSES),
+          description="Announcements: the registration statuses it goes to."),
+    Field("attach_calendar", "boolean"),
+    Field("idempotency_key", "string", max_length=40, pattern=IDEMPOTENCY_KEY,
+          description="Used when no Idempotency-Key header is sent."),
+]
+
+
+@bp.get("/events/<int:event_id>/invitees")
+def list_invitees(event_id: int):
+    """Filters: status, group, country, q (name, email, organisation)."""
+    event, _permissions = core.load_event(event_id, Permission.INVITE)
+    status = core.query_arg("status", "enum",
+                            choices=[s.value for s in invitation_status.InviteeStatus])
+    group = core.query_arg("group", "string", max_length=100) or ""
+    country = core.query_arg("country", "string", max_length=2) or ""
+    q = core.query_arg("q", "string", max_length=200) or ""
+    filters = invitation_status.InviteeFilters.from_args(
+        {"status": status or "", "group": group, "country": country, "q": q})
+    items, meta, link = core.paginate(invitation_status.invitees_query(event, filters))
+    progress = invitation_status.progress_of(items)
+    return core.page_response(
+        [invitee_json(invitee, progress[invitee.id]) for invitee in items], meta, link)
+
+
+@bp.post("/events/<int:event_id>/invitees")
+def create_invitee(event_id: int):
+    event, _permissions = core.load_event(event_id, Permission.INVITE, write=True)
+    values = core.read_fields(core.json_body(), INVITEE_INPUT)
+    invitee = invitation_service.add_invitee(event, values, actor=core.acting_user())
+    response = core.data_response(
+        invitee_json(invitee, invitation_status.invitee_progress(invitee)), 201)
+    response.headers["Location"] = url_for("api.get_invitee", event_id=event.id,
+                                           invitee_id=invitee.id)
+    return response
+
+
+@bp.get("/events/<int:event_id>/invitees/<int:invitee_id>")
+def get_invitee(event_id: int, invitee_id: int):
+    event, _permissions = core.load_event(event_id, Permission.INVITE)
+    invitee = invitation_service.get_invitee(event, invitee_id)
+    return core.data_response(invitee_json(invitee, invitation_status.invitee_progress(invitee)))
+
+
+def _idempotency_key(values: dict) -> str:
+    key = request.headers.get("Idempotency-Key") or values.get("idempotency_key") or ""
+    if not re.fullmatch(IDEMPOTENCY_KEY, key):
+        message = _("Send an Idempotency-Key header (16 to 40 letters, digits, - or _): "
+                    "the same key again returns the same mailing.")
+        raise ApiError(422, message, fields={"idempotency_key": message})
+    return f"api{core.current_token().id}-{key}"
+
+
+@bp.post("/events/<int:event_id>/mailings")
+def create_mailing(event_id: int):
+    """Send invitations, reminders or an announcement; idempotent by its key."""
+    event, _permissions = core.load_event(event_id, Permission.INVITE, write=True)
+    values = core.read_fields(core.json_body(), MAILING_INPUT)
+    send_key = _idempotency_key(values)
+    kind = MailingKind(values["kind"])
+    data = {"audience": values.get("audience") or "", "group": values.get("group") or "",
+            "statuses": values.get("statuses")
+            or [RegistrationStatus.CONFIRMED.value, RegistrationStatus.WAITLISTED.value]}
+    mailing, created = mailing_service.create_mailing(
+        event, kind, data, send_key=send_key,
+        attach_calendar=bool(values.get("attach_calendar")), actor=core.acting_user())
+    progress = mailing_service.progress_of([mailing])[mailing.id]
+    response = core.data_response(mailing_json(mailing, progress), 201 if created else 200)
+    response.headers["Location"] = url_for("api.get_mailing", event_id=event.id,
+                                           mailing_id=mailing.id)
+    return response
+
+
+@bp.get("/events/<int:event_id>/mailings/<int:mailing_id>")
+def get_mailing(event_id: int, mailing_id: int):
+    event, _permissions = core.load_event(event_id, Permission.INVITE)
+    mailing = mailing_service.get_mailing(event, mailing_id)
+    progress = mailing_service.progress_of([mailing])[mailing.id]
+    return core.data_response(mailing_json(mailing, progress))

@@ -1,0 +1,374 @@
+"""The OpenAPI 3.1 document of /api/v1 (written as Python data next to the views) and the
+browsable documentation (Swagger UI, vendored under static/vendor)."""
+
+from flask import render_template, url_for
+
+from ..models import (
+    DelegationRole,
+    EventStatus,
+    EventType,
+    Honorific,
+    MailingKind,
+    RegistrationSource,
+    RegistrationStatus,
+    Visibility,
+)
+from ..services.invitation_status import InviteeStatus
+from .core import MAX_ID, MAX_PAGE, MAX_PER_PAGE, body_schema, bp
+from .events import EVENT_INPUT
+from .invitations import IDEMPOTENCY_KEY, INVITEE_INPUT, MAILING_INPUT
+from .registrations import REGISTRATION_INPUT, STATUS_INPUT
+
+
+def _s(kind="string", **extra) -> dict:
+    return {"type": kind, **extra}
+
+
+def _null(kind="string", **extra) -> dict:
+    return {"type": [kind, "null"], **extra}
+
+
+TIME = _s(format="date-time")
+TIME_OR_NULL = _null(format="date-time")
+
+
+def _object(properties: dict, *, optional=()) -> dict:
+    return {"type": "object", "properties": properties,
+            "required": [key for key in properties if key not in optional]}
+
+
+def _values(enum_class) -> list[str]:
+    return [member.value for member in enum_class]
+
+
+EVENT = _object({
+    "id": _s("integer"), "slug": _s(), "title": _s(),
+    "event_type": _s(enum=_values(EventType)), "status": _s(enum=_values(EventStatus)),
+    "visibility": _s(enum=_values(Visibility)), "theme": _s(), "description": _s(),
+    "timezone": _s(), "start_at": TIME, "end_at": TIME, "venue_name": _s(),
+    "venue_address": _s(), "venue_city": _s(), "venue_country": _s(), "online_url": _s(),
+    "languages": {"type": "array", "items": _s()}, "capacity": _null("integer"),
+    "country_quota": _null("integer"), "requires_approval": _s("boolean"),
+    "registration_opens_at": TIME_OR_NULL, "registration_closes_at": TIME_OR_NULL,
+    "contact_name": _s(), "contact_email": _s(), "contact_phone": _s(),
+    "cancellation_reason": _s(), "owner_id": _s("integer"), "created_at": TIME,
+    "updated_at": TIME, "published_at": TIME_OR_NULL, "cancelled_at": TIME_OR_NULL,
+})
+REGISTRATION = _object({
+    "id": _s("integer"), "event_id": _s("integer"), "reference": _s(),
+    "status": _s(enum=_values(RegistrationStatus)),
+    "source": _s(enum=_values(RegistrationSource)),
+    "honorific": _s(enum=_values(Honorific)), "honorific_other": _s(), "given_name": _s(),
+    "family_name": _s(), "email": _s(), "country": _s(), "organisation": _s(),
+    "position": _s(), "delegation_role": _s(enum=_values(DelegationRole)), "phone": _s(),
+    "language": _s(), "dietary": _s(), "accessibility": _s(),
+    "needs_visa_letter": _s("boolean"), "forwarded_invitation": _s("boolean"),
+    "decision_reason": _s(), "created_at": TIME, "updated_at": TIME,
+    "confirmed_at": TIME_OR_NULL, "waitlisted_at": TIME_OR_NULL,
+    "cancelled_at": TIME_OR_NULL, "checked_in_at": TIME_OR_NULL,
+    "passport_number": _s(description="Only for tokens whose user may manage the event."),
+    "nationality": _s(), "birth_date": _null(format="date"), "birth_place": _s(),
+    "passport_expiry": _null(format="date"),
+}, optional=("passport_number", "nationality", "birth_date", "birth_place",
+             "passport_expiry"))
+STEPS = _object({key: TIME_OR_NULL for key in (
+    "first_queued_at", "first_sent_at", "last_failed_at", "responded_at", "registered_at",
+    "checked_in_at", "unsubscribed_at", "bounced_at")})
+INVITEE = _object({
+    "id": _s("integer"), "event_id": _s("integer"),
+    "honorific": _null(enum=[*_values(Honorific), None]), "honorific_other": _s(),
+    "name": _s(), "email": _s(), "country": _s(), "organisation": _s(), "position": _s(),
+    "language": _s(), "group_name": _s(), "note": _s(),
+    "status": _s(enum=_values(InviteeStatus)), "status_at": TIME_OR_NULL,
+    "response": _s(enum=["pending", "accepted", "declined"]), "response_channel": _null(),
+    "decline_reason": _s(), "registration_id": _null("integer"), "bounce_reason": _s(),
+    "steps": {"$ref": "#/components/schemas/InviteeSteps"}, "created_at": TIME,
+    "updated_at": TIME,
+})
+MAILING = _object({
+    "id": _s("integer"), "event_id": _s("integer"), "kind": _s(enum=_values(MailingKind)),
+    "audience": _object({"audience": _s(), "group": _null(),
+                         "statuses": {"type": "array", "items": _s()}}),
+    "attach_calendar": _s("boolean"), "recipient_count": _s("integer"), "created_at": TIME,
+    "prepared_at": TIME_OR_NULL,
+    "progress": _object({"total": _s("integer"), "sent": _s("integer"),
+                         "queued": _s("integer"), "failed": _s("integer"),
+                         "prepared": _s("boolean"), "done": _s("boolean")}),
+})
+ERROR = _object({"error": _object({
+    "code": _s(description="bad_request, unauthorized, forbidden, not_found, "
+                           "method_not_allowed, conflict, payload_too_large, "
+                           "unsupported_media_type, validation_error, rate_limited"),
+    "message": _s(description="Translated by Accept-Language (en, id)."),
+    "fields": {"type": "object", "additionalProperties": _s(),
+               "description": "Field name -> message, for values that were refused."},
+})})
+PAGE_META = _object({"page": _s("integer"), "per_page": _s("integer"),
+                     "total": _s("integer")})
+
+ERROR_TEXT = {
+    400: "Bad request (query arguments or a broken body)",
+    401: "No valid token",
+    403: "The token or its user may not do this",
+    404: "Not found, or outside the token's scope",
+    409: "Conflict with the current state (capacity, duplicates, state changes)",
+    413: "Body too large",
+    415: "Body is not JSON",
+    422: "Refused values",
+    429: "Rate limit exceeded (see Retry-After)",
+}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _errors(*codes) -> dict:
+    return {str(code): {"$ref": f"#/components/responses/E{code}"} for code in codes}
+
+
+def _data(schema_name: str, description: str, **extra) -> dict:
+    properties = {"data": _ref(schema_name), **extra}
+    return {"description": description, "content": {"application/json": {
+        "schema": _object(properties)}}}
+
+
+def _page(schema_name: str) -> dict:
+    return {
+        "description": "One page",
+        "headers": {"Link": {"description": "first, last, next, prev pages (RFC 8288)",
+                             "schema": _s()}},
+        "content": {"application/json": {"schema": _object({
+            "data": {"type": "array", "items": _ref(schema_name)},
+            "meta": _ref("PageMeta")})}},
+    }
+
+
+def _id_param(name: str, description: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": _s("integer", minimum=1, maximum=MAX_ID)}
+
+
+def _query(name: str, schema: dict, description: str = "") -> dict:
+    param = {"name": name, "in": "query", "required": False, "schema": schema}
+    if description:
+        param["description"] = description
+    return param
+
+
+PAGE_PARAMS = [
+    _query("page", _s("integer", minimum=1, maximum=MAX_PAGE), "Page number, from 1."),
+    _query("per_page", _s("integer", minimum=1, maximum=MAX_PER_PAGE),
+           f"Items per page (default 25, at most {MAX_PER_PAGE})."),
+]
+EVENT_ID = _id_param("event_id", "The event's id")
+
+
+def _body(schema_name: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": _ref(schema_name)}}}
+
+
+READ_ERRORS = (400, 401, 404, 429)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422, 429)
+
+
+def build_document() -> dict:
+    """The OpenAPI 3.1 document."""
+    paths = {
+        "/events": {
+            "get": {
+                "operationId": "listEvents", "tags": ["events"],
+                "summary": "Events the token reaches, soonest first",
+                "parameters": [
+                    _query("status", _s(enum=_values(EventStatus))),
+                    _query("q", _s(maxLength=200), "Words of the title or address"),
+                    _query("from", _s(format="date"), "Starting on or after this day (UTC)"),
+                    _query("to", _s(format="date"), "Starting on or before this day (UTC)"),
+                    *PAGE_PARAMS,
+                ],
+                "responses": {"200": _page("Event"), **_errors(*READ_ERRORS)},
+            },
+            "post": {
+                "operationId": "createEvent", "tags": ["events"],
+                "summary": "Create a draft event (organizers and administrators; a token "
+                           "valid for all events, with write access)",
+                "requestBody": _body("EventInput"),
+                "responses": {"201": _data("Event", "Created"), **_errors(*WRITE_ERRORS)},
+            },
+        },
+        "/events/{event_id}": {
+            "parameters": [EVENT_ID],
+            "get": {
+                "operationId": "getEvent", "tags": ["events"], "summary": "One event",
+                "responses": {"200": _data("Event", "The event"), **_errors(*READ_ERRORS)},
+            },
+            "patch": {
+                "operationId": "updateEvent", "tags": ["events"],
+                "summary": "Change an event (fields left out keep their value)",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": _ref("EventPatch")}}},
+                "responses": {"200": _data("Event", "Changed"), **_errors(*WRITE_ERRORS)},
+            },
+        },
+        "/events/{event_id}/registrations": {
+            "parameters": [EVENT_ID],
+            "get": {
+                "operationId": "listRegistrations", "tags": ["registrations"],
+                "summary": "Registrations of the event, oldest first",
+                "parameters": [
+                    _query("status", _s(enum=_values(RegistrationStatus))),
+                    _query("country", _s(maxLength=2), "ISO 3166-1 alpha-2"),
+                    _query("role", _s(enum=_values(DelegationRole))),
+                    _query("q", _s(maxLength=200),
+                           "Words of the name, email, organisation or reference"),
+                    _query("checked_in", _s(enum=["true", "false"])),
+                    *PAGE_PARAMS,
+                ],
+                "responses": {"200": _page("Registration"), **_errors(*READ_ERRORS, 403)},
+            },
+            "post": {
+                "operationId": "createRegistration", "tags": ["registrations"],
+                "summary": "Register a delegate as staff (capacity and quotas apply: "
+                           "CONFIRMED when there is room, else WAITLISTED)",
+                "requestBody": _body("RegistrationInput"),
+                "responses": {"201": _data("Registration", "Registered"),
+                              **_errors(*WRITE_ERRORS)},
+            },
+        },
+        "/events/{event_id}/registrations/{registration_id}": {
+            "parameters": [EVENT_ID, _id_param("registration_id", "The registration's id")],
+            "get": {
+                "operationId": "getRegistration", "tags": ["registrations"],
+                "summary": "One registration",
+                "responses": {"200": _data("Registration", "The registration"),
+                              **_errors(*READ_ERRORS, 403)},
+            },
+        },
+        "/events/{event_id}/registrations/{registration_id}/status": {
+            "parameters": [EVENT_ID, _id_param("registration_id", "The registration's id")],
+            "post": {
+                "operationId": "decideRegistration", "tags": ["registrations"],
+                "summary": "Approve, reject or cancel a registration",
+                "requestBody": _body("StatusChange"),
+                "responses": {"200": _data("Registration", "Decided"),
+                              **_errors(*WRITE_ERRORS)},
+            },
+        },
+        "/events/{event_id}/registrations/{registration_id}/check-in": {
+            "parameters": [EVENT_ID, _id_param("registration_id", "The registration's id")],
+            "post": {
+                "operationId": "checkIn", "tags": ["registrations"],
+                "summary": "Check a confirmed delegate in (the first time stands)",
+                "responses": {"200": _data("Registration", "Checked in",
+                                           already_checked_in=_s("boolean")),
+                              **_errors(*WRITE_ERRORS)},
+            },
+        },
+        "/events/{event_id}/invitees": {
+            "parameters": [EVENT_ID],
+            "get": {
+                "operationId": "listInvitees", "tags": ["invitations"],
+                "summary": "Invitees with their status, by name",
+                "parameters": [
+                    _query("status", _s(enum=_values(InviteeStatus))),
+                    _query("group", _s(maxLength=100)),
+                    _query("country", _s(maxLength=2)),
+                    _query("q", _s(maxLength=200), "Words of the name, email or organisation"),
+                    *PAGE_PARAMS,
+                ],
+                "responses": {"200": _page("Invitee"), **_errors(*READ_ERRORS, 403)},
+            },
+            "post": {
+                "operationId": "createInvitee", "tags": ["invitations"],
+                "summary": "Add an invitee",
+                "requestBody": _body("InviteeInput"),
+                "responses": {"201": _data("Invitee", "Added"), **_errors(*WRITE_ERRORS)},
+            },
+        },
+        "/events/{event_id}/invitees/{invitee_id}": {
+            "parameters": [EVENT_ID, _id_param("invitee_id", "The invitee's id")],
+            "get": {
+                "operationId": "getInvitee", "tags": ["invitations"],
+                "summary": "One invitee, with the time of each step",
+                "responses": {"200": _data("Invitee", "The invitee"),
+                              **_errors(*READ_ERRORS, 403)},
+            },
+        },
+        "/events/{event_id}/mailings": {
+            "parameters": [EVENT_ID],
+            "post": {
+                "operationId": "createMailing", "tags": ["invitations"],
+                "summary": "Send invitations, reminders or an announcement. Idempotent: the "
+                           "same key again returns the first mailing (200).",
+                "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                                "schema": _s(pattern=f"^{IDEMPOTENCY_KEY}$"),
+                                "description": "Or idempotency_key in the body; one of "
+                                               "them is needed."}],
+                "requestBody": _body("MailingInput"),
+                "responses": {"201": _data("Mailing", "Created and queued"),
+                              "200": _data("Mailing", "Made before with this key"),
+                              **_errors(*WRITE_ERRORS)},
+            },
+        },
+        "/events/{event_id}/mailings/{mailing_id}": {
+            "parameters": [EVENT_ID, _id_param("mailing_id", "The mailing's id")],
+            "get": {
+                "operationId": "getMailing", "tags": ["invitations"],
+                "summary": "A mailing and its progress",
+                "responses": {"200": _data("Mailing", "The mailing"),
+                              **_errors(*READ_ERRORS, 403)},
+            },
+        },
+    }
+    event_patch = body_schema(EVENT_INPUT)
+    event_patch.pop("required", None)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "seminar_app API",
+            "version": "1.0.0",
+            "description": (
+                "Events, registrations and invitations of seminar_app. Authenticate with "
+                "`Authorization: Bearer <token>` (tokens are created by staff under "
+                "Manage → API tokens). A token acts with its creator's rights, limited to "
+                "its events and to reading unless it may write. Events outside its scope "
+                "answer 404. Times are ISO 8601 in UTC. Errors: "
+                "`{\"error\": {\"code\", \"message\", \"fields\"}}`, the message in the "
+                "language of Accept-Language (en or id)."),
+        },
+        "servers": [{"url": url_for("api.openapi").rsplit("/", 1)[0]}],
+        "security": [{"bearer": []}],
+        "tags": [{"name": "events"}, {"name": "registrations"}, {"name": "invitations"}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Event": EVENT, "EventInput": body_schema(EVENT_INPUT),
+                "EventPatch": event_patch,
+                "Registration": REGISTRATION,
+                "RegistrationInput": body_schema(REGISTRATION_INPUT),
+                "StatusChange": body_schema(STATUS_INPUT),
+                "Invitee": INVITEE, "InviteeSteps": STEPS,
+                "InviteeInput": body_schema(INVITEE_INPUT),
+                "Mailing": MAILING, "MailingInput": body_schema(MAILING_INPUT),
+                "Error": ERROR, "PageMeta": PAGE_META,
+            },
+            "responses": {
+                f"E{code}": {"description": text, "content": {"application/json": {
+                    "schema": _ref("Error")}}}
+                for code, text in ERROR_TEXT.items()
+            },
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI document (public)."""
+    return build_document()
+
+
+@bp.get("/docs")
+def docs():
+    """Browsable documentation (public)."""
+    return render_template("api/docs.html", spec_url=url_for("api.openapi"))

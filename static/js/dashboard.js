@@ -1,0 +1,6 @@
+// Dashboard: the "Print" button prints the page (the print stylesheet hides the navigation).
+document.addEventListener("DOMContentLoaded", () => {
+  for (const button of document.querySelectorAll("[data-print-page]")) {
+    button.addEventListener("click", () => window.print());
+  }
+});

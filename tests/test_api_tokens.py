@@ -1,0 +1,99 @@
+"""Staff pages for API tokens: who may open them, creating (shown once), revoking, audit."""
+
+import re
+
+from sqlalchemy import select
+
+from seminar_app.models import ApiToken, AuditEntry
+from seminar_app.services import api_tokens
+from tests.conftest import csrf_token, post_form
+from tests.factories import add_team_member, logged_in, registration_event
+
+
+def test_staff_on_no_team_is_refused(app, make_user):
+    client = logged_in(app, make_user("staff"))
+    assert client.get("/manage/api-tokens").status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/manage/api-tokens")
+    assert response.status_code == 302 and "/manage/login" in response.headers["Location"]
+
+
+def test_create_shows_the_token_once_and_stores_only_its_hash(app, make_user, db):
+    owner = make_user("organizer")
+    event = registration_event(owner, title="Bali Forum")
+    registration_event(owner, title="Other Forum")
+    client = logged_in(app, owner)
+    page = client.get("/manage/api-tokens")
+    assert page.status_code == 200 and "Bali Forum" in page.get_data(as_text=True)
+    response = post_form(client, "/manage/api-tokens", {
+        "name": "Ministry website", "access": "write", "events": [str(event.id)],
+        "expires_on": "2099-01-31"})
+    assert response.status_code == 201
+    secret = re.search(r'value="(sat_[^"]+)"', response.get_data(as_text=True)).group(1)
+    token = db.session.scalar(select(ApiToken))
+    assert token.token_hash == api_tokens.hash_api_token(secret) and secret not in (
+        token.prefix, token.token_hash)
+    assert token.can_write and not token.all_events and [e.id for e in token.events] == [event.id]
+    assert token.expires_at.date().isoformat() == "2099-02-01"
+    listing = client.get("/manage/api-tokens").get_data(as_text=True)
+    assert secret not in listing and token.prefix in listing
+    assert client.get("/api/v1/events", headers={"Authorization": f"Bearer {secret}"}) \
+        .get_json()["meta"]["total"] == 1
+    audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "api_token.create"))
+    assert audit.user_id == owner.id and secret not in str(audit.details)
+
+
+def test_refused_form_keeps_the_values(app, make_user, db):
+    owner = make_user("organizer")
+    client = logged_in(app, owner)
+    response = post_form(client, "/manage/api-tokens", {"name": "", "access": "read"})
+    assert response.status_code == 422
+    response = post_form(client, "/manage/api-tokens", {"name": "Old", "access": "read",
+                                                        "expires_on": "2001-01-01"})
+    assert response.status_code == 422
+    assert db.session.scalar(select(ApiToken)) is None
+
+
+def test_events_outside_the_users_reach_are_refused(make_user):
+    owner, stranger = make_user("organizer"), make_user("organizer")
+    theirs = registration_event(stranger)
+    import pytest
+
+    from seminar_app.services.errors import ServiceError
+
+    with pytest.raises(ServiceError) as refused:
+        api_tokens.create_token(owner, name="Sneaky", event_ids=[theirs.id])
+    assert refused.value.field == "events"
+
+
+def test_revoke_own_token_and_not_others(app, make_user, db):
+    owner, other = make_user("organizer"), make_user("organizer")
+    token, secret = api_tokens.create_token(owner, name="Desk")
+    client = logged_in(app, other)
+    response = client.post(f"/manage/api-tokens/{token.id}/revoke",
+                           data={"csrf_token": csrf_token(client)})
+    assert response.status_code == 404
+    client = logged_in(app, owner)
+    response = client.post(f"/manage/api-tokens/{token.id}/revoke",
+                           data={"csrf_token": csrf_token(client)})
+    assert response.status_code == 303
+    db.session.refresh(token)
+    assert token.revoked_at is not None
+    assert client.get("/api/v1/events", headers={"Authorization": f"Bearer {secret}"}) \
+        .status_code == 401
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "api_token.revoke"))
+
+
+def test_admin_sees_every_token_and_team_staff_may_create(app, make_user):
+    owner, admin, staff = make_user("organizer"), make_user("admin"), make_user("staff")
+    event = registration_event(owner)
+    add_team_member(event, staff, can_checkin=True)
+    api_tokens.create_token(owner, name="Owner's token")
+    assert "Owner&#39;s token" in logged_in(app, admin).get("/manage/api-tokens") \
+        .get_data(as_text=True)
+    client = logged_in(app, staff)
+    page = client.get("/manage/api-tokens").get_data(as_text=True)
+    assert client.get("/manage/api-tokens").status_code == 200
+    assert "Owner&#39;s token" not in page

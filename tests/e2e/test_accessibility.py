@@ -15,7 +15,9 @@ import pytest
 
 from seminar_app.demo import FORUM, load_demo
 from seminar_app.extensions import db
-from seminar_app.models import Event
+from seminar_app.models import Event, InvitationResponse, Invitee
+from seminar_app.services.invitations import invitee_token
+from seminar_app.services.mailings import unsubscribe_token
 from tests.conftest import PASSWORD
 from tests.e2e.pages import log_in, release_db
 from tests.factories import make_registration
@@ -79,7 +81,11 @@ def demo(app, monkeypatch):
     load_demo()
     forum = db.session.scalar(db.select(Event).where(Event.slug == FORUM["slug"]))
     _registration, token = make_registration(forum, given_name="Ayu", family_name="Lestari")
-    facts = {"slug": forum.slug, "event_id": forum.id, "token": token}
+    invitee = db.session.scalar(db.select(Invitee).where(
+        Invitee.event_id == forum.id, Invitee.response == InvitationResponse.PENDING))
+    facts = {"slug": forum.slug, "event_id": forum.id, "token": token,
+             "invitation": invitee_token(invitee), "invitee_id": invitee.id,
+             "unsubscribe": unsubscribe_token(invitee)}
     release_db()
     return facts
 
@@ -147,7 +153,12 @@ def test_public_pages_have_no_serious_violations(browsing, demo, language):
     assert page.evaluate("() => document.activeElement.getAttribute('aria-invalid')") == "true"
     for name, url in (("personal page", f"/r/{demo['token']}"),
                       ("registration edit form", f"/r/{demo['token']}/edit"),
-                      ("registration cancel form", f"/r/{demo['token']}/cancel")):
+                      ("registration cancel form", f"/r/{demo['token']}/cancel"),
+                      ("invitation", f"/i/{demo['invitation']}"),
+                      ("invitation decline form", f"/i/{demo['invitation']}/decline"),
+                      ("invitation registration form", f"/i/{demo['invitation']}/register"),
+                      ("unsubscribe page", f"/u/{demo['unsubscribe']}"),
+                      ("delegation form", f"/events/{demo['slug']}/register/delegation")):
         assert page.goto(url).ok, url
         _check(page, name, found)
     _fail_unless_clean(found)
@@ -186,6 +197,18 @@ def test_staff_pages_have_no_serious_violations(browsing, demo, language):
                       ("team", f"/manage/events/{event}/team"),
                       ("staff registration form", f"/manage/events/{event}/registrations/new"),
                       ("documents", f"/manage/events/{event}/documents"),
+                      ("invitation list", f"/manage/events/{event}/invitations"),
+                      ("invitee", f"/manage/events/{event}/invitations/{demo['invitee_id']}"),
+                      ("new invitee form", f"/manage/events/{event}/invitations/new"),
+                      ("invitee import", f"/manage/events/{event}/invitations/import"),
+                      ("mailings", f"/manage/events/{event}/invitations/mailings"),
+                      ("new mailing", f"/manage/events/{event}/invitations/mailings/new"),
+                      ("wording", f"/manage/events/{event}/invitations/templates/invitation"),
+                      ("staff delegation form",
+                       f"/manage/events/{event}/registrations/delegation/new"),
+                      ("event dashboard", f"/manage/events/{event}/dashboard"),
+                      ("dashboard of all events", "/manage/dashboard"),
+                      ("API tokens", "/manage/api-tokens"),
                       ("account", "/manage/account")):
         assert page.goto(url).ok, url
         _check(page, name, found)

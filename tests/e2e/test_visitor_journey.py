@@ -25,10 +25,13 @@ def _switch_language(page, name: str) -> None:
     toggler = page.locator("button.navbar-toggler")
     if toggler.is_visible():
         toggler.tap()
-        expect(page.locator("#nav-main")).to_be_visible()
+        # wait for the end of the collapse animation, or the next tap may land beside
+        expect(page.locator("#nav-main")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
     page.locator("#language-menu").tap()
+    link = page.locator(".dropdown-menu.show").get_by_role("link", name=name, exact=True)
+    expect(link).to_be_visible()
     with page.expect_navigation():
-        page.locator(".dropdown-menu").get_by_role("link", name=name, exact=True).tap()
+        link.tap()
 
 
 def _cards(page):

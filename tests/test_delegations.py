@@ -347,3 +347,21 @@ def test_staff_register_a_delegation_and_see_it_on_the_detail_page(app, owner, m
         assert f"/registrations/{registration.id}" in detail
     stranger = logged_in(app, make_user("organizer"))
     assert stranger.get(url).status_code == 403
+
+
+def test_default_list_and_exports_keep_each_delegation_together(app, owner):
+    event = registration_event(owner, capacity=50)
+    make_registration(event, email="before@example.org", given_name="Before")
+    found, _tokens = delegation(event, size=3, country="TH", name="Delegation of Thailand")
+    make_registration(event, email="after@example.org", given_name="After")
+    rows = list(db.session.scalars(registrations_query(event, ParticipantFilters())))
+    members = [r.id for r in rows if r.delegation_id == found.id]
+    positions = [rows.index(r) for r in rows if r.delegation_id == found.id]
+    assert positions == list(range(positions[0], positions[0] + 3))  # side by side
+    assert members[0] == found.head_registration_id  # head first
+    client = logged_in(app, owner)
+    text = client.get(f"/manage/events/{event.id}/export.csv?lang=en").get_data(as_text=True)
+    lines = text.lstrip("\ufeff").splitlines()
+    assert "Delegation" in lines[0].split(",")
+    thai = [n for n, line in enumerate(lines) if "Delegation of Thailand" in line]
+    assert len(thai) == 3 and thai == list(range(thai[0], thai[0] + 3))

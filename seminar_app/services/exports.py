@@ -96,6 +96,7 @@ def export_columns(event: Event, *, language: str, with_passport: bool,
         Column(_l("Type of organisation"),
                lambda r, a: organisation_type_label(r.organisation_type), 22),
         Column(_l("Role"), lambda r, a: str(ROLE_LABELS[r.delegation_role])),
+        Column(_l("Delegation"), lambda r, a: r.delegation.name if r.delegation else "", 26),
         Column(_l("Email"), lambda r, a: r.email, 28),
         Column(_l("Phone"), lambda r, a: r.phone, 16),
         Column(_l("Language"), lambda r, a: LANGUAGE_NAMES.get(r.language, r.language), 14),
@@ -126,7 +127,8 @@ def export_rows(event: Event, filters: ParticipantFilters, *, language: str,
                                  questions=event_questions(event))
         yield [str(column.header) for column in columns]
         query = (registrations_query(event, filters, language=language)
-                 .options(selectinload(Registration.answers))
+                 .options(selectinload(Registration.answers),
+                          selectinload(Registration.delegation))
                  .execution_options(yield_per=BATCH_SIZE))
         for registration in db.session.scalars(query):
             answers = {answer.question_id: answer.value for answer in registration.answers}

@@ -136,8 +136,12 @@ def _delegation_order(descending: bool) -> list:
         + [key.asc() for key in inner]
 
 
+#: sort keys under which a delegation's members stay together (the default one included)
+GROUPING_SORTS = ("created", "delegation")
+
+
 def _order_by(filters: ParticipantFilters, language: str | None):
-    if filters.sort == "delegation":
+    if filters.sort in GROUPING_SORTS:
         return _delegation_order(filters.descending)
     if filters.sort == "name":
         keys = [func.lower(Registration.family_name), func.lower(Registration.given_name)]
@@ -156,7 +160,7 @@ def _order_by(filters: ParticipantFilters, language: str | None):
 def registrations_query(event: Event, filters: ParticipantFilters, *, language: str | None = None):
     """A select() of the event's registrations matching ``filters``, in their order."""
     query = select(Registration).where(Registration.event_id == event.id)
-    if filters.sort == "delegation":
+    if filters.sort in GROUPING_SORTS:
         query = query.outerjoin(Delegation, Registration.delegation_id == Delegation.id)
     if filters.search:
         query = query.where(*_search_clause(filters.search))

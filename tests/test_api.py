@@ -268,10 +268,12 @@ def test_staff_cannot_create_events(client, make_user, event):
 
 def test_registration_create_read_and_filters(client, event, writer, db):
     url = f"/api/v1/events/{event.id}/registrations"
-    response = client.post(url, headers=bearer(writer), json=registration_body())
+    response = client.post(url, headers=bearer(writer),
+                           json=registration_body(organisation_type="embassy"))
     assert response.status_code == 201, response.get_json()
     data = response.get_json()["data"]
     assert data["status"] == "confirmed" and data["source"] == "staff"
+    assert data["organisation_type"] == "embassy" and data["delegation_id"] is None
     assert data["phone"] == "+62213441508" and "passport_number" in data
     add_registration(event, country="MY", email="my@example.org")
     add_registration(event, status=RegistrationStatus.PENDING, email="p@example.org")

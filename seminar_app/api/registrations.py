@@ -7,7 +7,13 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..i18n import is_country_code
-from ..models import DelegationRole, Honorific, Registration, RegistrationSource
+from ..models import (
+    DelegationRole,
+    Honorific,
+    OrganisationType,
+    Registration,
+    RegistrationSource,
+)
 from ..models import RegistrationStatus as Status
 from ..services import checkin as checkin_service
 from ..services import registrations as registration_service
@@ -26,6 +32,7 @@ REGISTRATION_INPUT = [
     Field("country", "string", max_length=2, required=True,
           description="ISO 3166-1 alpha-2 of the country the delegate represents."),
     Field("organisation", "string", max_length=200, required=True),
+    Field("organisation_type", "enum", choices=tuple(t.value for t in OrganisationType)),
     Field("position", "string", max_length=200),
     Field("delegation_role", "enum", choices=tuple(r.value for r in DelegationRole),
           required=True),

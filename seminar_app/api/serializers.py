@@ -60,6 +60,8 @@ def registration_json(registration: Registration, *, with_passport: bool) -> dic
         "email": registration.email,
         "country": registration.country,
         "organisation": registration.organisation,
+        "organisation_type": registration.organisation_type,
+        "delegation_id": registration.delegation_id,
         "position": registration.position,
         "delegation_role": registration.delegation_role.value,
         "phone": registration.phone,

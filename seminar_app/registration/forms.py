@@ -89,17 +89,29 @@ def check_country(form, field) -> None:
 
 class LongSelect(Select):
     """A select for long lists such as countries: options written directly (WTForms' own
-    widget builds each of the 250 options through html_params, which dominates the page)."""
+    widget builds each of the 250 options through html_params, which dominates the page).
+
+    The options' HTML depends only on the choices (the same for every visitor of a language),
+    so it is kept per list of choices; only the selected option is marked per request.
+    """
+
+    #: (choices as a tuple) -> the options' HTML; a few entries (languages x lists)
+    _rendered: dict = {}
 
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
-        current = field.data or ""
-        option = Markup('<option value="{}"{}>{}</option>')
-        selected = Markup(" selected")
-        options = Markup("").join(
-            option.format(choice.value, selected if choice.value == current else "",
-                          choice.label)
-            for choice in field.choices)
+        current = str(field.data or "")
+        choices = tuple((str(choice.value), str(choice.label)) for choice in field.choices)
+        options = self._rendered.get(choices)
+        if options is None:
+            option = Markup('<option value="{}">{}</option>')
+            options = Markup("").join(option.format(value, label) for value, label in choices)
+            if len(self._rendered) > 64:
+                self._rendered.clear()
+            self._rendered[choices] = options
+        if current and any(value == current for value, _label in choices):
+            plain = Markup('<option value="{}">').format(current)
+            options = Markup(options.replace(plain, plain[:-1] + " selected>", 1))
         return Markup("<select {}>{}</select>").format(
             html_params(name=field.name, **kwargs), options)
 

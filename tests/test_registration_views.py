@@ -322,3 +322,16 @@ def test_waitlist_position_on_personal_page(client, owner):
     registration, token = make_registration(event)
     assert service.waitlist_position(registration) == 2
     assert "position 2 on the waiting list" in client.get(f"/r/{token}").get_data(as_text=True)
+
+
+def test_refused_form_keeps_the_chosen_country_selected(client, event):
+    response = register(client, event, country="TH", given_name="")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    country_select = re.search(r'<select[^>]*name="country".*?</select>', html, re.S).group(0)
+    assert '<option value="TH" selected>' in country_select
+    assert country_select.count(" selected") == 1
+    # the options are kept per list; another visitor's choice is not carried over
+    again = register(client, event, country="MY", given_name="").get_data(as_text=True)
+    select_again = re.search(r'<select[^>]*name="country".*?</select>', again, re.S).group(0)
+    assert '<option value="MY" selected>' in select_again and select_again.count(" selected") == 1

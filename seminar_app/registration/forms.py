@@ -111,7 +111,8 @@ class LongSelect(Select):
             self._rendered[choices] = options
         if current and any(value == current for value, _label in choices):
             plain = Markup('<option value="{}">').format(current)
-            options = Markup(options.replace(plain, plain[:-1] + " selected>", 1))
+            marked = Markup('<option value="{}" selected>').format(current)
+            options = options.replace(plain, marked, 1)
         return Markup("<select {}>{}</select>").format(
             html_params(name=field.name, **kwargs), options)
 

@@ -50,7 +50,7 @@ from tests.conftest import AuthActions, csrf_token
 EXEMPT = {"auth.login"}
 #: routes any logged-in staff account may open, whatever its role and teams
 ANY_LOGGED_IN = {"manage.index", "auth.account", "auth.logout", "outbox.index",
-                 "dashboard.overview"}
+                 "dashboard.overview", "checkin.service_worker"}
 #: endpoints (or blueprint prefixes ending in ".") that only administrators may open
 ADMIN_ONLY = ("admin.",)
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")

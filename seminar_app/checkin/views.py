@@ -9,7 +9,7 @@ JavaScript. Refusals keep their 4xx status in both cases.
 import logging
 from dataclasses import dataclass
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -237,3 +237,14 @@ def sync(event_id: int):
                 "registration_id": item.registration_id, "message": item.message,
                 "checked_in_at": checkin_service.iso_time(item.checked_in_at)} for item in results]
     return _no_store(jsonify(results=answers, **_roster_payload(event)))
+
+
+@bp.get("/checkin-sw.js")
+@login_required
+def service_worker():
+    """The desk's service worker, served under /manage/ so that it may control the desk pages
+    (a worker only controls pages under its own path; static/ would be too narrow)."""
+    response = current_app.send_static_file("js/checkin_sw.js")
+    response.headers["Service-Worker-Allowed"] = url_for("manage.index")
+    response.headers["Cache-Control"] = "no-cache"
+    return response

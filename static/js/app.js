@@ -13,6 +13,20 @@
       event.preventDefault();
     }
   }, true);
+  // Logging out forgets what the check-in desk kept on this device (list, queue, cached page).
+  document.addEventListener("submit", function (event) {
+    var action = event.target.getAttribute && event.target.getAttribute("action") || "";
+    if (!/\/manage\/logout$/.test(action)) { return; }
+    try {
+      Object.keys(window.localStorage).forEach(function (key) {
+        if (key.indexOf("seminar-checkin:") !== 0) { return; }
+        var kept = JSON.parse(window.localStorage.getItem(key) || "{}");
+        // arrivals not yet sent stay: they are sent at the next login on this device
+        if (!(kept.queue && kept.queue.length)) { window.localStorage.removeItem(key); }
+      });
+    } catch (error) { /* storage unavailable */ }
+    if (window.caches) { window.caches.delete("checkin-pages-v1"); }
+  });
   // Move focus to the first invalid field after a failed submission.
   document.addEventListener("DOMContentLoaded", function () {
     var invalid = document.querySelector(".is-invalid");

@@ -227,6 +227,27 @@
       REFRESH_INTERVAL_MS);
     showBanner();
     if (store.queue().length) { sync(); } else { refreshRoster(); }
+    keepPageOffline(desk);
+  }
+
+  // Reloading the desk without a network: a service worker answers from a cache that holds
+  // this page and its scripts and styles (cached here at once, as the worker only sees the
+  // requests made after it starts).
+  function keepPageOffline(desk) {
+    var workerUrl = desk.getAttribute("data-sw-url");
+    if (!workerUrl || !("serviceWorker" in navigator) || !window.caches) { return; }
+    navigator.serviceWorker.register(workerUrl, { scope: desk.getAttribute("data-sw-scope") })
+      .catch(function () { /* no offline reload: the open page still works offline */ });
+    var urls = [window.location.pathname];
+    document.querySelectorAll("script[src], link[rel=stylesheet][href], link[rel~=icon][href]").forEach(function (el) {
+      var address = new URL(el.src || el.href, window.location.href);
+      if (address.origin === window.location.origin) { urls.push(address.pathname + address.search); }
+    });
+    window.caches.open("checkin-pages-v1").then(function (cache) {
+      return cache.addAll(urls);
+    }).then(function () {
+      desk.setAttribute("data-offline-ready", "true");
+    }).catch(function () { /* the network went first: next time */ });
   }
 
   // The list and the queue, kept in localStorage under one key per event.

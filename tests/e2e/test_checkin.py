@@ -219,3 +219,28 @@ def test_checkin_keeps_working_offline_and_syncs_when_back(browsing, venue):
     expect(arrived).to_have_text("2")
     expect(banner).to_be_hidden()
     browsing.assert_clean()
+
+
+def test_checkin_desk_reloads_without_a_network(browsing, venue):
+    """A desk reloaded while offline opens from the service worker's cache and still works."""
+    page = browsing.new_page(phone=True)
+    log_in(page, venue["desk"])
+    page.goto(_desk_url(venue))
+    expect(page.locator("#checkin-desk")).to_have_attribute("data-offline-ready", "true")
+    page.wait_for_function("navigator.serviceWorker.controller !== null || "
+                           "navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function(
+        f"(JSON.parse(localStorage.getItem('seminar-checkin:{venue['event_id']}') || '{{}}')"
+        ".roster || []).length === 3")
+
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("#checkin-offline")).to_contain_text("Offline")
+    code = page.locator("#code-form input[name=code]")
+    code.fill(venue["budi_code"])
+    code.press("Enter")
+    expect(page.locator("#checkin-outcome [data-outcome]")).to_contain_text("Budi Santoso")
+
+    page.context.set_offline(False)
+    expect(page.locator("#checkin-counter [data-arrived]")).to_have_text("1")
+    browsing.assert_clean()

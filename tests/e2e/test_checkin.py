@@ -244,3 +244,22 @@ def test_checkin_desk_reloads_without_a_network(browsing, venue):
     page.context.set_offline(False)
     expect(page.locator("#checkin-counter [data-arrived]")).to_have_text("1")
     browsing.assert_clean()
+
+
+def test_offline_desk_speaks_indonesian(browsing, venue):
+    page = browsing.new_page(phone=True, locale="id-ID")
+    log_in(page, venue["desk"])
+    page.context.add_cookies([{"name": "lang", "value": "id", "url": browsing.base_url}])
+    page.goto(_desk_url(venue))
+    expect(page.locator("html")).to_have_attribute("lang", "id")
+    page.wait_for_function(
+        f"(JSON.parse(localStorage.getItem('seminar-checkin:{venue['event_id']}') || '{{}}')"
+        ".roster || []).length === 3")
+    page.context.set_offline(True)
+    expect(page.locator("#checkin-offline")).to_contain_text("Luring: 0 kedatangan menunggu")
+    code = page.locator("#code-form input[name=code]")
+    code.fill("NOSUCHCODE234567")
+    code.press("Enter")
+    expect(page.locator("#checkin-outcome")).to_contain_text("Tidak ada delegasi terkonfirmasi")
+    page.context.set_offline(False)
+    browsing.assert_clean()

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import DateField, RadioField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -36,7 +37,8 @@ class TokenForm(BaseForm):
         Length(max=api_tokens.NAME_MAX, message=_l("At most %(max)d characters."))],
         description=_l("What the token is for, e.g. \"Ministry website\"."))
     access = RadioField(_l("Access"), choices=[
-        ("read", _l("Read only")), ("write", _l("Read and write"))], default="read",
+        SelectChoice("read", _l("Read only")), SelectChoice("write", _l("Read and write"))],
+        default="read",
         validators=[DataRequired(message=_l("Please choose one of the options."))])
     events = EventCheckboxes(_l("Events"), coerce=int, validate_choice=False,
                              description=_l("None chosen: every event you may see, now and "
@@ -53,7 +55,7 @@ def _allowed() -> None:
 
 def _form() -> TokenForm:
     form = TokenForm()
-    form.events.choices = [(event.id, event.title)
+    form.events.choices = [SelectChoice(event.id, event.title)
                            for event in api_tokens.choosable_events(current_user)]
     return form
 

@@ -372,19 +372,36 @@ def _demo_email(given: str, family: str, country: str) -> str:
     return "".join(ch for ch in email if ch.isascii()) + f"@{country.lower()}.example.org"
 
 
+#: words of an organisation's name -> its type, for the demo delegates
+_ORGANISATION_TYPES = (("Embassy", "embassy"), ("Bank", "international_organisation"),
+                       ("News", "media"), ("Board", "government_agency"),
+                       ("Ministry", "ministry"), ("Department", "ministry"))
+
+
+def _organisation_type(organisation: str) -> str:
+    return next((kind for word, kind in _ORGANISATION_TYPES if word in organisation), "other")
+
+
 def _register_demo_delegates(event: Event) -> None:
-    """Register the demo delegations for ``event`` through the registration service."""
+    """Register the demo delegations for ``event`` through the registration service; their
+    registration times are then spread over the past weeks, as a real forum's would be."""
     from .models import RegistrationSource
     from .services.registrations import register
 
-    for honorific, given, family, country, organisation, position, role in FORUM_DELEGATES:
+    count = len(FORUM_DELEGATES)
+    for number, (honorific, given, family, country, organisation, position,
+                 role) in enumerate(FORUM_DELEGATES):
         email = _demo_email(given, family, country)
-        register(event, source=RegistrationSource.STAFF, data={
+        registration, _token = register(event, source=RegistrationSource.STAFF, data={
             "honorific": honorific, "given_name": given, "family_name": family,
             "email": email, "country": country, "organisation": organisation,
+            "organisation_type": _organisation_type(organisation),
             "position": position, "delegation_role": role,
             "language": "id" if country == "ID" else "en",
         })
+        registered_at = utcnow() - timedelta(days=2 * (count - number), hours=number % 5)
+        registration.created_at = registration.confirmed_at = registered_at
+        db.session.commit()
 
 
 #: People invited to the demo forum (fictional), by group. The answer is "registered" (they

@@ -10,12 +10,11 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from ..extensions import db
 from ..i18n import country_name
-from ..models import Event, Invitee, Mailing, OutboxEmail
+from ..models import Event, Invitee
 from ..outbox.forms import STATUS_LABELS as EMAIL_STATUS_LABELS
 from ..services import invitations as service
 from ..services.access import Permission
@@ -183,13 +182,7 @@ def _personal_link(invitee: Invitee) -> str:
 
 def _render_show(event, tabs, invitee, *, response_form=None, link_form=None, bounce_form=None,
                  status=200):
-    emails = db.session.execute(
-        select(OutboxEmail, Mailing.kind)
-        .outerjoin(Mailing, Mailing.id == OutboxEmail.mailing_id)
-        .where(OutboxEmail.invitee_id == invitee.id)
-        .order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc())
-        .limit(100)
-    ).all()
+    emails = service.invitee_emails(invitee)
     if response_form is None:
         response_form = ResponseForm(formdata=None, prefix="answer",
                                      data={"answered_on": date.today()})
@@ -224,60 +217,57 @@ def invitee_new_link(event_id: int, invitee_id: int):
     return redirect(_show_url(event, invitee), 303)
 
 
+def _invitee_action(event_id: int, invitee_id: int, form_class, prefix: str, act, done: str):
+    """One staff action from a form of the invitee page: check the form, run ``act(invitee,
+    form)`` (a service call), then flash ``done`` and go back; refusals re-render the page
+    with the form's errors (422, or the service error's status)."""
+    event, tabs = _load(event_id)
+    invitee = _invitee(event, invitee_id)
+    form = form_class(prefix=prefix)
+    form_key = {"answer": "response_form", "link": "link_form", "bounce": "bounce_form"}[prefix]
+    if not form.validate_on_submit():
+        return _render_show(event, tabs, invitee, status=422, **{form_key: form})
+    try:
+        act(invitee, form)
+    except ServiceError as error:
+        status = attach_error(form, error)
+        return _render_show(event, tabs, invitee, status=status, **{form_key: form})
+    flash(done, "success")
+    return redirect(_show_url(event, invitee), 303)
+
+
 @bp.post("/events/<int:event_id>/invitations/<int:invitee_id>/response")
 @login_required
 def invitee_record_response(event_id: int, invitee_id: int):
     """Record an answer received outside the system (note verbale, letter, phone...)."""
-    event, tabs = _load(event_id)
-    invitee = _invitee(event, invitee_id)
-    form = ResponseForm(prefix="answer")
-    if not form.validate_on_submit():
-        return _render_show(event, tabs, invitee, response_form=form, status=422)
-    try:
-        service.record_offline_response(
+    return _invitee_action(
+        event_id, invitee_id, ResponseForm, "answer",
+        lambda invitee, form: service.record_offline_response(
             invitee, response=form.response.data, channel=form.channel.data,
-            answered_on=form.answered_on.data, note=form.note.data or "", actor=current_user)
-    except ServiceError as error:
-        status = attach_error(form, error)
-        return _render_show(event, tabs, invitee, response_form=form, status=status)
-    flash(_("The answer was recorded."), "success")
-    return redirect(_show_url(event, invitee), 303)
+            answered_on=form.answered_on.data, note=form.note.data or "", actor=current_user),
+        _("The answer was recorded."))
 
 
 @bp.post("/events/<int:event_id>/invitations/<int:invitee_id>/registration")
 @login_required
 def invitee_link_registration(event_id: int, invitee_id: int):
     """Link the invitation to a registration of this event (by reference or email)."""
-    event, tabs = _load(event_id)
-    invitee = _invitee(event, invitee_id)
-    form = LinkRegistrationForm(prefix="link")
-    if not form.validate_on_submit():
-        return _render_show(event, tabs, invitee, link_form=form, status=422)
-    try:
-        service.link_registration(invitee, form.lookup.data, actor=current_user)
-    except ServiceError as error:
-        status = attach_error(form, error)
-        return _render_show(event, tabs, invitee, link_form=form, status=status)
-    flash(_("The invitation is now linked to the registration."), "success")
-    return redirect(_show_url(event, invitee), 303)
+    return _invitee_action(
+        event_id, invitee_id, LinkRegistrationForm, "link",
+        lambda invitee, form: service.link_registration(invitee, form.lookup.data,
+                                                        actor=current_user),
+        _("The invitation is now linked to the registration."))
 
 
 @bp.post("/events/<int:event_id>/invitations/<int:invitee_id>/bounce")
 @login_required
 def invitee_mark_bounced(event_id: int, invitee_id: int):
     """Record that mail to the invitee's address bounces."""
-    event, tabs = _load(event_id)
-    invitee = _invitee(event, invitee_id)
-    form = BounceForm(prefix="bounce")
-    if not form.validate_on_submit():
-        return _render_show(event, tabs, invitee, bounce_form=form, status=422)
-    try:
-        service.mark_bounced(invitee, form.reason.data or "", actor=current_user)
-    except ServiceError as error:
-        status = attach_error(form, error)
-        return _render_show(event, tabs, invitee, bounce_form=form, status=status)
-    flash(_("The address was marked as bouncing."), "success")
-    return redirect(_show_url(event, invitee), 303)
+    return _invitee_action(
+        event_id, invitee_id, BounceForm, "bounce",
+        lambda invitee, form: service.mark_bounced(invitee, form.reason.data or "",
+                                                   actor=current_user),
+        _("The address was marked as bouncing."))
 
 
 @bp.post("/events/<int:event_id>/invitations/<int:invitee_id>/bounce/clear")

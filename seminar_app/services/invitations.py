@@ -376,3 +376,16 @@ def clear_bounce(invitee: Invitee, *, actor=None) -> Invitee:
     record_action("invitee.clear_bounce", invitee, user=actor, previous_reason=previous)
     db.session.commit()
     return invitee
+
+
+def invitee_emails(invitee: Invitee, *, limit: int = 100) -> list:
+    """(outbox email, mailing kind or None) of the emails sent to ``invitee``, newest first."""
+    from ..models import Mailing, OutboxEmail
+
+    return db.session.execute(
+        select(OutboxEmail, Mailing.kind)
+        .outerjoin(Mailing, Mailing.id == OutboxEmail.mailing_id)
+        .where(OutboxEmail.invitee_id == invitee.id)
+        .order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc())
+        .limit(limit)
+    ).all()

@@ -199,9 +199,9 @@ def test_the_promoted_delegation_is_emailed(owner, smtp_server):
     event = registration_event(owner, capacity=2)
     single, _token = make_registration(event, email="single@example.org")
     waiting, _tokens = delegation(event, 2)
-    smtp_server.wait_for(3)
+    smtp_server.wait_for(4)  # the single's, the two members', the head's summary
     registration_service.cancel_registration(single)
-    messages = smtp_server.wait_for(3 + 3)[3:]
+    messages = smtp_server.wait_for(4 + 3)[4:]
     subjects = {parseaddr(m["message"]["To"])[1]: m["message"]["Subject"] for m in messages}
     promoted = {r.email for r in waiting.members}
     assert promoted <= set(subjects)
@@ -254,8 +254,14 @@ def test_public_form_registers_the_delegation_and_emails_each_member(client, own
     found = db.session.scalars(select(Delegation)).one()
     assert {r.email for r in found.members} == {"head@example.org", "row0@example.org",
                                                 "row1@example.org"}
-    messages = smtp_server.wait_for(3)
-    by_recipient = {parseaddr(m["message"]["To"])[1]: m["message"] for m in messages}
+    messages = smtp_server.wait_for(4)
+    summary = [m["message"] for m in messages
+               if m["message"]["Subject"].startswith("Delegation registered")]
+    assert len(summary) == 1 and parseaddr(summary[0]["To"])[1] == "head@example.org"
+    text = summary[0].get_body(("plain",)).get_content()
+    assert "row0@example.org" in text and "row1@example.org" in text and "Confirmed" in text
+    by_recipient = {parseaddr(m["message"]["To"])[1]: m["message"] for m in messages
+                    if m["message"] not in summary}
     assert set(by_recipient) == {"head@example.org", "row0@example.org", "row1@example.org"}
     assert re.search(r"pendaftaran|Pendaftaran", by_recipient["row0@example.org"]["Subject"])
     assert not re.search(r"Pendaftaran", by_recipient["row1@example.org"]["Subject"])
@@ -365,3 +371,17 @@ def test_default_list_and_exports_keep_each_delegation_together(app, owner):
     assert "Delegation" in lines[0].split(",")
     thai = [n for n, line in enumerate(lines) if "Delegation of Thailand" in line]
     assert len(thai) == 3 and thai == list(range(thai[0], thai[0] + 3))
+
+
+def test_the_head_gets_a_summary_in_their_language(owner, smtp_server):
+    event = registration_event(owner, capacity=20)
+    head = service_data(email="kepala@example.org", language="id", delegation_role="head",
+                        honorific="he", country="ID")
+    service.register_delegation(event, head, [member(0, email="anggota@example.org")],
+                                name="Delegasi Indonesia")
+    messages = smtp_server.wait_for(3)
+    [summary] = [m["message"] for m in messages
+                 if m["message"]["Subject"].startswith("Delegasi terdaftar")]
+    text = summary.get_body(("plain",)).get_content()
+    assert "Delegasi Indonesia" in text and "anggota@example.org" in text
+    assert "Dikonfirmasi" in text or "Terkonfirmasi" in text

@@ -177,6 +177,7 @@ def register_delegation(event: Event, head_data: dict, members_data: list[dict],
                       source=source, delegation_id=delegation.id)
         notifications.notify_registration_created(
             registration, token, position=waitlist_position(registration))
+    notifications.notify_delegation_registered(delegation, registrations)
     db.session.commit()
     log.info("delegation %s for event %s: %d registrations %s", delegation.id, event.id,
              len(registrations), status)

@@ -8,6 +8,8 @@ the calling service's transaction, and the emails leave after that commit. Templ
 
 import logging
 
+from flask_babel import force_locale
+
 from ..extensions import db
 from ..models import OutboxEmail, TeamMember, User
 from .audit import record_action
@@ -126,3 +128,24 @@ def notify_registration_cancelled(registration, *, by_staff: bool) -> OutboxEmai
 def notify_registration_link(registration, token: str, *, position=None) -> OutboxEmail:
     """Send a delegate a fresh personal link to their registration (they lost theirs)."""
     return _notify_delegate(registration, "link", token=token, position=position)
+
+
+def notify_delegation_registered(delegation, members) -> OutboxEmail:
+    """Tell the head of a delegation what was registered: the status and every member."""
+    from .registration_labels import display_name, role_label, status_label
+
+    head = members[0]
+    event = delegation.event
+    with force_locale(head.language):
+        listed = [{"name": display_name(member), "role": role_label(member.delegation_role),
+                   "email": member.email} for member in members]
+        status = status_label(head.status)
+    return queue_email(
+        template="delegation_registered_to_head",
+        recipient=head.email,
+        recipient_name=head.full_name,
+        language=head.language,
+        event_id=event.id,
+        context={"delegation": delegation, "event": event, "name": display_name(head),
+                 "members": listed, "status": status},
+    )

@@ -248,9 +248,13 @@ def test_accept_with_another_email_waits_for_an_organizer(client, invitee):
     assert registration.status == RegistrationStatus.PENDING
     assert registration.forwarded_invitation is True
     assert row.response == InvitationResponse.ACCEPTED
-    email = db.session.scalars(select(OutboxEmail)).one()
-    assert (email.recipient, email.template) == ("colleague@example.org",
-                                                 "registration_pending_to_delegate")
+    emails = {email.recipient: email for email in db.session.scalars(select(OutboxEmail))}
+    assert set(emails) == {"colleague@example.org", "khamphone@example.org"}
+    assert emails["colleague@example.org"].template == "registration_pending_to_delegate"
+    # the invitee learns that their personal link was used by another address
+    notice = emails["khamphone@example.org"]
+    assert notice.template == "invitation_forwarded_to_invitee"
+    assert notice.invitee_id == row.id and "colleague@example.org" in notice.body_text
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Because the invitation was sent to another email address" in page
 

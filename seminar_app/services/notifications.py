@@ -149,3 +149,22 @@ def notify_delegation_registered(delegation, members) -> OutboxEmail:
         context={"delegation": delegation, "event": event, "name": display_name(head),
                  "members": listed, "status": status},
     )
+
+
+def notify_invitation_forwarded(invitee, registration) -> OutboxEmail:
+    """Tell an invitee that their invitation was used to register another address (the
+    registration waits for an organizer), so a misused link does not go unnoticed."""
+    from .registration_labels import display_name
+
+    event = invitee.event
+    return queue_email(
+        template="invitation_forwarded_to_invitee",
+        recipient=invitee.email,
+        recipient_name=invitee.name,
+        language=invitee.language,
+        event_id=event.id,
+        invitee_id=invitee.id,
+        context={"event": event, "name": display_name(invitee),
+                 "registered_name": registration.full_name, "registered_email": registration.email,
+                 "contact_email": event.contact_email},
+    )

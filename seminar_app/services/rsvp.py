@@ -197,6 +197,8 @@ def bind_registration(invitee: Invitee, registration: Registration, *,
     record_action("invitee.accept", invitee, user=None, channel=ResponseChannel.ONLINE,
                   previous=previous, registration_id=registration.id,
                   forwarded=registration.forwarded_invitation, linked_existing=linked_existing)
+    if registration.forwarded_invitation:
+        notifications.notify_invitation_forwarded(invitee, registration)
 
 
 def _normalized_email(email: str | None) -> str | None:

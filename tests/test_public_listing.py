@@ -60,6 +60,17 @@ def test_list_events_search_in_title_theme_and_city(owner):
     assert titles(EventFilters(q="100%_")) == []
 
 
+def test_list_events_search_finds_the_indonesian_texts_too(owner):
+    create_event(owner, title="Forum on trade", theme="Growing together",
+                 translations={"en": {"title": "Forum on trade", "theme": "Growing together"},
+                               "id": {"title": "Forum Perdagangan",
+                                      "theme": "Tumbuh bersama"}})
+    create_event(owner, title="Seminar", translations={"en": {"title": "Seminar"}})
+    assert titles(EventFilters(q="perdagangan")) == ["Forum on trade"]
+    assert titles(EventFilters(q="TUMBUH")) == ["Forum on trade"]
+    assert titles(EventFilters(q="title")) == []  # the JSON's keys are not searched
+
+
 def test_list_events_filter_by_type(owner):
     create_event(owner, title="A forum", event_type=EventType.FORUM)
     create_event(owner, title="A seminar", event_type=EventType.SEMINAR)

@@ -106,10 +106,14 @@ def listed_events_query(filters: EventFilters, *, now: datetime | None = None):
     query = select(Event).where(_listed(now, past=filters.past))
     if filters.q:
         pattern = f"%{_escape_like(filters.q)}%"
+        # the texts of both languages (services.content_language keeps them in translations)
+        translated = [Event.translations[language][field].as_string().ilike(pattern, escape="\\")
+                      for language in ("en", "id") for field in ("title", "theme")]
         query = query.where(or_(
             Event.title.ilike(pattern, escape="\\"),
             Event.theme.ilike(pattern, escape="\\"),
             Event.venue_city.ilike(pattern, escape="\\"),
+            *translated,
         ))
     if filters.event_type:
         query = query.where(Event.event_type == filters.event_type)

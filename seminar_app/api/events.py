@@ -1,9 +1,9 @@
-"""Events: list, read, create, update."""
+"""Events: list, read, create, update, publish, cancel."""
 
 from datetime import UTC, datetime, time, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from flask import url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_
 
@@ -41,6 +41,10 @@ EVENT_INPUT = [
     Field("contact_name", "string", max_length=200),
     Field("contact_email", "string", max_length=254),
     Field("contact_phone", "string", max_length=40),
+]
+
+CANCEL_INPUT = [
+    Field("reason", "text", max_length=2000, description="Shown on the event's page."),
 ]
 
 
@@ -111,4 +115,22 @@ def update_event(event_id: int):
     data["event_type"], data["visibility"] = event.event_type.value, event.visibility.value
     data.update(values)
     event = event_service.update_event(event, data=data)
+    return core.data_response(event_json(event))
+
+
+@bp.post("/events/<int:event_id>/publish")
+def publish_event(event_id: int):
+    """Publish a draft (it must not have ended and needs a venue or an online link)."""
+    event, _permissions = core.load_event(event_id, Permission.MANAGE, write=True)
+    event = event_service.publish_event(event)
+    return core.data_response(event_json(event))
+
+
+@bp.post("/events/<int:event_id>/cancel")
+def cancel_event(event_id: int):
+    """Cancel a draft or published event for good, with an optional reason (body optional)."""
+    event, _permissions = core.load_event(event_id, Permission.MANAGE, write=True)
+    body = core.json_body() if request.content_length or request.get_data(cache=True) else {}
+    values = core.read_fields(body, CANCEL_INPUT)
+    event = event_service.cancel_event(event, reason=values.get("reason") or "")
     return core.data_response(event_json(event))

@@ -1,12 +1,13 @@
-"""Invitations: invitees (list with statuses, add, read with step times) and mailings (send,
-progress)."""
+"""Invitations: invitees (list with statuses, add, read with step times, change, remove,
+record an answer received outside the system) and mailings (list, send, progress)."""
 
 import re
 
 from flask import request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
-from ..models import Honorific, MailingKind, RegistrationStatus
+from ..models import Honorific, Mailing, MailingKind, RegistrationStatus
 from ..services import invitation_status
 from ..services import invitations as invitation_service
 from ..services import mailings as mailing_service
@@ -26,6 +27,19 @@ INVITEE_INPUT = [
     Field("language", "enum", choices=("en", "id")),
     Field("group_name", "string", max_length=100),
     Field("note", "text", max_length=2000, description="Staff's own note."),
+]
+INVITEE_PATCH = [
+    Field(spec.name, spec.kind, max_length=spec.max_length, choices=spec.choices,
+          nullable=spec.nullable, description=spec.description)
+    for spec in INVITEE_INPUT
+]
+RESPONSE_INPUT = [
+    Field("response", "enum", choices=("accepted", "declined"), required=True),
+    Field("channel", "enum", choices=tuple(c.value for c in invitation_service.OFFLINE_CHANNELS),
+          required=True, description="How the answer reached the organizers."),
+    Field("answered_on", "date", required=True,
+          description="Day of the answer (not in the future)."),
+    Field("note", "text", max_length=2000, description="E.g. the number of the note verbale."),
 ]
 #: idempotency keys a client may send (namespaced per token before they are stored)
 IDEMPOTENCY_KEY = r"[A-Za-z0-9_-]{16,40}"
@@ -80,6 +94,56 @@ def get_invitee(event_id: int, invitee_id: int):
     event, _permissions = core.load_event(event_id, Permission.INVITE)
     invitee = invitation_service.get_invitee(event, invitee_id)
     return core.data_response(invitee_json(invitee, invitation_status.invitee_progress(invitee)))
+
+
+def _invitee_answer(invitee):
+    return core.data_response(invitee_json(invitee, invitation_status.invitee_progress(invitee)))
+
+
+@bp.patch("/events/<int:event_id>/invitees/<int:invitee_id>")
+def update_invitee(event_id: int, invitee_id: int):
+    """Change an invitee's details (fields left out keep their value; the link stays)."""
+    event, _permissions = core.load_event(event_id, Permission.INVITE, write=True)
+    invitee = invitation_service.get_invitee(event, invitee_id)
+    values = core.read_fields(core.json_body(), INVITEE_PATCH, partial=True)
+    data = {key: getattr(invitee, key) for key in invitation_service.INVITEE_FIELDS}
+    data["honorific"] = invitee.honorific.value if invitee.honorific else None
+    data.update(values)
+    invitee = invitation_service.update_invitee(invitee, data, actor=core.acting_user())
+    return _invitee_answer(invitee)
+
+
+@bp.delete("/events/<int:event_id>/invitees/<int:invitee_id>")
+def delete_invitee(event_id: int, invitee_id: int):
+    """Remove an invitee who has not registered (409 once they have)."""
+    event, _permissions = core.load_event(event_id, Permission.INVITE, write=True)
+    invitee = invitation_service.get_invitee(event, invitee_id)
+    invitation_service.delete_invitee(invitee, actor=core.acting_user())
+    return "", 204
+
+
+@bp.post("/events/<int:event_id>/invitees/<int:invitee_id>/response")
+def record_response(event_id: int, invitee_id: int):
+    """Record an answer that reached staff outside the system (note verbale, letter, call)."""
+    event, _permissions = core.load_event(event_id, Permission.INVITE, write=True)
+    invitee = invitation_service.get_invitee(event, invitee_id)
+    values = core.read_fields(core.json_body(), RESPONSE_INPUT)
+    invitee = invitation_service.record_offline_response(
+        invitee, response=values["response"], channel=values["channel"],
+        answered_on=values["answered_on"], note=values.get("note") or "",
+        actor=core.acting_user())
+    return _invitee_answer(invitee)
+
+
+@bp.get("/events/<int:event_id>/mailings")
+def list_mailings(event_id: int):
+    """The event's mailings, newest first, each with its progress."""
+    event, _permissions = core.load_event(event_id, Permission.INVITE)
+    query = select(Mailing).where(Mailing.event_id == event.id) \
+        .order_by(Mailing.created_at.desc(), Mailing.id.desc())
+    items, meta, link = core.paginate(query)
+    progress = mailing_service.progress_of(items)
+    return core.page_response([mailing_json(m, progress[m.id]) for m in items], meta, link)
 
 
 def _idempotency_key(values: dict) -> str:

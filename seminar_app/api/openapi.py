@@ -16,9 +16,15 @@ from ..models import (
 )
 from ..services.invitation_status import InviteeStatus
 from .core import MAX_ID, MAX_PAGE, MAX_PER_PAGE, body_schema, bp
-from .events import EVENT_INPUT
-from .invitations import IDEMPOTENCY_KEY, INVITEE_INPUT, MAILING_INPUT
-from .registrations import REGISTRATION_INPUT, STATUS_INPUT
+from .events import CANCEL_INPUT, EVENT_INPUT
+from .invitations import (
+    IDEMPOTENCY_KEY,
+    INVITEE_INPUT,
+    INVITEE_PATCH,
+    MAILING_INPUT,
+    RESPONSE_INPUT,
+)
+from .registrations import ANSWER_MAX, REGISTRATION_INPUT, REGISTRATION_PATCH, STATUS_INPUT
 
 
 def _s(kind="string", **extra) -> dict:
@@ -69,6 +75,9 @@ REGISTRATION = _object({
     "decision_reason": _s(), "created_at": TIME, "updated_at": TIME,
     "confirmed_at": TIME_OR_NULL, "waitlisted_at": TIME_OR_NULL,
     "cancelled_at": TIME_OR_NULL, "checked_in_at": TIME_OR_NULL,
+    "answers": {"type": "object", "additionalProperties": _s(),
+                "description": "Answers to the event's extra questions: question id -> "
+                               "value (a choice's option, \"yes\"/\"no\", or text)."},
     "passport_number": _s(description="Only for tokens whose user may manage the event."),
     "nationality": _s(), "birth_date": _null(format="date"), "birth_place": _s(),
     "passport_expiry": _null(format="date"),
@@ -84,7 +93,8 @@ INVITEE = _object({
     "language": _s(), "group_name": _s(), "note": _s(),
     "status": _s(enum=_values(InviteeStatus)), "status_at": TIME_OR_NULL,
     "response": _s(enum=["pending", "accepted", "declined"]), "response_channel": _null(),
-    "decline_reason": _s(), "registration_id": _null("integer"), "bounce_reason": _s(),
+    "decline_reason": _s(), "response_note": _s(), "registration_id": _null("integer"),
+    "bounce_reason": _s(),
     "steps": {"$ref": "#/components/schemas/InviteeSteps"}, "created_at": TIME,
     "updated_at": TIME,
 })
@@ -98,6 +108,29 @@ MAILING = _object({
                          "queued": _s("integer"), "failed": _s("integer"),
                          "prepared": _s("boolean"), "done": _s("boolean")}),
 })
+ANSWERS_INPUT = {
+    "type": "object",
+    "propertyNames": {"pattern": "^[0-9]+$"},
+    "additionalProperties": _null(maxLength=ANSWER_MAX),
+    "description": "Answers to the event's extra questions: question id -> value. A choice "
+                   "takes one of the question's options (in the event's first language), "
+                   "yes/no takes \"yes\" or \"no\"; empty or null leaves it unanswered. "
+                   "Unknown ids are refused. On creation every required question needs an "
+                   "answer.",
+}
+
+
+def _with_answers(schema: dict) -> dict:
+    schema["properties"]["answers"] = ANSWERS_INPUT
+    return schema
+
+
+def _patch(fields) -> dict:
+    schema = body_schema(fields)
+    schema.pop("required", None)
+    return schema
+
+
 ERROR = _object({"error": _object({
     "code": _s(description="bad_request, unauthorized, forbidden, not_found, "
                            "method_not_allowed, conflict, payload_too_large, "
@@ -213,6 +246,27 @@ def build_document() -> dict:
                 "responses": {"200": _data("Event", "Changed"), **_errors(*WRITE_ERRORS)},
             },
         },
+        "/events/{event_id}/publish": {
+            "parameters": [EVENT_ID],
+            "post": {
+                "operationId": "publishEvent", "tags": ["events"],
+                "summary": "Publish a draft (it must not have ended and needs a venue or an "
+                           "online link: else 422; already published or cancelled: 409)",
+                "responses": {"200": _data("Event", "Published"),
+                              **_errors(400, 401, 403, 404, 409, 422, 429)},
+            },
+        },
+        "/events/{event_id}/cancel": {
+            "parameters": [EVENT_ID],
+            "post": {
+                "operationId": "cancelEvent", "tags": ["events"],
+                "summary": "Cancel the event for good (already cancelled: 409). The body is "
+                           "optional.",
+                "requestBody": {"required": False, "content": {"application/json": {
+                    "schema": _ref("EventCancel")}}},
+                "responses": {"200": _data("Event", "Cancelled"), **_errors(*WRITE_ERRORS)},
+            },
+        },
         "/events/{event_id}/registrations": {
             "parameters": [EVENT_ID],
             "get": {
@@ -245,6 +299,16 @@ def build_document() -> dict:
                 "summary": "One registration",
                 "responses": {"200": _data("Registration", "The registration"),
                               **_errors(*READ_ERRORS, 403)},
+            },
+            "patch": {
+                "operationId": "updateRegistration", "tags": ["registrations"],
+                "summary": "Change a registration's details and answers (fields left out "
+                           "keep their value). The email cannot change; the status changes "
+                           "through /status. A country change of a confirmed delegate "
+                           "respects the country quota (409).",
+                "requestBody": _body("RegistrationPatch"),
+                "responses": {"200": _data("Registration", "Changed"),
+                              **_errors(*WRITE_ERRORS)},
             },
         },
         "/events/{event_id}/registrations/{registration_id}/status": {
@@ -296,9 +360,38 @@ def build_document() -> dict:
                 "responses": {"200": _data("Invitee", "The invitee"),
                               **_errors(*READ_ERRORS, 403)},
             },
+            "patch": {
+                "operationId": "updateInvitee", "tags": ["invitations"],
+                "summary": "Change an invitee's details (fields left out keep their value; "
+                           "the personal link stays the same)",
+                "requestBody": _body("InviteePatch"),
+                "responses": {"200": _data("Invitee", "Changed"), **_errors(*WRITE_ERRORS)},
+            },
+            "delete": {
+                "operationId": "deleteInvitee", "tags": ["invitations"],
+                "summary": "Remove an invitee who has not registered (409 once they have)",
+                "responses": {"204": {"description": "Removed"},
+                              **_errors(400, 401, 403, 404, 409, 429)},
+            },
+        },
+        "/events/{event_id}/invitees/{invitee_id}/response": {
+            "parameters": [EVENT_ID, _id_param("invitee_id", "The invitee's id")],
+            "post": {
+                "operationId": "recordInviteeResponse", "tags": ["invitations"],
+                "summary": "Record an answer received outside the system (note verbale, "
+                           "letter, email, phone, in person)",
+                "requestBody": _body("OfflineResponse"),
+                "responses": {"200": _data("Invitee", "Recorded"), **_errors(*WRITE_ERRORS)},
+            },
         },
         "/events/{event_id}/mailings": {
             "parameters": [EVENT_ID],
+            "get": {
+                "operationId": "listMailings", "tags": ["invitations"],
+                "summary": "Mailings of the event with their progress, newest first",
+                "parameters": PAGE_PARAMS,
+                "responses": {"200": _page("Mailing"), **_errors(*READ_ERRORS, 403)},
+            },
             "post": {
                 "operationId": "createMailing", "tags": ["invitations"],
                 "summary": "Send invitations, reminders or an announcement. Idempotent: the "
@@ -349,10 +442,14 @@ def build_document() -> dict:
                 "Event": EVENT, "EventInput": body_schema(EVENT_INPUT),
                 "EventPatch": event_patch,
                 "Registration": REGISTRATION,
-                "RegistrationInput": body_schema(REGISTRATION_INPUT),
+                "EventCancel": body_schema(CANCEL_INPUT),
+                "RegistrationInput": _with_answers(body_schema(REGISTRATION_INPUT)),
+                "RegistrationPatch": _with_answers(_patch(REGISTRATION_PATCH)),
                 "StatusChange": body_schema(STATUS_INPUT),
                 "Invitee": INVITEE, "InviteeSteps": STEPS,
                 "InviteeInput": body_schema(INVITEE_INPUT),
+                "InviteePatch": _patch(INVITEE_PATCH),
+                "OfflineResponse": body_schema(RESPONSE_INPUT),
                 "Mailing": MAILING, "MailingInput": body_schema(MAILING_INPUT),
                 "Error": ERROR, "PageMeta": PAGE_META,
             },

@@ -1,16 +1,22 @@
-"""Registrations of an event: list with filters, read, create (by staff), decide, check in."""
+"""Registrations of an event: list with filters, read, create (by staff), change, decide,
+check in. Answers to the event's extra questions go in ``answers`` ({question id: value})."""
+
+import re
 
 import phonenumbers
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..forms import strip_control_characters
 from ..i18n import is_country_code
 from ..models import (
     DelegationRole,
     Honorific,
     OrganisationType,
+    QuestionKind,
     Registration,
     RegistrationSource,
 )
@@ -19,6 +25,7 @@ from ..services import checkin as checkin_service
 from ..services import registrations as registration_service
 from ..services.access import Permission
 from ..services.participant_list import ParticipantFilters, registrations_query
+from ..services.questions import event_questions
 from . import core
 from .core import ApiError, Field, bp
 from .serializers import registration_json
@@ -47,6 +54,14 @@ REGISTRATION_INPUT = [
     Field("birth_place", "string", max_length=120),
     Field("passport_expiry", "date", nullable=True),
 ]
+#: the fields staff may change (the email stays as registered, as in the web form)
+REGISTRATION_PATCH = [
+    Field(spec.name, spec.kind, max_length=spec.max_length, choices=spec.choices,
+          nullable=spec.nullable, description=spec.description, pattern=spec.pattern)
+    for spec in REGISTRATION_INPUT if spec.name != "email"
+]
+#: longest answer to an extra question (as in the web form)
+ANSWER_MAX = 1000
 STATUS_INPUT = [
     Field("status", "enum", choices=("approve", "reject", "cancel"), required=True),
     Field("reason", "text", max_length=2000,
@@ -84,7 +99,7 @@ def list_registrations(event_id: int):
     if checked_in is not None:
         query = query.where(Registration.checked_in_at.is_not(None) if checked_in
                             else Registration.checked_in_at.is_(None))
-    items, meta, link = core.paginate(query)
+    items, meta, link = core.paginate(query.options(selectinload(Registration.answers)))
     with_passport = _with_passport(permissions)
     return core.page_response(
         [registration_json(r, with_passport=with_passport) for r in items], meta, link)
@@ -115,19 +130,124 @@ def _phone(values: dict) -> None:
     values["phone"] = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _answer_value(question, value) -> str:
+    """One answer checked against its question; raise ValueError with the message."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValueError(_("Give a text value."))
+    if core._SURROGATES.search(value):
+        raise ValueError(_("This text contains characters that cannot be stored."))
+    value = strip_control_characters(value).strip()
+    if not value:
+        if question.required:
+            raise ValueError(_("This field is required."))
+        return ""
+    if question.kind == QuestionKind.CHOICE and value not in (question.choices or []):
+        raise ValueError(_("Please choose one of the options."))
+    if question.kind == QuestionKind.YES_NO and value not in ("yes", "no"):
+        raise ValueError(_("Answer \"yes\" or \"no\"."))
+    if len(value) > ANSWER_MAX:
+        raise ValueError(_("Use at most %(max)d characters.", max=ANSWER_MAX))
+    return value
+
+
+def _read_answers(event, data: dict, *, partial: bool) -> dict[int, str] | None:
+    """The ``answers`` of the body checked against the event's questions (None: not given).
+
+    Unknown question ids, options that are not the question's and empty answers to required
+    questions are refused (422, one field ``answers.<id>`` each). Without ``partial`` (a new
+    registration), every required question needs an answer.
+    """
+    if "answers" not in data:
+        raw = None if partial else {}
+    else:
+        raw = data["answers"]
+        if not isinstance(raw, dict):
+            message = _("Give an object of question numbers and answers.")
+            raise ApiError(422, message, fields={"answers": message})
+    if raw is None:
+        return None
+    questions = {question.id: question for question in event_questions(event)}
+    answers, errors = {}, {}
+    for key, value in raw.items():
+        question_id = int(key) if re.fullmatch(r"[0-9]{1,9}", key) else None
+        question = questions.get(question_id)
+        if question is None:
+            errors[f"answers.{key[:20]}"] = _("This event has no question with this number.")
+            continue
+        try:
+            answers[question_id] = _answer_value(question, value)
+        except ValueError as error:
+            errors[f"answers.{question_id}"] = str(error)
+    if not partial:
+        for question in questions.values():
+            if question.required and question.id not in answers \
+                    and f"answers.{question.id}" not in errors:
+                errors[f"answers.{question.id}"] = _("This field is required.")
+    if errors:
+        raise ApiError(422, next(iter(errors.values())), fields=errors)
+    return answers
+
+
 @bp.post("/events/<int:event_id>/registrations")
 def create_registration(event_id: int):
     """Register a delegate as staff (source STAFF): capacity and quotas apply."""
     event, permissions = core.load_event(event_id, Permission.MANAGE, write=True)
-    values = core.read_fields(core.json_body(), REGISTRATION_INPUT)
+    body = core.json_body()
+    values = core.read_fields(body, REGISTRATION_INPUT)
     _phone(values)
+    answers = _read_answers(event, body, partial=False)
     registration, _token = registration_service.register(
-        event, data=values, source=RegistrationSource.STAFF, actor=core.acting_user())
+        event, data=values, answers=answers, source=RegistrationSource.STAFF,
+        actor=core.acting_user())
     response = core.data_response(
         registration_json(registration, with_passport=_with_passport(permissions)), 201)
     response.headers["Location"] = url_for(
         "api.get_registration", event_id=event.id, registration_id=registration.id)
     return response
+
+
+def _current_values(registration: Registration) -> dict:
+    """The registration's fields as the service takes them (for a PATCH to complete)."""
+    data = {key: getattr(registration, key) for key in registration_service.REGISTRATION_FIELDS
+            if key != "email"}
+    data["honorific"] = registration.honorific.value
+    data["delegation_role"] = registration.delegation_role.value
+    return data
+
+
+@bp.patch("/events/<int:event_id>/registrations/<int:registration_id>")
+def update_registration(event_id: int, registration_id: int):
+    """Change a registration's details and answers (fields left out keep their value); the
+    email stays as registered, and the status changes only through /status."""
+    event, permissions = core.load_event(event_id, Permission.MANAGE, write=True)
+    registration = _registration(event, registration_id)
+    body = core.json_body()
+    email, errors = body.get("email"), {}
+    if "email" in body and not (isinstance(email, str)
+                                and email.strip().lower() == registration.email):
+        errors["email"] = _("The email address of a registration cannot be changed.")
+    try:
+        values = core.read_fields(body, REGISTRATION_PATCH, partial=True)
+    except ApiError as error:
+        errors.update(error.fields)
+    if errors:  # every refused field at once, the email's among them
+        raise ApiError(422, next(iter(errors.values())), fields=errors)
+    if "phone" in values:
+        _phone_values = {**values, "country": values.get("country", registration.country)}
+        _phone(_phone_values)
+        values["phone"] = _phone_values["phone"]
+    answers = _read_answers(event, body, partial=True)
+    data = _current_values(registration)
+    data.update(values)
+    registration_service.update_registration(registration, data=data, answers=answers,
+                                             actor=core.acting_user())
+    registration = db.session.scalar(
+        select(Registration).where(Registration.id == registration.id)
+        .execution_options(populate_existing=True))
+    return core.data_response(
+        registration_json(registration, with_passport=_with_passport(permissions)))
 
 
 @bp.post("/events/<int:event_id>/registrations/<int:registration_id>/status")

@@ -77,6 +77,8 @@ def registration_json(registration: Registration, *, with_passport: bool) -> dic
         "waitlisted_at": iso(registration.waitlisted_at),
         "cancelled_at": iso(registration.cancelled_at),
         "checked_in_at": iso(registration.checked_in_at),
+        "answers": {str(answer.question_id): answer.value
+                    for answer in sorted(registration.answers, key=lambda a: a.question_id)},
     }
     if with_passport:
         data.update({
@@ -109,6 +111,7 @@ def invitee_json(invitee: Invitee, progress: InviteeProgress) -> dict:
         "response_channel": invitee.response_channel.value if invitee.response_channel
         else None,
         "decline_reason": invitee.decline_reason,
+        "response_note": invitee.response_note,
         "registration_id": invitee.registration_id,
         "bounce_reason": invitee.bounce_reason,
         "steps": {

@@ -4,6 +4,7 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import Choice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -43,8 +44,8 @@ class MultiCheckboxField(SelectField):
 
     def iter_choices(self):
         selected = set(self.data or ())
-        for value, label in self.choices:
-            yield value, label, value in selected, {}
+        for value, label, *_rest in self.choices:
+            yield Choice(value=value, label=label, selected=value in selected, render_kw={})
 
 
 def _subject():

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pytest
 from flask import g, request_started
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from config import TestingConfig
 from seminar_app import create_app
@@ -68,15 +69,26 @@ def _clean_state(app):
     ctx.pop()
 
 
-def _empty_tables():
+def _empty_tables(attempts: int = 20):
+    """Empty every table. On PostgreSQL one TRUNCATE; a request of the browser tests' live
+    server that is still finishing (a page's background fetch) can hold a table lock and
+    deadlock with it: PostgreSQL then cancels one side, and the TRUNCATE is tried again."""
     tables = list(reversed(_db.metadata.sorted_tables))
-    with _db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+    for attempt in range(attempts):
+        try:
+            with _db.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    names = ", ".join(f'"{t.name}"' for t in tables)
+                    conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+                    conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                else:
+                    for table in tables:
+                        conn.execute(table.delete())
+            return
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.25)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ fails the test if there were any. Helpers live in tests/e2e/pages.py.
 
 import os
 import threading
+import time
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -36,6 +37,7 @@ def live_server(app):
     server = create_server(app, host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, name="e2e-waitress", daemon=True)
     thread.start()
+    _SERVERS.append(server)
     yield f"http://127.0.0.1:{server.effective_port}"
     # Close every channel from inside the server's own loop, which then returns.
     server.trigger.pull_trigger(lambda: server.asyncore.close_all(server._map))
@@ -62,4 +64,19 @@ def browsing(browser, live_server):
     session = Browsing(browser, live_server)
     yield session
     session.close()
+    _wait_until_idle()
     session.assert_clean()
+
+
+#: the live server(s) of this run, so that a test's end can wait for their last requests
+_SERVERS: list = []
+
+
+def _wait_until_idle(timeout: float = 5.0) -> None:
+    """Wait until the live server has answered every request (a page's background fetches
+    may still run when its browser context closes); the tables are emptied after that."""
+    deadline = time.monotonic() + timeout
+    for server in _SERVERS:
+        dispatcher = server.task_dispatcher
+        while (dispatcher.active_count or dispatcher.queue) and time.monotonic() < deadline:
+            time.sleep(0.02)

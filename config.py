@@ -91,6 +91,9 @@ class Config:
     MANAGE_LINK_RATE_LIMIT = os.environ.get("MANAGE_LINK_RATE_LIMIT", "60 per minute")
     RESEND_LINK_RATE_LIMIT = os.environ.get("RESEND_LINK_RATE_LIMIT", "5 per minute")
 
+    #: anonymous registration-form pages kept rendered this long per worker (page_cache)
+    FORM_PAGE_CACHE_SECONDS = env_int("FORM_PAGE_CACHE_SECONDS", 10)
+
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
     MAX_FORM_MEMORY_SIZE = env_int("MAX_FORM_MEMORY_SIZE", 2 * 1024 * 1024)
     UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 2 * 1024 * 1024)

@@ -18,6 +18,10 @@ def _arguments() -> argparse.Namespace:
                         help="concurrent clients of the registration rush (default 50)")
     parser.add_argument("--requests", type=int, default=2000,
                         help="registrations in the rush (default 2000)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="gunicorn worker processes in the rush (default 2)")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="threads per gunicorn worker in the rush (default 4)")
     parser.add_argument("--page-requests", type=int, default=200,
                         help="GETs of each page in the page benchmark (default 200)")
     parser.add_argument("--invitations", type=int, default=5000,
@@ -44,7 +48,8 @@ def _run(arguments: argparse.Namespace) -> None:
     chosen = arguments.benchmarks or list(BENCHMARKS)
     for kind in kinds:
         if "rush" in chosen:
-            registration_rush.run(kind, clients=arguments.clients, requests=arguments.requests)
+            registration_rush.run(kind, clients=arguments.clients, requests=arguments.requests,
+                                  workers=arguments.workers, threads=arguments.threads)
         if "pages" in chosen:
             page_latency.run(kind, registrations=arguments.registrations,
                              requests=arguments.page_requests)

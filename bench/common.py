@@ -106,15 +106,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(url: str, workdir: Path, *, workers: int = 2, threads: int = 4):
-    """Run the app under gunicorn against ``url``; yields (port, master process)."""
+def gunicorn(url: str, workdir: Path, *, workers: int = 2, threads: int = 4,
+             extra: tuple = ()):
+    """Run the app under gunicorn against ``url``; yields (port, master process).
+    ``extra``: more command-line options (BENCH_GUNICORN_OPTIONS adds its own too)."""
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(24),
                RATELIMIT_ENABLED="false", INSTANCE_PATH=str(workdir), APP_ENV="production",
                SESSION_COOKIE_SECURE="false", MAIL_SERVER="")
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "--threads",
-               str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-               "seminar_app:create_app()"]
+               str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning", *extra,
+               *os.environ.get("BENCH_GUNICORN_OPTIONS", "").split(), "seminar_app:create_app()"]
     with open(workdir / "gunicorn.log", "ab") as logfile:
         process = subprocess.Popen(command, cwd=ROOT, env=env,  # noqa: S603
                                    stdout=logfile, stderr=logfile)

@@ -1,18 +1,17 @@
 """Registration rush: many browsers submit valid registrations at once through gunicorn.
 
-Each client thread has its own cookie jar and keep-alive connection; per registration it GETs
-the form (for the CSRF token) and POSTs it. The same clients then hit /healthz as often, so the
+Each client (bench.loadgen, one asyncio loop) has its own cookie jar and keep-alive connection;
+per registration it starts as a new visitor (no cookies), GETs the form (for the CSRF token) and
+POSTs it. The same clients then hit /healthz as often, so the
 ratio shows how far registration is from the cheapest request of the same app in the same run.
 """
 
-import itertools
 import logging
-import threading
 import time
 
 from sqlalchemy import func, select
 
-from bench import common
+from bench import common, loadgen
 
 log = logging.getLogger(__name__)
 
@@ -37,47 +36,17 @@ def _form(number: int, token: str) -> dict:
     }
 
 
-def _run_clients(port: int, clients: int, total: int, one_request) -> dict:
-    """Run ``total`` calls of ``one_request(client, number)`` spread over ``clients`` threads."""
-    numbers = itertools.count(1)
-    lock = threading.Lock()
-    latencies: list[float] = []
-    outcome = {"ok": 0, "errors": 0}
-
-    def work() -> None:
-        client = common.Client(port)
-        while True:
-            with lock:
-                number = next(numbers)
-            if number > total:
-                break
-            try:
-                ok, seconds = one_request(client, number)
-            except Exception:  # noqa: BLE001 - a failed request is counted, not fatal
-                log.exception("request %s failed", number)
-                ok, seconds = False, None
-            with lock:
-                outcome["ok" if ok else "errors"] += 1
-                if seconds is not None:
-                    latencies.append(seconds)
-        client.close()
-
-    threads = [threading.Thread(target=work) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    outcome["seconds"] = time.perf_counter() - started
-    outcome["latencies"] = latencies
-    return outcome
-
-
 def _register(slug: str):
-    def one(client, number):
-        token = client.csrf_token(f"/events/{slug}/register")
+    async def one(client, number):
+        client.cookies.clear()  # each registration is another delegate's browser
+        status, text = await client.request("GET", f"/events/{slug}/register")
+        match = common.CSRF_PATTERN.search(text)
+        if status != 200 or match is None:
+            log.warning("registration %s: no form (HTTP %s)", number, status)
+            return False, None
         started = time.perf_counter()
-        status, _ = client.request("POST", f"/events/{slug}/register", _form(number, token))
+        status, _ = await client.request("POST", f"/events/{slug}/register",
+                                         _form(number, match.group(1)))
         seconds = time.perf_counter() - started
         if status != 303:
             log.warning("registration %s: HTTP %s", number, status)
@@ -85,9 +54,9 @@ def _register(slug: str):
     return one
 
 
-def _healthz(client, _number):
+async def _healthz(client, _number):
     started = time.perf_counter()
-    status, _ = client.request("GET", "/healthz")
+    status, _ = await client.request("GET", "/healthz")
     return status == 200, time.perf_counter() - started
 
 
@@ -102,7 +71,8 @@ def _confirmed(app, event_id: int) -> tuple[int, int]:
         return confirmed, db.session.get(Event, event_id).capacity
 
 
-def run(kind: str, *, clients: int = 50, requests: int = 2000) -> dict:
+def run(kind: str, *, clients: int = 50, requests: int = 2000, workers: int = 2,
+        threads: int = 4) -> dict:
     """Run the rush on database ``kind`` and write its section of RESULTS.md."""
     with common.workdir() as workdir:
         url = common.database_url(kind, workdir)
@@ -110,18 +80,19 @@ def run(kind: str, *, clients: int = 50, requests: int = 2000) -> dict:
         common.reset_schema(app)
         _email, event_id, slug = common.create_organizer_and_event(
             app, capacity=requests * 10, slug="rush")
-        with common.gunicorn(url, workdir) as (port, process):
-            rush = _run_clients(port, clients, requests, _register(slug))
-            health = _run_clients(port, clients, requests, _healthz)
+        with common.gunicorn(url, workdir, workers=workers, threads=threads) as (port, process):
+            rush = loadgen.run_clients(port, clients, requests, _register(slug))
+            health = loadgen.run_clients(port, clients, requests, _healthz)
             rss = common.worker_rss_mib(process.pid)
         confirmed, capacity = _confirmed(app, event_id)
         with app.app_context():
             from seminar_app.extensions import db
             db.engine.dispose()
-    return _report(kind, clients, requests, rush, health, rss, confirmed, capacity)
+    return _report(kind, f"gunicorn -w {workers} --threads {threads}", clients, requests, rush,
+                   health, rss, confirmed, capacity)
 
 
-def _report(kind, clients, requests, rush, health, rss, confirmed, capacity) -> dict:
+def _report(kind, server, clients, requests, rush, health, rss, confirmed, capacity) -> dict:
     reg_rate = rush["ok"] / rush["seconds"]
     health_rate = health["ok"] / health["seconds"]
     lat = [common.percentile(rush["latencies"], f) * 1000 for f in (0.5, 0.95, 0.99)]
@@ -129,7 +100,7 @@ def _report(kind, clients, requests, rush, health, rss, confirmed, capacity) -> 
     target = ("met" if reg_rate >= 300 and lat[1] < 250 and not rush["errors"]
               else "NOT met")
     lines = [
-        f"- database: {kind}; gunicorn -w 2 --threads 4; {clients} clients, "
+        f"- database: {kind}; {server}; {clients} clients, "
         f"{requests} registrations (each = GET form + POST)",
         f"- registrations/s: **{reg_rate:.1f}** ({rush['ok']} ok, {rush['errors']} errors, "
         f"{rush['seconds']:.1f} s)",

@@ -89,8 +89,13 @@ def country_name(code: str, language: str | None = None) -> str:
 
 def country_choices(language: str | None = None) -> list[tuple[str, str]]:
     """(code, name) for every ISO 3166 country, sorted by name in ``language``."""
-    names = _country_names(language or current_language())
-    return sorted(names.items(), key=lambda item: _sort_key(item[1]))
+    return list(_sorted_countries(language or current_language()))
+
+
+@lru_cache(maxsize=8)
+def _sorted_countries(language: str) -> tuple[tuple[str, str], ...]:
+    names = _country_names(language)
+    return tuple(sorted(names.items(), key=lambda item: _sort_key(item[1])))
 
 
 def is_country_code(code: str) -> bool:

@@ -5,6 +5,7 @@ import unicodedata
 from datetime import date
 
 import phonenumbers
+from flask import current_app
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -282,6 +283,22 @@ def _question_field(question: ExtraQuestion):
     return StringField(label, validators=[*validators, _length(1000)])
 
 
+def _form_class(event: Event, questions: list[ExtraQuestion]) -> type:
+    """The form class with ``questions`` as ``q_<id>`` fields, built once per version of the
+    event (``updated_at`` moves with every change of its questions) and language."""
+    key = (event.id, event.updated_at, current_language(),
+           tuple((question.id, question.kind, question.required) for question in questions))
+    classes = current_app.extensions.setdefault("registration_form_classes", {})
+    form_class = classes.get(key)
+    if form_class is None:
+        form_class = type("EventRegistrationForm", (RegistrationForm,), {
+            f"q_{question.id}": _question_field(question) for question in questions})
+        if len(classes) > 256:
+            classes.clear()
+        classes[key] = form_class
+    return form_class
+
+
 def build_registration_form(event: Event, *, formdata=None, obj=None, for_staff=False):
     """The registration form for ``event``: standard fields plus one ``q_<id>`` per question.
 
@@ -290,8 +307,7 @@ def build_registration_form(event: Event, *, formdata=None, obj=None, for_staff=
     answers are filled in. ``for_staff`` words the consent for staff registering a delegate.
     """
     questions = event_questions(event)
-    form_class = type("EventRegistrationForm", (RegistrationForm,), {
-        f"q_{question.id}": _question_field(question) for question in questions})
+    form_class = _form_class(event, questions)
     data = {"language": current_language(), "honorific": "", "delegation_role": "delegate"}
     if obj is not None:
         data = {f"q_{answer.question_id}": answer.value for answer in obj.answers}

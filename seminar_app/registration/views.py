@@ -16,6 +16,7 @@ from flask_login import current_user
 
 from ..errors import render_error
 from ..extensions import db, limiter
+from ..page_cache import form_pages
 from ..models import Event, QuestionKind, Registration, RegistrationStatus, Visibility, utcnow
 from ..services import registrations as registration_service
 from ..services.content_language import choice_label, localized_text
@@ -122,6 +123,11 @@ def register(slug: str):
     refusal = _refusal(event)
     if refusal is not None:
         return refusal
+    cache = form_pages()
+    if cache.usable():
+        key = (event.id, event.updated_at)
+        return cache.get(key) or cache.put(
+            key, _render_create(event, build_registration_form(event))[0])
     form = build_registration_form(event)
     if not form.validate_on_submit():
         return _render_create(event, form, form_status(form))

@@ -8,6 +8,7 @@ the file once updates the same entry when it imports it again.
 
 import html
 import logging
+import time
 from datetime import date, timedelta
 from functools import lru_cache
 from urllib.parse import quote
@@ -43,8 +44,26 @@ def calendar_filename(event: Event) -> str:
     return f"{event.slug}.ics"
 
 
+#: how long a built .ics is reused for the same version of an event (confirmation emails of a
+#: registration rush all attach the same file)
+CALENDAR_REUSE_SECONDS = 60
+
+
 def event_calendar(event: Event) -> bytes:
-    """The event as an iCalendar file (bytes, UTF-8)."""
+    """The event as an iCalendar file (bytes, UTF-8); reused while the event is unchanged."""
+    key = (event.id, event.updated_at, event.status)
+    built = current_app.extensions.setdefault("event_calendars", {})
+    entry = built.get(key)
+    if entry is not None and entry[0] > time.monotonic():
+        return entry[1]
+    data = _build_calendar(event)
+    if len(built) > 256:
+        built.clear()
+    built[key] = (time.monotonic() + CALENDAR_REUSE_SECONDS, data)
+    return data
+
+
+def _build_calendar(event: Event) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

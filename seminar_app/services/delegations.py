@@ -32,7 +32,7 @@ from ..models import (
 from . import notifications
 from .audit import record_action
 from .errors import ServiceError
-from .registration_codes import new_badge_code, new_manage_token, new_reference
+from .registration_codes import new_codes, new_manage_token
 from .registrations import (
     AlreadyRegistered,
     _check_can_register,
@@ -114,8 +114,9 @@ def _registration(event: Event, values: dict, existing: Registration | None, *, 
                   status, now) -> tuple[Registration, str]:
     registration = existing
     if registration is None:
-        registration = Registration(event_id=event.id, reference=new_reference(),
-                                    badge_code=new_badge_code(), status=status)
+        reference, badge_code = new_codes()
+        registration = Registration(event_id=event.id, reference=reference,
+                                    badge_code=badge_code, status=status)
         db.session.add(registration)
     else:  # a cancelled registration taken over: a fresh start, older links revoked
         registration.cancelled_at = registration.confirmed_at = None

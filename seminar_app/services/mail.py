@@ -152,11 +152,25 @@ def new_message_id() -> str:
 def queue_email(*, template: str, recipient: str, recipient_name: str = "",
                 language: str = "en", context: dict | None = None, event_id: int | None = None,
                 attachments=(), headers: dict | None = None, mailing_id: int | None = None,
-                invitee_id: int | None = None) -> OutboxEmail:
-    """Render an email in ``language`` and add it to the outbox; sent after the caller commits."""
+                invitee_id: int | None = None,
+                replacing: OutboxEmail | None = None) -> OutboxEmail:
+    """Render an email in ``language`` and add it to the outbox; sent after the caller commits.
+
+    ``replacing``: an email queued earlier in the same (uncommitted) transaction, written over
+    with this one (same row and Message-ID) instead of adding a row."""
     if language not in current_app.config["LANGUAGES"]:
         language = current_app.config["BABEL_DEFAULT_LOCALE"]
     rendered = render_email(template, language=language, context=context or {})
+    if replacing is not None:
+        values = outbox_row(
+            template=template, recipient=recipient, recipient_name=recipient_name,
+            language=language, rendered=rendered, event_id=event_id,
+            attachments=clean_attachments(attachments), headers=headers,
+            mailing_id=mailing_id, invitee_id=invitee_id)
+        for key in ("template", "recipient", "recipient_name", "language", "subject",
+                    "body_text", "body_html", "attachments", "headers"):
+            setattr(replacing, key, values[key])
+        return replacing
     return queue_rendered_email(
         template=template, recipient=recipient, recipient_name=recipient_name,
         language=language, rendered=rendered, event_id=event_id, attachments=attachments,

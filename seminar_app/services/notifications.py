@@ -58,8 +58,10 @@ def send_test_email(*, to: str, user: User) -> OutboxEmail:
 
 
 def _notify_delegate(registration, template: str, *, token: str | None = None,
-                     attach_calendar: bool = False, **context) -> OutboxEmail:
-    """Queue ``registration_<template>_to_delegate`` in the delegate's language."""
+                     attach_calendar: bool = False, replacing: OutboxEmail | None = None,
+                     **context) -> OutboxEmail:
+    """Queue ``registration_<template>_to_delegate`` in the delegate's language (or write it
+    over the not yet committed email ``replacing``)."""
     from .calendar import calendar_filename, event_calendar
     from .registration_labels import display_name, role_label, status_label
 
@@ -75,6 +77,7 @@ def _notify_delegate(registration, template: str, *, token: str | None = None,
         language=registration.language,
         event_id=event.id,
         attachments=attachments,
+        replacing=replacing,
         context={
             "registration": registration,
             "event": event,
@@ -88,15 +91,21 @@ def _notify_delegate(registration, template: str, *, token: str | None = None,
     )
 
 
-def notify_registration_created(registration, token: str, *, position=None) -> OutboxEmail:
-    """Tell a delegate their registration arrived: confirmed, pending or waitlisted."""
+def notify_registration_created(registration, token: str, *, position=None,
+                                replacing: OutboxEmail | None = None) -> OutboxEmail:
+    """Tell a delegate their registration arrived: confirmed, pending or waitlisted.
+
+    ``replacing``: the email queued for this registration earlier in the same transaction,
+    rewritten for the status decided since (services.registrations.register)."""
     from ..models import RegistrationStatus
 
     if registration.status == RegistrationStatus.CONFIRMED:
-        return _notify_delegate(registration, "confirmed", token=token, attach_calendar=True)
+        return _notify_delegate(registration, "confirmed", token=token, attach_calendar=True,
+                                replacing=replacing)
     if registration.status == RegistrationStatus.PENDING:
-        return _notify_delegate(registration, "pending", token=token)
-    return _notify_delegate(registration, "waitlisted", token=token, position=position)
+        return _notify_delegate(registration, "pending", token=token, replacing=replacing)
+    return _notify_delegate(registration, "waitlisted", token=token, position=position,
+                            replacing=replacing)
 
 
 def notify_registration_waitlisted(registration, *, position=None) -> OutboxEmail:

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Event, ExtraQuestion, QuestionKind, RegistrationAnswer
+from ..models import Event, ExtraQuestion, QuestionKind, RegistrationAnswer, utcnow
 from .audit import record_action
 from .content_language import CONTENT_LANGUAGES, base_language, base_source, merge_texts
 from .errors import Conflict, ServiceError
@@ -121,6 +121,12 @@ def _answer_count(question: ExtraQuestion) -> int:
     ) or 0
 
 
+def _touch_event(event_id: int) -> None:
+    """The registration form changed: bump the event's ``updated_at`` (page_cache keys on it)."""
+    db.session.execute(Event.__table__.update().where(Event.__table__.c.id == event_id)
+                       .values(updated_at=utcnow()))
+
+
 def add_question(event: Event, *, label: str, kind, choices=(), required: bool = False,
                  actor=None, translations: dict | None = None) -> ExtraQuestion:
     """Add a question at the end of the event's registration form (texts: see ``_clean``)."""
@@ -135,6 +141,7 @@ def add_question(event: Event, *, label: str, kind, choices=(), required: bool =
     db.session.add(question)
     db.session.flush()
     record_action("question.create", question, user=actor, label=label, kind=kind.value)
+    _touch_event(event.id)
     db.session.commit()
     return question
 
@@ -159,6 +166,7 @@ def update_question(question: ExtraQuestion, *, label: str, kind, choices=(),
     question.choices, question.required = choices, bool(required)
     question.translations = translations
     record_action("question.update", question, user=actor, changed=changed)
+    _touch_event(question.event_id)
     db.session.commit()
     return question
 
@@ -198,6 +206,7 @@ def delete_question(question: ExtraQuestion, *, actor=None) -> None:
     db.session.flush()
     for position, other in enumerate(_questions_of(event_id)):
         other.position = position
+    _touch_event(event_id)
     db.session.commit()
 
 
@@ -221,4 +230,5 @@ def move_question(question: ExtraQuestion, *, direction: str, actor=None) -> Non
     for position, item in enumerate(questions):
         item.position = position
     record_action("question.move", question, user=actor, direction=direction)
+    _touch_event(question.event_id)
     db.session.commit()

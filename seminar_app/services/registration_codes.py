@@ -22,23 +22,17 @@ def _random_code(length: int) -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
 
-def new_reference() -> str:
-    """A fresh, unused reference such as "K7M2-Q9PX"."""
+def new_codes() -> tuple[str, str]:
+    """A fresh, unused reference such as "K7M2-Q9PX" and a fresh 16-character badge code (the
+    payload of the badge's QR code), checked together in one query."""
     while True:
         code = _random_code(8)
-        reference = f"{code[:4]}-{code[4:]}"
-        if db.session.scalar(select(Registration.id).where(Registration.reference == reference)) \
-                is None:
-            return reference
-
-
-def new_badge_code() -> str:
-    """A fresh, unused 16-character badge code (the payload of the badge's QR code)."""
-    while True:
-        code = _random_code(BADGE_CODE_LENGTH)
-        if db.session.scalar(select(Registration.id).where(Registration.badge_code == code)) \
-                is None:
-            return code
+        reference, badge_code = f"{code[:4]}-{code[4:]}", _random_code(BADGE_CODE_LENGTH)
+        taken = db.session.scalar(select(Registration.id).where(
+            (Registration.reference == reference) | (Registration.badge_code == badge_code))
+            .limit(1))
+        if taken is None:
+            return reference, badge_code
 
 
 def new_manage_token(registration: Registration, *, revoke_older: bool = False) -> str:

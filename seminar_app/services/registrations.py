@@ -30,6 +30,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..database import commit_keeping_values
 from ..extensions import db
 from ..i18n import is_country_code
 from ..models import (
@@ -48,7 +49,7 @@ from ..models import (
 from . import notifications
 from .audit import record_action
 from .errors import Conflict, NotFound, PermissionDenied, ServiceError
-from .registration_codes import hash_token, new_badge_code, new_manage_token, new_reference
+from .registration_codes import hash_token, new_codes, new_manage_token
 from .waitlist import (
     confirmed_count,
     has_room,
@@ -182,12 +183,15 @@ def _check_can_register(event: Event, source: RegistrationSource) -> None:
         raise Conflict(_("Registration for this event is closed."))
 
 
-def _save_answers(registration: Registration, event: Event, answers: dict | None) -> None:
-    if answers is None:
+def _save_answers(registration: Registration, event: Event, answers: dict | None, *,
+                  new: bool = False) -> None:
+    """Store ``answers`` ({question id: text}) to the event's questions; others are ignored.
+    ``new``: the registration has no answers yet (nothing to load)."""
+    if not answers:
         return
     known = set(db.session.scalars(
         select(ExtraQuestion.id).where(ExtraQuestion.event_id == event.id)))
-    current = {answer.question_id: answer for answer in registration.answers}
+    current = {} if new else {answer.question_id: answer for answer in registration.answers}
     for question_id, value in answers.items():
         if int(question_id) not in known:
             continue
@@ -202,12 +206,15 @@ def _save_answers(registration: Registration, event: Event, answers: dict | None
 # --- registering -----------------------------------------------------------------------------
 
 def _initial_status(event: Event, country: str, source: RegistrationSource, *,
-                    forwarded: bool = False) -> RegistrationStatus:
+                    forwarded: bool = False, exclude_id: int | None = None,
+                    count: bool = True) -> RegistrationStatus:
+    """PENDING, CONFIRMED or WAITLISTED; without ``count``, CONFIRMED stands for "confirmed
+    if there is room" (the places are not counted)."""
     if forwarded:  # an invitation used by another address: an organizer decides
         return RegistrationStatus.PENDING
     if event.requires_approval and source == RegistrationSource.ONLINE:
         return RegistrationStatus.PENDING
-    if has_room(event, country):
+    if not count or has_room(event, country, exclude_id=exclude_id):
         return RegistrationStatus.CONFIRMED
     return RegistrationStatus.WAITLISTED
 
@@ -220,26 +227,72 @@ def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, acto
     With ``invitee`` (source INVITATION) the registration is made through that invitation and
     bound to it in the same transaction (services.rsvp): another email than the invitee's
     makes a PENDING registration flagged ``forwarded_invitation``.
+
+    A new registration is written first as confirmed (or pending, with moderation) and its
+    email rendered so; only then is the event locked, the places counted (without this
+    registration) and the status decided. So the event stays locked for a count and a commit,
+    not for the whole registration, and simultaneous registrations wait for each other only
+    that long. When there is no room, the registration goes to the waiting list and its email
+    is written again before the commit. Reactivating a
+    cancelled registration and registering through an invitation (rows that others may lock
+    while holding the event) lock the event first, as every other service does.
     """
-    event = lock_event(event.id)
     _check_can_register(event, source)
     values = _clean(event, data)
+    existing = db.session.scalar(select(Registration).where(
+        Registration.event_id == event.id, Registration.email == values["email"]))
+    if existing is not None and existing.status != RegistrationStatus.CANCELLED:
+        raise AlreadyRegistered(_("This email address is already registered for this event."),
+                                field="email")
+    locked = existing is not None or invitee is not None
+    if locked:
+        event = lock_event(event.id)
+        _check_can_register(event, source)
     forwarded = False
     if invitee is not None:
         from .rsvp import check_invitation_can_register
 
         forwarded = check_invitation_can_register(event, invitee, values["email"])
-    registration = db.session.scalar(select(Registration).where(
-        Registration.event_id == event.id, Registration.email == values["email"]))
-    if registration is not None and registration.status != RegistrationStatus.CANCELLED:
-        raise AlreadyRegistered(_("This email address is already registered for this event."),
-                                field="email")
+    # unlocked: "confirmed if there is room", decided below (counting now would be wasted)
+    guess = _initial_status(event, values["country"], source, forwarded=forwarded,
+                            count=locked)
+    registration, token = _write_registration(event, existing, values, source, guess,
+                                              forwarded, answers)
+    extra = {"invitee_id": invitee.id, "forwarded": forwarded} if invitee is not None else {}
+    entry = record_action("registration.create", registration, user=actor, status=guess,
+                          source=source, reactivated=existing is not None, **extra)
+    if invitee is not None:
+        from .rsvp import bind_registration
+
+        bind_registration(invitee, registration)
+    email = notifications.notify_registration_created(
+        registration, token, position=waitlist_position(registration))
+    if not locked:
+        event = lock_event(event.id)
+        _check_can_register(event, source)
+        status = _initial_status(event, values["country"], source, forwarded=forwarded,
+                                 exclude_id=registration.id)
+        if status != guess:  # full: the waiting list, in the order of the decisions
+            set_status(registration, status)
+            entry.details = {**entry.details, "status": status.value}
+            db.session.flush()
+            notifications.notify_registration_created(
+                registration, token, position=waitlist_position(registration), replacing=email)
+    commit_keeping_values(registration, event)
+    log.info("registration %s for event %s: %s", registration.id, event.id, registration.status)
+    return registration, token
+
+
+def _write_registration(event: Event, registration: Registration | None, values: dict, source,
+                        status: RegistrationStatus, forwarded: bool,
+                        answers) -> tuple[Registration, str]:
+    """Add (or reactivate) the registration with ``status``; flushed. Returns it and its
+    personal-link token."""
     reactivated = registration is not None
-    # counted before any flush
-    status = _initial_status(event, values["country"], source, forwarded=forwarded)
     if registration is None:
-        registration = Registration(event_id=event.id, reference=new_reference(),
-                                    badge_code=new_badge_code(), status=status)
+        reference, badge_code = new_codes()
+        registration = Registration(event_id=event.id, reference=reference,
+                                    badge_code=badge_code, status=status)
         db.session.add(registration)
     else:
         registration.cancelled_at = registration.confirmed_at = None
@@ -251,19 +304,8 @@ def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, acto
     registration.forwarded_invitation = forwarded
     token = new_manage_token(registration, revoke_older=reactivated)
     set_status(registration, status)
-    _save_answers(registration, event, answers or {})
+    _save_answers(registration, event, answers or {}, new=not reactivated)
     _flush_or_conflict()
-    extra = {"invitee_id": invitee.id, "forwarded": forwarded} if invitee is not None else {}
-    record_action("registration.create", registration, user=actor, status=registration.status,
-                  source=source, reactivated=reactivated, **extra)
-    if invitee is not None:
-        from .rsvp import bind_registration
-
-        bind_registration(invitee, registration)
-    notifications.notify_registration_created(
-        registration, token, position=waitlist_position(registration))
-    db.session.commit()
-    log.info("registration %s for event %s: %s", registration.id, event.id, registration.status)
     return registration, token
 
 

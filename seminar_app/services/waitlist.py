@@ -37,30 +37,39 @@ log = logging.getLogger(__name__)
 def lock_event(event_id: int) -> Event | None:
     """Serialize changes to the event's confirmed places; returns the event, freshly loaded.
 
-    PostgreSQL: ``SELECT ... FOR UPDATE`` on the event row. SQLite: the transaction already
-    runs in ``BEGIN IMMEDIATE`` (requests that write, CLI, worker), so this only reloads.
+    PostgreSQL: ``SELECT ... FOR NO KEY UPDATE`` on the event row: lockers wait for each other,
+    while rows that merely point at the event (a registration, an email, an audit entry: they
+    take a KEY SHARE lock) can still be written meanwhile, so a transaction may write its rows
+    first and lock the event last. SQLite: the transaction already runs in ``BEGIN IMMEDIATE``
+    (requests that write, CLI, worker), so this only reloads.
     """
     query = select(Event).where(Event.id == event_id).execution_options(populate_existing=True)
     if is_postgresql():
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     return db.session.scalar(query)
 
 
-def confirmed_count(event_id: int, country: str | None = None) -> int:
-    """How many CONFIRMED registrations ``event_id`` has (of ``country`` when given)."""
+def confirmed_count(event_id: int, country: str | None = None, *,
+                    exclude_id: int | None = None) -> int:
+    """How many CONFIRMED registrations ``event_id`` has (of ``country`` when given; without
+    registration ``exclude_id``)."""
     query = select(func.count(Registration.id)).where(
         Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED)
     if country is not None:
         query = query.where(Registration.country == country)
+    if exclude_id is not None:
+        query = query.where(Registration.id != exclude_id)
     return db.session.scalar(query) or 0
 
 
-def has_room(event: Event, country: str) -> bool:
-    """True when one more CONFIRMED delegate from ``country`` fits capacity and quota."""
-    if event.capacity is not None and confirmed_count(event.id) >= event.capacity:
+def has_room(event: Event, country: str, *, exclude_id: int | None = None) -> bool:
+    """True when one more CONFIRMED delegate from ``country`` fits capacity and quota
+    (counting the others than registration ``exclude_id``)."""
+    if event.capacity is not None \
+            and confirmed_count(event.id, exclude_id=exclude_id) >= event.capacity:
         return False
     if event.country_quota is not None:
-        return confirmed_count(event.id, country) < event.country_quota
+        return confirmed_count(event.id, country, exclude_id=exclude_id) < event.country_quota
     return True
 
 

@@ -18,10 +18,11 @@ def _arguments() -> argparse.Namespace:
                         help="concurrent clients of the registration rush (default 50)")
     parser.add_argument("--requests", type=int, default=2000,
                         help="registrations in the rush (default 2000)")
-    parser.add_argument("--workers", type=int, default=2,
-                        help="gunicorn worker processes in the rush (default 2)")
-    parser.add_argument("--threads", type=int, default=4,
-                        help="threads per gunicorn worker in the rush (default 4)")
+    parser.add_argument("--workers", type=int, default=3,
+                        help="gunicorn worker processes in the rush (default 3)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per gunicorn worker in the rush (default 1: sync "
+                             "workers; more than 1 runs gthread workers)")
     parser.add_argument("--page-requests", type=int, default=200,
                         help="GETs of each page in the page benchmark (default 200)")
     parser.add_argument("--invitations", type=int, default=5000,

@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 PG_SERVER = "postgresql+psycopg://root@127.0.0.1:5432"
 PG_DATABASE = "bench"
+#: a Redis database of its own for the benchmarks' queue (emptied after each run)
+REDIS_QUEUE = "redis://127.0.0.1:6379/14"
 PASSWORD = "bench-password-2026-long"  # noqa: S105 - a throw-away benchmark account
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -105,15 +107,36 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def queue_url(kind: str) -> str:
+    """The task queue a production of ``kind`` would use: the SQLite file next to an SQLite
+    database; with PostgreSQL a shared queue, Redis when it answers (the README's production
+    example), else PostgreSQL itself."""
+    if kind == "sqlite":
+        return ""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return REDIS_QUEUE
+    except OSError:
+        return f"{PG_SERVER}/{PG_DATABASE}"
+
+
+def clear_queue(url: str) -> None:
+    """Drop what a benchmark left in a Redis queue (no worker consumed it)."""
+    if url.startswith("redis://"):
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
+
+
 @contextmanager
 def gunicorn(url: str, workdir: Path, *, workers: int = 2, threads: int = 4,
-             extra: tuple = ()):
+             extra: tuple = (), queue: str = ""):
     """Run the app under gunicorn against ``url``; yields (port, master process).
     ``extra``: more command-line options (BENCH_GUNICORN_OPTIONS adds its own too)."""
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(24),
                RATELIMIT_ENABLED="false", INSTANCE_PATH=str(workdir), APP_ENV="production",
-               SESSION_COOKIE_SECURE="false", MAIL_SERVER="")
+               SESSION_COOKIE_SECURE="false", MAIL_SERVER="", TASK_QUEUE_URL=queue)
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "--threads",
                str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning", *extra,
                *os.environ.get("BENCH_GUNICORN_OPTIONS", "").split(), "seminar_app:create_app()"]

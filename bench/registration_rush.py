@@ -71,8 +71,8 @@ def _confirmed(app, event_id: int) -> tuple[int, int]:
         return confirmed, db.session.get(Event, event_id).capacity
 
 
-def run(kind: str, *, clients: int = 50, requests: int = 2000, workers: int = 2,
-        threads: int = 4) -> dict:
+def run(kind: str, *, clients: int = 50, requests: int = 2000, workers: int = 3,
+        threads: int = 1) -> dict:
     """Run the rush on database ``kind`` and write its section of RESULTS.md."""
     with common.workdir() as workdir:
         url = common.database_url(kind, workdir)
@@ -80,16 +80,21 @@ def run(kind: str, *, clients: int = 50, requests: int = 2000, workers: int = 2,
         common.reset_schema(app)
         _email, event_id, slug = common.create_organizer_and_event(
             app, capacity=requests * 10, slug="rush")
-        with common.gunicorn(url, workdir, workers=workers, threads=threads) as (port, process):
+        queue = common.queue_url(kind)
+        with common.gunicorn(url, workdir, workers=workers, threads=threads,
+                             queue=queue) as (port, process):
             rush = loadgen.run_clients(port, clients, requests, _register(slug))
             health = loadgen.run_clients(port, clients, requests, _healthz)
             rss = common.worker_rss_mib(process.pid)
+        common.clear_queue(queue)
         confirmed, capacity = _confirmed(app, event_id)
         with app.app_context():
             from seminar_app.extensions import db
             db.engine.dispose()
-    return _report(kind, f"gunicorn -w {workers} --threads {threads}", clients, requests, rush,
-                   health, rss, confirmed, capacity)
+    worker_class = "sync" if threads == 1 else "gthread"
+    server = (f"gunicorn -w {workers} --threads {threads} ({worker_class}); queue: "
+              f"{queue.split(':')[0] if queue else 'SQLite file'}")
+    return _report(kind, server, clients, requests, rush, health, rss, confirmed, capacity)
 
 
 def _report(kind, server, clients, requests, rush, health, rss, confirmed, capacity) -> dict:

@@ -61,9 +61,18 @@ def commit_keeping_values(*objects) -> None:
     kept = []
     for obj in objects:
         state = inspect(obj)
-        kept.append((obj, {attr.key: state.dict[attr.key] for attr in state.mapper.column_attrs
-                           if attr.key in state.dict}))
+        kept.append((obj, {attr.key: _as_loaded(attr, state.dict[attr.key])
+                           for attr in state.mapper.column_attrs if attr.key in state.dict}))
     db.session.commit()
     for obj, values in kept:
         for key, value in values.items():
             set_committed_value(obj, key, value)
+
+
+def _as_loaded(attr, value):
+    """``value`` as a SELECT would give it back: an enum column set with its plain value
+    ("he") reads back as the enum member."""
+    enum_class = getattr(attr.columns[0].type, "enum_class", None)
+    if enum_class is not None and value is not None and not isinstance(value, enum_class):
+        return enum_class(value)
+    return value

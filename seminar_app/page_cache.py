@@ -9,9 +9,9 @@ The one thing that differs per visitor is the CSRF token (bound to their session
 is stored with the token replaced by a marker, and each answer puts the visitor's own token
 back. Only plain anonymous GETs are served from the cache: no query string, no message
 waiting to be shown, no logged-in user (staff see previews and links of their own). The key
-holds the event's ``updated_at`` (bumped by every change of the event or of its questions),
-so a change shows at once in the process that made it and within the lifetime elsewhere;
-whether registration is open is checked on every request before the cache is read.
+holds the event's ``updated_at`` as read from the database in this request (bumped by every
+change of the event or of its questions), so a change shows at once in every process; whether
+registration is open is checked on every request before the cache is read.
 """
 
 import threading

@@ -61,6 +61,8 @@ def _fresh_request_globals(sender, **extra):
 def _clean_state(app):
     """Run each test in an app context and leave every table empty afterwards."""
     limiter.reset()
+    for cache in ("form_page_cache", "registration_form_classes", "event_calendars"):
+        app.extensions.pop(cache, None)  # per-process caches start empty in every test
     ctx = app.app_context()
     ctx.push()
     yield

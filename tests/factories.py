@@ -67,6 +67,7 @@ def add_question(event, label, kind=QuestionKind.TEXT, *, required=False, choice
     question = ExtraQuestion(event_id=event.id, label=label, kind=kind, required=required,
                              choices=list(choices), position=position)
     db.session.add(question)
+    event.updated_at = utcnow()  # as services.questions does: the form changed
     db.session.commit()
     return question
 

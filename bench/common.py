@@ -168,11 +168,44 @@ def _wait_healthy(port: int, process, timeout: float = 60) -> None:
     raise RuntimeError("gunicorn did not answer /healthz in time")
 
 
+def _children(master_pid: int) -> list[str]:
+    return Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+
+
+class CpuMeter:
+    """CPU seconds spent between ``start()`` and ``stop()``: by gunicorn's workers, by this
+    process (the load generator) and by the whole machine (the rest: the database, the
+    kernel)."""
+
+    def __init__(self, master_pid: int):
+        self.master_pid = master_pid
+        self.used: dict[str, float] = {}
+
+    def _sample(self) -> dict[str, float]:
+        tick = os.sysconf("SC_CLK_TCK")
+        workers = 0.0
+        for pid in _children(self.master_pid):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            workers += (int(fields[11]) + int(fields[12])) / tick
+        cpu = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        busy = (sum(cpu) - cpu[3] - cpu[4]) / tick  # all but idle and iowait
+        return {"workers": workers, "load generator": time.process_time(), "machine": busy}
+
+    def start(self) -> None:
+        self._start = self._sample()
+
+    def stop(self) -> None:
+        end = self._sample()
+        self.used = {key: end[key] - self._start[key] for key in end}
+        # never below 0: the machine's counters and the processes' tick at different moments
+        self.used["other (database, kernel)"] = max(
+            0.0, self.used["machine"] - self.used["workers"] - self.used["load generator"])
+
+
 def worker_rss_mib(master_pid: int) -> list[float]:
     """VmRSS of each gunicorn worker (children of the master), in MiB."""
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
     sizes = []
-    for pid in children:
+    for pid in _children(master_pid):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 sizes.append(int(line.split()[1]) / 1024)

@@ -7,6 +7,7 @@ ratio shows how far registration is from the cheapest request of the same app in
 """
 
 import logging
+import os
 import time
 
 from sqlalchemy import func, select
@@ -83,8 +84,14 @@ def run(kind: str, *, clients: int = 50, requests: int = 2000, workers: int = 3,
         queue = common.queue_url(kind)
         with common.gunicorn(url, workdir, workers=workers, threads=threads,
                              queue=queue) as (port, process):
+            meter = common.CpuMeter(process.pid)
+            meter.start()
             rush = loadgen.run_clients(port, clients, requests, _register(slug))
+            meter.stop()
+            health_meter = common.CpuMeter(process.pid)
+            health_meter.start()
             health = loadgen.run_clients(port, clients, requests, _healthz)
+            health_meter.stop()
             rss = common.worker_rss_mib(process.pid)
         common.clear_queue(queue)
         confirmed, capacity = _confirmed(app, event_id)
@@ -94,10 +101,12 @@ def run(kind: str, *, clients: int = 50, requests: int = 2000, workers: int = 3,
     worker_class = "sync" if threads == 1 else "gthread"
     server = (f"gunicorn -w {workers} --threads {threads} ({worker_class}); queue: "
               f"{queue.split(':')[0] if queue else 'SQLite file'}")
-    return _report(kind, server, clients, requests, rush, health, rss, confirmed, capacity)
+    return _report(kind, server, clients, requests, rush, health, rss, confirmed, capacity,
+                   meter.used, health_meter.used)
 
 
-def _report(kind, server, clients, requests, rush, health, rss, confirmed, capacity) -> dict:
+def _report(kind, server, clients, requests, rush, health, rss, confirmed, capacity,
+            cpu, health_cpu) -> dict:
     reg_rate = rush["ok"] / rush["seconds"]
     health_rate = health["ok"] / health["seconds"]
     lat = [common.percentile(rush["latencies"], f) * 1000 for f in (0.5, 0.95, 0.99)]
@@ -117,6 +126,15 @@ def _report(kind, server, clients, requests, rush, health, rss, confirmed, capac
         f"{'yes' if confirmed == rush['ok'] else 'NO'}; overbooked: "
         f"{'NO' if confirmed <= capacity else 'YES'} (capacity {capacity})",
         f"- worker RSS after the run (MiB): {', '.join(f'{size:.0f}' for size in rss)}",
+        "- CPU per registration (ms): " + ", ".join(
+            f"{name} {seconds * 1000 / max(rush['ok'], 1):.1f}" for name, seconds in cpu.items()
+            if name != "machine")
+        + f"; machine {cpu['machine'] * 1000 / max(rush['ok'], 1):.1f} "
+        f"of the {(os.cpu_count() or 1) * 1000 / max(rush['ok'] / rush['seconds'], 1e-9):.1f} "
+        "ms of CPU the run had per registration",
+        f"- CPU per /healthz request (ms), for comparison: machine "
+        f"{health_cpu['machine'] * 1000 / max(health['ok'], 1):.2f} (workers "
+        f"{health_cpu['workers'] * 1000 / max(health['ok'], 1):.2f})",
     ]
     if kind == "postgresql":
         lines.append(f"- target (300 reg/s, p95 < 250 ms, no errors): {target}")

@@ -5,8 +5,8 @@ import unicodedata
 from datetime import date
 
 import phonenumbers
-from flask import current_app
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import (

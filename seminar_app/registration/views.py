@@ -16,8 +16,8 @@ from flask_login import current_user
 
 from ..errors import render_error
 from ..extensions import db, limiter
-from ..page_cache import form_pages
 from ..models import Event, QuestionKind, Registration, RegistrationStatus, Visibility, utcnow
+from ..page_cache import form_pages
 from ..services import registrations as registration_service
 from ..services.content_language import choice_label, localized_text
 from ..services.errors import Conflict, ServiceError

@@ -1,5 +1,6 @@
 """Helpers of the browser tests: pages that record their problems, screenshots, checks."""
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,7 +131,7 @@ def image_loaded(page, selector: str) -> bool:
     image = page.locator(selector).first
     image.scroll_into_view_if_needed()
     handle = image.element_handle()
-    page.wait_for_function("img => img.complete", arg=handle)
+    wait_until(page, "img => img.complete", handle)
     return page.evaluate("img => img.naturalWidth > 0", handle)
 
 
@@ -141,3 +142,18 @@ def log_in(page, email: str, password: str = PASSWORD) -> None:
     page.locator("#password").fill(password)
     page.locator("form[action$='/manage/login'] [type=submit]").click()
     page.wait_for_url("**/manage/")
+
+
+def wait_until(page, function: str, arg=None, timeout_ms: int = TIMEOUT_MS) -> None:
+    """Wait until the JavaScript ``function`` (called with ``arg``) returns something true.
+
+    Not ``page.wait_for_function``: while polling, Playwright evaluates the predicate's text
+    with ``eval`` inside the page, which our Content Security Policy (no 'unsafe-eval')
+    refuses whenever the first check is false. Each ``page.evaluate`` here is a plain call
+    through the DevTools protocol, which the page's CSP does not govern.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not page.evaluate(function, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout_ms} ms: {function}")
+        page.wait_for_timeout(100)

@@ -4,9 +4,18 @@ import pytest
 from playwright.sync_api import expect
 
 from seminar_app.models import RegistrationStatus
-from tests.e2e.pages import has_no_horizontal_scroll, log_in, release_db, screenshot
+from tests.e2e.pages import (
+    has_no_horizontal_scroll,
+    log_in,
+    release_db,
+    screenshot,
+    wait_until,
+)
 from tests.factories import add_registration, add_team_member
 from tests.public_factories import create_event
+
+#: true once the desk has stored the three delegates' check-in list on the device
+ROSTER_STORED = "key => (JSON.parse(localStorage.getItem(key) || '{}').roster || []).length === 3"
 
 pytestmark = pytest.mark.e2e
 
@@ -186,9 +195,7 @@ def test_checkin_keeps_working_offline_and_syncs_when_back(browsing, venue):
     arrived = page.locator("#checkin-counter [data-arrived]")
     expect(arrived).to_have_text("0")
     # the desk has stored the check-in list on the device
-    page.wait_for_function(
-        f"(JSON.parse(localStorage.getItem('seminar-checkin:{venue['event_id']}') || '{{}}')"
-        ".roster || []).length === 3")
+    wait_until(page, ROSTER_STORED, f"seminar-checkin:{venue['event_id']}")
 
     page.context.set_offline(True)
     banner = page.locator("#checkin-offline")
@@ -227,11 +234,9 @@ def test_checkin_desk_reloads_without_a_network(browsing, venue):
     log_in(page, venue["desk"])
     page.goto(_desk_url(venue))
     expect(page.locator("#checkin-desk")).to_have_attribute("data-offline-ready", "true")
-    page.wait_for_function("navigator.serviceWorker.controller !== null || "
-                           "navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function(
-        f"(JSON.parse(localStorage.getItem('seminar-checkin:{venue['event_id']}') || '{{}}')"
-        ".roster || []).length === 3")
+    wait_until(page, "() => navigator.serviceWorker.controller !== null || "
+                     "navigator.serviceWorker.ready.then(() => true)")
+    wait_until(page, ROSTER_STORED, f"seminar-checkin:{venue['event_id']}")
 
     page.context.set_offline(True)
     page.reload()
@@ -252,9 +257,7 @@ def test_offline_desk_speaks_indonesian(browsing, venue):
     page.context.add_cookies([{"name": "lang", "value": "id", "url": browsing.base_url}])
     page.goto(_desk_url(venue))
     expect(page.locator("html")).to_have_attribute("lang", "id")
-    page.wait_for_function(
-        f"(JSON.parse(localStorage.getItem('seminar-checkin:{venue['event_id']}') || '{{}}')"
-        ".roster || []).length === 3")
+    wait_until(page, ROSTER_STORED, f"seminar-checkin:{venue['event_id']}")
     page.context.set_offline(True)
     expect(page.locator("#checkin-offline")).to_contain_text("Luring: 0 kedatangan menunggu")
     code = page.locator("#code-form input[name=code]")

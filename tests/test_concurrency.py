@@ -182,3 +182,23 @@ def test_simultaneous_cancellations_promote_in_order(live_server, make_user):
     assert [rows[f"w{i}@example.org"][0] for i in range(8)] == [CONFIRMED] * 6 + [WAITLISTED] * 2
     assert db.session.scalar(select(func.count(Registration.id)).where(
         Registration.event_id == event.id, Registration.status == CONFIRMED)) == 10
+
+
+def test_simultaneous_registrations_of_a_cancelled_address_reactivate_it_once(
+        live_server, make_user):
+    from seminar_app.models import AuditEntry
+    from seminar_app.services import registrations as service
+
+    event = registration_event(make_user("organizer"), capacity=10)
+    registration, _token = make_registration(event, email="back@example.org")
+    service.cancel_registration(registration)
+    codes = rush(live_server, f"/events/{event.slug}/register",
+                 [form_fields(email="back@example.org")] * 12)
+    assert not [code for code in codes if code >= 500]
+    # one reactivation; the others get the neutral "we emailed your link" page
+    assert codes.count(303) == 1 and set(codes) <= {200, 303}, codes
+    assert stored(event)["back@example.org"][0] == CONFIRMED
+    reactivations = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "registration.create",
+        AuditEntry.object_id == registration.id)).all()
+    assert [entry.details["reactivated"] for entry in reactivations].count(True) == 1

@@ -233,21 +233,22 @@ def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, acto
     registration) and the status decided. So the event stays locked for a count and a commit,
     not for the whole registration, and simultaneous registrations wait for each other only
     that long. When there is no room, the registration goes to the waiting list and its email
-    is written again before the commit. Reactivating a
-    cancelled registration and registering through an invitation (rows that others may lock
-    while holding the event) lock the event first, as every other service does.
+    is written again before the commit. Reactivating a cancelled registration and registering
+    through an invitation (rows that others may lock while holding the event) lock the event
+    first, as every other service does.
     """
     _check_can_register(event, source)
     values = _clean(event, data)
     existing = db.session.scalar(select(Registration).where(
         Registration.event_id == event.id, Registration.email == values["email"]))
-    if existing is not None and existing.status != RegistrationStatus.CANCELLED:
-        raise AlreadyRegistered(_("This email address is already registered for this event."),
-                                field="email")
+    _refuse_active(existing)
     locked = existing is not None or invitee is not None
     if locked:
         event = lock_event(event.id)
         _check_can_register(event, source)
+        if existing is not None:  # another request may have reactivated it meanwhile
+            db.session.refresh(existing)
+            _refuse_active(existing)
     forwarded = False
     if invitee is not None:
         from .rsvp import check_invitation_can_register
@@ -281,6 +282,12 @@ def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, acto
     commit_keeping_values(registration, event)
     log.info("registration %s for event %s: %s", registration.id, event.id, registration.status)
     return registration, token
+
+
+def _refuse_active(registration: Registration | None) -> None:
+    if registration is not None and registration.status != RegistrationStatus.CANCELLED:
+        raise AlreadyRegistered(_("This email address is already registered for this event."),
+                                field="email")
 
 
 def _write_registration(event: Event, registration: Registration | None, values: dict, source,

@@ -4,6 +4,7 @@ Every setting can also be given as ``FLASK_<KEY>`` (``app.config.from_prefixed_e
 """
 
 import os
+from email.utils import formataddr
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -45,6 +46,11 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 30000)
 
+    #: the installation's name in the page header, emails and letters, and the sender's name
+    #: (the default is translated); ORGANISATION_NAME: who runs it, e.g. a ministry ("": none)
+    SITE_NAME = os.environ.get("SITE_NAME", "Seminar registration")
+    ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "")
+
     # Mail: with no MAIL_SERVER, emails stay in the outbox marked as not delivered.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = env_int("MAIL_PORT", 25)
@@ -52,7 +58,8 @@ class Config:
     MAIL_USE_SSL = env_bool("MAIL_USE_SSL")
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
-    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "seminar-app@localhost")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or formataddr(
+        (SITE_NAME, "seminar-app@localhost"))
     MAIL_DOMAIN = os.environ.get("MAIL_DOMAIN", "seminar-app.localhost")
     MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 30)
     MAIL_BATCH_SIZE = env_int("MAIL_BATCH_SIZE", 100)
@@ -89,7 +96,19 @@ class Config:
         "REGISTRATION_RATE_LIMIT", "30 per minute;300 per hour"
     )
     MANAGE_LINK_RATE_LIMIT = os.environ.get("MANAGE_LINK_RATE_LIMIT", "60 per minute")
+    #: delegates' personal links stop working this many days after their event ends
+    PERSONAL_LINK_DAYS_AFTER_EVENT = env_int("PERSONAL_LINK_DAYS_AFTER_EVENT", 30)
     RESEND_LINK_RATE_LIMIT = os.environ.get("RESEND_LINK_RATE_LIMIT", "5 per minute")
+    #: codes entered after the password, per address and per account (see services.two_factor)
+    TWO_FACTOR_RATE_LIMIT = os.environ.get("TWO_FACTOR_RATE_LIMIT", "5 per minute;30 per hour")
+    PASSWORD_RESET_RATE_LIMIT = os.environ.get(
+        "PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"
+    )
+
+    #: administrators, organizers and managers must use two-factor sign-in (on in production)
+    REQUIRE_TWO_FACTOR = env_bool("REQUIRE_TWO_FACTOR", False)
+    #: a staff session ends after this many minutes without a request
+    STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 60)
 
     #: anonymous registration-form pages kept rendered this long per worker (page_cache)
     FORM_PAGE_CACHE_SECONDS = env_int("FORM_PAGE_CACHE_SECONDS", 10)
@@ -106,6 +125,11 @@ class Config:
     PROXY_FIX = env_int("PROXY_FIX", 0)  # number of trusted proxies in front of the app
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-password-2026")
+
+    #: keys that encrypt personal data at rest, "<id>:<base64 key>,<id>:<base64 key>": the
+    #: first encrypts, all decrypt (seminar_app.crypto; `flask data new-key` prints one).
+    #: Empty: a key derived from SECRET_KEY (development and tests; production refuses)
+    DATA_KEYS = os.environ.get("DATA_KEYS", "")
 
 
 class DevelopmentConfig(Config):
@@ -129,6 +153,8 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = ""
     PASSWORD_HASH_FAST = True  # cheap argon2 parameters so the suite stays fast
+    REQUIRE_TWO_FACTOR = False  # the tests that need it switch it on
+    DATA_KEYS = ""  # derived from SECRET_KEY; the tests that need keys set them
 
 
 class ProductionConfig(Config):
@@ -137,6 +163,7 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REQUIRE_TWO_FACTOR = env_bool("REQUIRE_TWO_FACTOR", True)
 
 
 CONFIGS = {

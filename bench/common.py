@@ -135,6 +135,7 @@ def gunicorn(url: str, workdir: Path, *, workers: int = 2, threads: int = 4,
     ``extra``: more command-line options (BENCH_GUNICORN_OPTIONS adds its own too)."""
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(24),
+               DATA_KEYS="bench:" + secrets.token_urlsafe(32),
                RATELIMIT_ENABLED="false", INSTANCE_PATH=str(workdir), APP_ENV="production",
                SESSION_COOKIE_SECURE="false", MAIL_SERVER="", TASK_QUEUE_URL=queue)
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "--threads",

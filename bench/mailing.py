@@ -145,7 +145,8 @@ def run(kind: str, *, count: int = 5000) -> None:
             response = client.post(
                 f"/manage/events/{event_id}/invitations/mailings/new?kind=invitation",
                 data={"audience": "all", "group": "", "attach_calendar": "y",
-                      "send_key": secrets.token_urlsafe(24)})
+                      "send_key": secrets.token_urlsafe(24), "confirmed": "1",
+                      "expected": str(count)})
             request_seconds = time.perf_counter() - started
             assert response.status_code == 303, response.status_code
 

@@ -25,6 +25,9 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.from_prefixed_env()
     app.config.update(overrides)
     _check_production_settings(app)
+    from .crypto import init_data_keys
+
+    init_data_keys(app)  # DATA_KEYS well formed (or derived from SECRET_KEY, with a warning)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
@@ -49,6 +52,19 @@ def _check_production_settings(app: Flask) -> None:
             "SECRET_KEY must be set to a random value of at least 32 characters in production "
             '(python -c "import secrets; print(secrets.token_hex(32))").'
         )
+    if len(set(key)) < 10:
+        raise RuntimeError(
+            f"SECRET_KEY does not look random: it has only {len(set(key))} different "
+            "characters (at least 10 needed). Generate one with "
+            '(python -c "import secrets; print(secrets.token_hex(32))").'
+        )
+    if not (app.config.get("DATA_KEYS") or "").strip():
+        raise RuntimeError(
+            "DATA_KEYS must be set in production: the keys that encrypt personal data, kept "
+            "outside the database, e.g. DATA_KEYS=k1:<32 random bytes in URL-safe base64> "
+            '(python -c "import base64, os; print(\'k1:\' + '
+            'base64.urlsafe_b64encode(os.urandom(32)).decode())").'
+        )
 
 
 def register_extensions(app: Flask) -> None:
@@ -56,7 +72,7 @@ def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (registers the tables)
     from .database import init_database
     from .i18n import select_locale
-    from .services.tasks import init_queue
+    from .services.jobs import init_queue
 
     db.init_app(app)
     init_database(app)

@@ -24,6 +24,7 @@ from .models import (
     Event,
     EventStatus,
     EventType,
+    RegistrationSource,
     Speaker,
     TeamMember,
     User,
@@ -32,6 +33,9 @@ from .models import (
     utcnow,
 )
 from .services.audit import record_action
+from .services.invitations import add_invitee
+from .services.registrations import register
+from .services.rsvp import accept_invitation, decline_invitation
 from .services.uploads import create_image_upload
 from .services.users import create_user, find_user_by_email
 
@@ -385,9 +389,6 @@ def _organisation_type(organisation: str) -> str:
 def _register_demo_delegates(event: Event) -> None:
     """Register the demo delegations for ``event`` through the registration service; their
     registration times are then spread over the past weeks, as a real forum's would be."""
-    from .models import RegistrationSource
-    from .services.registrations import register
-
     count = len(FORUM_DELEGATES)
     for number, (honorific, given, family, country, organisation, position,
                  role) in enumerate(FORUM_DELEGATES):
@@ -490,9 +491,6 @@ def _demo_registration_data(invitee, email: str, given: str, family: str) -> dic
 
 def _invite_demo_guests(event: Event) -> None:
     """The forum's invitation list, with answers given through the invitation service."""
-    from .services.invitations import add_invitee
-    from .services.rsvp import accept_invitation, decline_invitation
-
     for row in FORUM_INVITEES:
         group, honorific, given, family, country, organisation, position, language, answer = row
         invitee = add_invitee(event, {

@@ -8,36 +8,13 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .api.core import error_response
+from .error_texts import ERROR_TEXTS
 from .extensions import db
 from .services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
-ERROR_TEXTS = {
-    400: (
-        _l("Bad request"),
-        _l("The request could not be understood. Please go back and try again."),
-    ),
-    403: (_l("Access denied"), _l("You do not have permission to open this page.")),
-    404: (_l("Page not found"), _l("The page you asked for does not exist or has been moved.")),
-    405: (_l("Method not allowed"), _l("This address does not accept this kind of request.")),
-    409: (
-        _l("Conflict"),
-        _l("The change clashes with the current state. Please reload and try again."),
-    ),
-    413: (
-        _l("Too large"),
-        _l("What you sent is too large. Please send less data or a smaller file."),
-    ),
-    429: (
-        _l("Too many requests"),
-        _l("You have made too many requests. Please wait a minute and try again."),
-    ),
-    500: (
-        _l("Something went wrong"),
-        _l("An unexpected error occurred. It has been logged; please try again later."),
-    ),
-}
 CSRF_TEXT = _l(
     "Your form has expired or was sent from another page. Please reload the page and send it again."
 )
@@ -47,9 +24,7 @@ def render_error(code: int, message: str | None = None):
     """The error page for ``code`` with an optional more precise message."""
     title, default_message = ERROR_TEXTS.get(code, ERROR_TEXTS[400 if code < 500 else 500])
     if request.path.startswith("/api/v1/") or request.path == "/api/v1":
-        from .api.core import error_response  # the API's own error body, even for 404/405
-
-        return error_response(code, message), code
+        return error_response(code, message), code  # the API's own body, even for 404/405
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
         return {
             "error": {"code": code, "title": str(title), "message": str(message or default_message)}

@@ -6,6 +6,7 @@ from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 
+from .branding import register_branding
 from .extensions import db, login_manager
 from .i18n import (
     LANGUAGE_NAMES,
@@ -16,6 +17,7 @@ from .i18n import (
     local_time,
 )
 from .markdown import render_markdown
+from .models import User
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -51,8 +53,6 @@ def _security_headers(response):
 
 
 def _load_user(session_id: str):
-    from .models import User
-
     user_id, _, nonce = session_id.partition(":")
     if not user_id.isdigit() or not nonce:
         return None
@@ -83,6 +83,7 @@ def register_web_hooks(app: Flask) -> None:
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         country_name=country_name,
     )
+    register_branding(app)
     app.jinja_env.filters.update(
         markdown=render_markdown,
         local_datetime=local_datetime,

@@ -47,10 +47,12 @@ from seminar_app.services import invitations
 from tests.conftest import AuthActions, csrf_token
 
 #: routes under /manage/ that are not checked here
-EXEMPT = {"auth.login"}
+EXEMPT = {"auth.login", "auth.login_code", "auth.password_forgot", "auth.password_reset"}
 #: routes any logged-in staff account may open, whatever its role and teams
 ANY_LOGGED_IN = {"manage.index", "auth.account", "auth.logout", "outbox.index",
-                 "dashboard.overview", "checkin.service_worker"}
+                 "dashboard.overview", "checkin.service_worker", "auth.two_factor",
+                 "auth.two_factor_enrol", "auth.two_factor_recovery_codes",
+                 "auth.two_factor_disable"}
 #: endpoints (or blueprint prefixes ending in ".") that only administrators may open
 ADMIN_ONLY = ("admin.",)
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")

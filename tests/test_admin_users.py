@@ -85,7 +85,7 @@ def test_user_create_rejects_taken_email(client, admin, make_user):
 def test_user_create_rejects_short_password(client, admin):
     response = post_form(client, "/manage/users/new", {**NEW_ACCOUNT, "password": "short pw"})
     assert response.status_code == 422
-    assert "between 10 and 200 characters" in response.get_data(as_text=True)
+    assert "between 12 and 200 characters" in response.get_data(as_text=True)
     assert find_user_by_email(NEW_ACCOUNT["email"]) is None
 
 

@@ -97,3 +97,76 @@ def test_admin_sees_every_token_and_team_staff_may_create(app, make_user):
     page = client.get("/manage/api-tokens").get_data(as_text=True)
     assert client.get("/manage/api-tokens").status_code == 200
     assert "Owner&#39;s token" not in page
+
+
+# --- deactivated and reactivated accounts ----------------------------------------------------
+
+
+def _bearer(client, secret):
+    return client.get("/api/v1/events", headers={"Authorization": f"Bearer {secret}"})
+
+
+def test_reactivated_account_old_tokens_stay_revoked(app, make_user, db):
+    from seminar_app.services.users import activate_user, deactivate_user
+
+    owner = make_user("organizer")
+    make_user("admin")
+    registration_event(owner)
+    _token, secret = api_tokens.create_token(owner, name="Website")
+    client = app.test_client()
+    assert _bearer(client, secret).status_code == 200
+    deactivate_user(owner)
+    assert _bearer(client, secret).status_code == 401
+    activate_user(owner)
+    response = _bearer(client, secret)
+    assert response.status_code == 401
+    assert response.get_json()["error"]["message"] == "This API token has been revoked."
+    revoked = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "api_token.revoke")).all()
+    assert [entry.details["reason"] for entry in revoked] == ["account_deactivated"]
+    _new, fresh = api_tokens.create_token(owner, name="Website again")
+    assert _bearer(client, fresh).status_code == 200
+
+
+def test_reactivated_through_the_admin_page_old_tokens_stay_revoked(app, make_user, db):
+    owner, admin = make_user("organizer"), make_user("admin")
+    _token, secret = api_tokens.create_token(owner, name="Desk")
+    admin_client = logged_in(app, admin)
+    form = {"name": owner.name, "role": "organizer", "language": "en"}
+    assert post_form(admin_client, f"/manage/users/{owner.id}/edit", form).status_code == 302
+    assert post_form(admin_client, f"/manage/users/{owner.id}/edit",
+                     {**form, "active": "y"}).status_code == 302
+    db.session.refresh(owner)
+    assert owner.active
+    assert _bearer(app.test_client(), secret).status_code == 401
+
+
+def test_migration_revokes_the_tokens_of_accounts_already_deactivated(tmp_path):
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from config import TestingConfig
+    from seminar_app import create_app
+    from seminar_app.extensions import db as database
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'm.db'}",
+                     TASK_QUEUE_PATH=str(tmp_path / "q.sqlite3"))
+    with app.app_context():
+        upgrade(revision="e13links0001")
+        with database.engine.begin() as conn:
+            for user_id, active in ((1, True), (2, False)):
+                conn.execute(text(
+                    "INSERT INTO users (id, email, name, password_hash, role, active, language, "
+                    "session_nonce, created_at) VALUES (:id, :email, 'X', 'h', 'staff', :active, "
+                    "'en', 'n', '2026-01-01 00:00:00')"),
+                    {"id": user_id, "email": f"u{user_id}@example.org", "active": active})
+                conn.execute(text(
+                    "INSERT INTO api_tokens (name, prefix, token_hash, can_write, all_events, "
+                    "created_by_id, created_at) VALUES ('T', 'sat_x', :hash, 0, 1, :user, "
+                    "'2026-01-01 00:00:00')"), {"hash": f"{user_id:064d}", "user": user_id})
+        upgrade(revision="e13auth00001")
+        with database.engine.connect() as conn:
+            rows = dict(conn.execute(text(
+                "SELECT created_by_id, revoked_at IS NOT NULL FROM api_tokens")).all())
+        database.engine.dispose()
+    assert rows == {1: 0, 2: 1}

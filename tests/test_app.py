@@ -106,7 +106,8 @@ def test_production_refuses_default_secret_key(monkeypatch):
 
 def test_production_accepts_real_secret_key(tmp_path):
     class Prod(ProductionConfig):
-        SECRET_KEY = "x" * 48
+        SECRET_KEY = "3f9a6c1e8b7d2045aa91c3e7f0b2d4c6e8a1b3c5d7e9f0a2"
+        DATA_KEYS = "k1:" + "A" * 43
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'p.sqlite3'}"
         TASK_QUEUE_PATH = str(tmp_path / "q.sqlite3")
 

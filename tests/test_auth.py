@@ -269,12 +269,40 @@ def test_account_change_password_needs_current_password(client, auth, make_user,
     assert user.password_hash == old_hash
 
 
-def test_account_change_password_needs_ten_characters(client, auth, make_user):
+def test_account_change_password_needs_twelve_characters(client, auth, make_user):
     auth.login(make_user("organizer"))
-    response = _change_password(client, new="123456789")
+    response = _change_password(client, new="1234567890")
     assert response.status_code == 422
-    assert "between 10 and 200 characters" in response.get_data(as_text=True)
-    assert _change_password(client, new="1234567890").status_code == 302
+    assert "between 12 and 200 characters" in response.get_data(as_text=True)
+    assert _change_password(client, new="plum kite 4 river").status_code == 302
+
+
+@pytest.mark.parametrize("password", [
+    "123456789012", "Password2026!", "qwertyuiop12", "abcabcabcabc", "iloveyou2024",
+    "aaaaaaaaaaaaaaa", "Jakarta2026!!", "sayangku12345",
+])
+def test_account_change_password_refuses_common_passwords(client, auth, make_user, password):
+    auth.login(make_user("organizer"))
+    response = _change_password(client, new=password)
+    assert response.status_code == 422
+    assert "This password is too common or too easy to guess." in response.get_data(as_text=True)
+
+
+def test_account_change_password_refuses_email_and_name(client, auth, make_user):
+    user = make_user("organizer", email="dewi.lestari@kemlu.example", name="Dewi Lestari Putri")
+    auth.login(user)
+    for password in ("dewi.lestari@kemlu.example", "DewiLestari2026", "Dewi Lestari Putri"):
+        response = _change_password(client, new=password)
+        assert response.status_code == 422, password
+        assert "must not be your email address or your name" in response.get_data(as_text=True)
+
+
+def test_account_change_password_message_in_indonesian(client, auth, make_user):
+    auth.login(make_user("organizer"))
+    client.set_cookie("lang", "id")
+    response = _change_password(client, new="Password2026!")
+    assert response.status_code == 422
+    assert "Kata sandi ini terlalu umum" in response.get_data(as_text=True)
 
 
 def test_account_change_password_needs_matching_confirmation(client, auth, make_user):
@@ -282,3 +310,24 @@ def test_account_change_password_needs_matching_confirmation(client, auth, make_
     response = _change_password(client, confirm="something else entirely")
     assert response.status_code == 422
     assert "The two passwords are not the same." in response.get_data(as_text=True)
+
+
+# --- production settings -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["a" * 64, "ab" * 32, "0123456780123456780123456780123456"])
+def test_production_refuses_a_secret_key_that_does_not_look_random(key):
+    from config import ProductionConfig
+    from seminar_app import create_app
+
+    class Prod(ProductionConfig):
+        SECRET_KEY = key
+
+    with pytest.raises(RuntimeError, match="does not look random"):
+        create_app(Prod)
+
+
+def test_login_has_a_forgot_password_link_in_both_languages(client):
+    assert "Forgot your password?" in client.get("/manage/login").get_data(as_text=True)
+    client.set_cookie("lang", "id")
+    assert "Lupa kata sandi?" in client.get("/manage/login").get_data(as_text=True)

@@ -104,22 +104,23 @@ def test_text_runs_takes_each_character_from_a_font_that_has_it():
     assert pdf_fonts.font_for("Ωμέγα Дмитрий Łódź", bold=True) == "DejaVuSans-Bold"
 
 
-def test_visual_text_joins_arabic_letters_and_orders_them_for_drawing():
-    name = "محمد"
-    shaped = pdf_fonts.visual_text(name)
-    assert shaped != name
-    assert all(0xFE70 <= ord(char) <= 0xFEFF for char in shaped)  # presentation forms
-    assert pdf_fonts.visual_text("Budi Santoso") == "Budi Santoso"
+def test_layout_line_joins_arabic_letters_and_orders_them_for_drawing():
+    (run,) = pdf_fonts.layout_line("محمد").runs
+    assert run.font == "NotoSansArabic"
+    drawn = str(run.text)
+    assert all(0xFE70 <= ord(char) <= 0xFEFF for char in drawn)  # joined forms
+    assert drawn[-1] == "\ufee3"  # the initial meem is drawn last: right-to-left
+    assert [str(r.text) for r in pdf_fonts.layout_line("Budi Santoso").runs] == ["Budi Santoso"]
 
 
 def test_fit_shrinks_a_long_name_so_that_it_never_overflows():
     from seminar_app.services.badges import _fit
 
     width = BADGE_W / 2
-    runs, size = _fit("Wolfeschlegelsteinhausenbergerdorff-Hohenzollern", width, 17, bold=True,
+    line, size = _fit("Wolfeschlegelsteinhausenbergerdorff-Hohenzollern", width, 17, bold=True,
                       minimum=7)
     assert 7 <= size < 17
-    assert pdf_fonts.runs_width(runs, size) <= width
+    assert line.width(size) <= width
 
 
 # --- the QR code -----------------------------------------------------------------------------

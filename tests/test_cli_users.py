@@ -43,7 +43,7 @@ def test_users_create_short_password_fails(runner, db):
         args=["users", "create", "s@example.org", "--password-stdin"], input="short\n"
     )
     assert result.exit_code == 1
-    assert "at least 10 characters" in result.output
+    assert "at least 12 characters" in result.output
     assert find_user_by_email("s@example.org") is None
 
 
@@ -140,4 +140,47 @@ def test_users_set_password_errors(runner, make_user):
     short = runner.invoke(
         args=["users", "set-password", "pw@example.org", "--password-stdin"], input="123456789\n"
     )
-    assert short.exit_code == 1 and "at least 10 characters" in short.output
+    assert short.exit_code == 1 and "at least 12 characters" in short.output
+
+
+def test_users_create_refuses_common_and_personal_passwords(runner, db):
+    common = runner.invoke(
+        args=["users", "create", "c@example.org", "--password-stdin"], input="Password2026!\n"
+    )
+    assert common.exit_code == 1 and "too common" in common.output
+    personal = runner.invoke(
+        args=["users", "create", "joko.widodo@example.org", "--password-stdin"],
+        input="joko.widodo@example.org\n",
+    )
+    assert personal.exit_code == 1 and "must not be your email" in personal.output
+    assert find_user_by_email("c@example.org") is None
+
+
+def test_users_set_password_refuses_common_passwords(runner, make_user):
+    make_user("staff", email="pw@example.org")
+    result = runner.invoke(
+        args=["users", "set-password", "pw@example.org", "--password-stdin"],
+        input="qwertyuiop1234\n",
+    )
+    assert result.exit_code == 1 and "too common" in result.output
+
+
+def test_users_reset_two_factor(runner, make_user, db):
+    import pyotp
+    from sqlalchemy import select
+
+    from seminar_app.models import AuditEntry, utcnow
+
+    user = make_user("admin", email="locked.out@example.org")
+    user.totp_secret, user.two_factor_enabled_at = pyotp.random_base32(), utcnow()
+    db.session.commit()
+    nonce = user.session_nonce
+    result = runner.invoke(args=["users", "reset-two-factor", "locked.out@example.org"])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(user)
+    assert not user.has_two_factor and user.session_nonce != nonce
+    entry = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "user.two_factor_reset"))
+    assert entry.object_id == user.id and entry.user_id is None
+    again = runner.invoke(args=["users", "reset-two-factor", "locked.out@example.org"])
+    assert again.exit_code == 1 and "not set up" in again.output

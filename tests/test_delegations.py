@@ -368,7 +368,7 @@ def test_default_list_and_exports_keep_each_delegation_together(app, owner):
     client = logged_in(app, owner)
     text = client.get(f"/manage/events/{event.id}/export.csv?lang=en").get_data(as_text=True)
     lines = text.lstrip("\ufeff").splitlines()
-    assert "Delegation" in lines[0].split(",")
+    assert '"Delegation"' in lines[0].split(",")  # every cell is quoted
     thai = [n for n, line in enumerate(lines) if "Delegation of Thailand" in line]
     assert len(thai) == 3 and thai == list(range(thai[0], thai[0] + 3))
 

@@ -56,7 +56,8 @@ def test_wording_form_survives_hostile_input(app, make_user, data):
 def test_compose_form_survives_hostile_input(app, make_user, data):
     client, event, _invitee = _setup(app, make_user)
     payload = data.draw(mutated({"audience": "all", "group": "", "attach_calendar": "y",
-                                 "send_key": "k" * 32, "kind": "invitation"}))
+                                 "send_key": "k" * 32, "kind": "invitation",
+                                 "include_answered": "y", "confirmed": "1", "expected": "1"}))
     kind = data.draw(st.sampled_from(["invitation", "reminder", "announcement", "x" * 300]))
     _post(client, f"/manage/events/{event.id}/invitations/mailings/new?kind={kind}", payload)
 

@@ -43,11 +43,11 @@ def make_event(db, owner, *, title="Jakarta Forum", slug="jakarta-forum"):
 def test_queue_email_renders_text_html_and_subject(db):
     email = _queue()
     db.session.commit()
-    assert email.subject == "Test message from seminar_app"
+    assert email.subject == "Test message from Seminar registration"
     assert email.body_text.startswith("Hello Ann,")
     assert "https://example.org/x" in email.body_text
     assert "<html" in email.body_html and "Hello Ann," in email.body_html
-    assert "<title>Test message from seminar_app</title>" in email.body_html
+    assert "<title>Test message from Seminar registration</title>" in email.body_html
     assert email.language == "en"
 
 
@@ -63,7 +63,7 @@ def test_queue_email_renders_in_recipient_language(db):
     email = _queue(language="id")
     db.session.commit()
     assert email.language == "id"
-    assert email.subject == "Pesan uji coba dari seminar_app"
+    assert email.subject == "Pesan uji coba dari Pendaftaran seminar"
     assert '<html lang="id">' in email.body_html
 
 

@@ -63,7 +63,7 @@ def test_send_email_arrives_complete(app, db, smtp_server):
     message = received["message"]
     assert received["to"] == ["ann@example.org"]
     assert message["Message-ID"] == message_id
-    assert message["Subject"] == "Pesan uji coba dari seminar_app"
+    assert message["Subject"] == "Pesan uji coba dari Pendaftaran seminar"
     assert message["To"] == "Ann <ann@example.org>"
     assert message["From"] == app.config["MAIL_DEFAULT_SENDER"]
     assert message["List-Id"] == "<forum.example.org>"

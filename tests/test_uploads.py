@@ -10,6 +10,7 @@ from seminar_app.extensions import db as _db
 from seminar_app.models import CoHost, Upload
 from seminar_app.services.errors import ServiceError
 from seminar_app.services.uploads import create_image_upload
+from tests.conftest import AuthActions
 
 
 def image_bytes(fmt="PNG", size=(64, 48), mode="RGB", **save_options) -> bytes:
@@ -146,7 +147,10 @@ def test_only_logos_and_letterheads_are_served(client, make_user):
     _db.session.commit()
     assert client.get(f"/uploads/{orphan.id}").status_code == 404
     assert client.get(f"/uploads/{stranger.id}").status_code == 404
-    event = create_event(make_user())
+    owner = make_user()
+    event = create_event(owner)
     event.letterhead_id = orphan.id
     _db.session.commit()
+    assert client.get(f"/uploads/{orphan.id}").status_code == 404  # a letterhead: staff only
+    AuthActions(client).login(owner)
     assert client.get(f"/uploads/{orphan.id}").status_code == 200

@@ -8,13 +8,14 @@ from seminar_app.services.errors import Conflict, PermissionDenied, ServiceError
 from seminar_app.services.users import (
     LoginFailed,
     activate_user,
-    authenticate_user,
     change_password,
+    check_credentials,
     create_user,
     deactivate_user,
     find_user_by_email,
     list_users,
     password_matches,
+    record_login,
     set_password,
     set_user_role,
     update_profile,
@@ -59,15 +60,17 @@ def test_create_user_unknown_role_is_refused(db):
     assert error.value.field == "role"
 
 
-def test_authenticate_user_records_login(make_user, db):
+def test_check_credentials_records_nothing_until_record_login(make_user, db):
     user = make_user("staff")
-    assert authenticate_user(email=user.email.upper(), password=PASSWORD) == user
+    assert check_credentials(email=user.email.upper(), password=PASSWORD) == user
+    assert user.last_login_at is None and "user.login" not in _actions(db)
+    record_login(user, method="totp")
     assert user.last_login_at is not None
     assert _actions(db)[-1] == "user.login"
 
 
 @pytest.mark.parametrize("case", ["wrong_password", "unknown_email", "inactive"])
-def test_authenticate_user_failures_are_generic_and_audited(make_user, db, case):
+def test_check_credentials_failures_are_generic_and_audited(make_user, db, case):
     user = make_user("staff", email="who@example.org")
     email, password = user.email, PASSWORD
     if case == "wrong_password":
@@ -77,7 +80,7 @@ def test_authenticate_user_failures_are_generic_and_audited(make_user, db, case)
     else:
         deactivate_user(user)
     with pytest.raises(LoginFailed) as error:
-        authenticate_user(email=email, password=password)
+        check_credentials(email=email, password=password)
     assert error.value.status_code == 401
     entry = db.session.scalars(
         select(AuditEntry).where(AuditEntry.action == "user.login_failed")
@@ -199,3 +202,63 @@ def test_list_users_active_first(make_user):
     deactivate_user(inactive)
     active = make_user("staff", name="Zed")
     assert list_users() == [active, inactive]
+
+
+# --- password rules, logout everywhere, tokens of deactivated accounts -----------------------
+
+
+@pytest.mark.parametrize("password", [
+    "123456789012", "Password2026!", "qwertyuiopas", "abcdefghijklm", "zyxwvutsrqpo",
+    "1qaz2wsx3edc4rfv", "abcabcabcabc", "aaaaaaaaaaaaa", "passwordpassword", "Sayangku2026",
+    "P a s s w o r d 1 2 3", "Indonesia1945!",
+])
+def test_create_user_refuses_guessable_passwords(db, password):
+    with pytest.raises(ServiceError) as error:
+        create_user(email="g@example.org", name="G", password=password)
+    assert error.value.field == "password"
+    assert "too common" in error.value.message
+
+
+@pytest.mark.parametrize("password", ["Ratna.Sari@kemlu.example", "ratnasari2026", "Ratna Sari!!"])
+def test_create_user_refuses_email_or_name_as_password(db, password):
+    with pytest.raises(ServiceError) as error:
+        create_user(email="ratna.sari@kemlu.example", name="Ratna Sari!!", password=password)
+    assert "must not be your email" in error.value.message
+
+
+@pytest.mark.parametrize("password", [PASSWORD, "demo-password-2026", "violet harbour lantern 7",
+                                      "xK9#mP2vL8qR"])
+def test_create_user_accepts_good_passwords(db, password):
+    assert create_user(email="ok@example.org", name="Ok", password=password).id
+
+
+def test_common_password_list_is_shipped_and_large():
+    from seminar_app.services.password_rules import common_passwords
+
+    words = common_passwords()
+    assert len(words) >= 10_000
+    assert {"password", "123456", "qwerty", "iloveyou", "sayang", "bismillah"} <= words
+
+
+def test_log_out_everywhere_rotates_the_nonce_and_is_audited(make_user, db):
+    from seminar_app.services.users import log_out_everywhere
+
+    user = make_user("staff")
+    nonce = user.session_nonce
+    log_out_everywhere(user)
+    assert user.session_nonce != nonce
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.logout"))
+
+
+def test_deactivate_user_revokes_api_tokens(make_user, db):
+    from seminar_app.services.api_tokens import create_token
+
+    user = make_user("organizer")
+    make_user("admin")
+    token, _secret = create_token(user, name="Script")
+    deactivate_user(user)
+    db.session.refresh(token)
+    assert token.revoked_at is not None
+    activate_user(user)
+    db.session.refresh(token)
+    assert token.revoked_at is not None

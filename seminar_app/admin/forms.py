@@ -85,7 +85,10 @@ class UserEditForm(BaseForm):
     language = _language_field()
     active = BooleanField(
         _l("Active"),
-        description=_l("Deactivated accounts cannot log in; their sessions end at once."),
+        description=_l(
+            "Deactivated accounts cannot log in; their sessions end at once and their API "
+            "tokens are revoked for good."
+        ),
     )
     password = PasswordField(
         _l("New password"),

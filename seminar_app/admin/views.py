@@ -1,4 +1,5 @@
-"""Pages where administrators list, create and change staff accounts."""
+"""Pages where administrators list, create and change staff accounts (and reset their
+two-factor sign-in), and read the audit log."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,6 +16,7 @@ from ..services.audit_log import (
     compact_details,
 )
 from ..services.errors import ServiceError
+from ..services.two_factor import reset_two_factor
 from ..services.users import create_user, list_users, update_user
 from ..view_helpers import attach_error, form_status, requested_page
 from . import bp
@@ -76,6 +78,19 @@ def user_edit(user_id: int):
         flash(_("The account of %(name)s was saved.", name=user.name), "success")
         return redirect(url_for("admin.users"))
     return _render_form(form, user, form_status(form))
+
+
+@bp.post("/manage/users/<int:user_id>/two-factor/reset")
+def user_two_factor_reset(user_id: int):
+    """Switch off an account's two-factor sign-in (lost phone); its sessions end."""
+    user = db.session.get(User, user_id) or abort(404)
+    try:
+        reset_two_factor(user, actor=current_user._get_current_object())
+    except ServiceError as error:
+        return _form_error(UserEditForm(formdata=None, obj=user), error, user=user)
+    flash(_("Two-factor sign-in of %(name)s was reset; they can log in with their password "
+            "and set it up again.", name=user.name), "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
 def _render_form(form, user: User | None, status: int):

@@ -2,14 +2,14 @@
 (blueprint ``api_tokens`` under /manage/api-tokens).
 
 Modules: ``core`` (authentication, errors, input, pagination), ``events``, ``registrations``,
-``invitations`` (the endpoints), ``openapi`` (the OpenAPI document and the docs page),
+``invitations``, ``privacy`` (the endpoints), ``openapi`` (the OpenAPI document and the docs page),
 ``tokens_views`` (staff pages).
 """
 
 from flask import Flask
 
 from ..extensions import csrf, limiter
-from . import events, invitations, openapi, registrations  # noqa: F401 - routes
+from . import events, invitations, openapi, privacy, registrations  # noqa: F401 - routes
 from .core import bp, rate_limit_key, rate_limit_value
 from .tokens_views import bp as tokens_bp
 

@@ -23,9 +23,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-from ..errors import ERROR_TEXTS
+from ..error_texts import ERROR_TEXTS
 from ..extensions import db
 from ..forms import strip_control_characters
+from ..json_input import JsonBodyError, read_json_body
 from ..models import ApiToken, Event
 from ..services import api_tokens
 from ..services.access import Permission
@@ -291,15 +292,20 @@ def body_schema(fields: list[Field]) -> dict:
 
 
 def json_body() -> dict:
-    """The request's JSON object: 415 for another type, 413 when too large, 400 if broken."""
+    """The request's JSON object: 415 for another type, 413 when too large, 400 if broken or
+    nested too deeply (json_input.MAX_JSON_DEPTH)."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise ApiError(413)
     if not request.is_json:
         raise ApiError(415)
-    raw = request.get_data(cache=True)
-    if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413)
-    data = request.get_json(silent=True)
+    try:
+        data = read_json_body(max_bytes=MAX_BODY_BYTES)
+    except JsonBodyError as error:
+        if error.reason == "too_large":
+            raise ApiError(413) from None
+        if error.reason == "too_deep":
+            raise ApiError(400, error.message) from None
+        data = None
     if not isinstance(data, dict):
         raise ApiError(400, _("The request body must be a JSON object."))
     return data

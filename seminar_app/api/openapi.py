@@ -108,6 +108,24 @@ MAILING = _object({
                          "queued": _s("integer"), "failed": _s("integer"),
                          "prepared": _s("boolean"), "done": _s("boolean")}),
 })
+#: a subject access request (services.retention.export_subject_data)
+PERSONAL_DATA = _object({
+    "generated_at": TIME,
+    "event": _object({"id": _s("integer"), "slug": _s(), "title": _s(), "start_at": TIME,
+                      "end_at": TIME}),
+    "registration": {"type": "object", "description": "Every column of the registration, "
+                     "passport data included."},
+    "answers": {"type": "array", "items": _object({"question": _s(), "answer": _s()})},
+    "invitee": {"type": ["object", "null"], "description": "The invitation it came through."},
+    "emails": {"type": "array", "items": _object({
+        "subject": _s(), "template": _s(), "recipient": _s(), "status": _s(),
+        "created_at": TIME, "sent_at": TIME_OR_NULL})},
+    "audit": {"type": "array", "items": _object({
+        "action": _s(), "at": TIME, "by": _null(), "details": {"type": "object"}})},
+})
+ERASED_COUNTS = _object({key: _s("integer") for key in (
+    "event_id", "passports", "registrations", "invitees", "emails", "audit_entries")}
+    | {"slug": _s()})
 ANSWERS_INPUT = {
     "type": "object",
     "propertyNames": {"pattern": "^[0-9]+$"},
@@ -331,6 +349,28 @@ def build_document() -> dict:
                               **_errors(*WRITE_ERRORS)},
             },
         },
+        "/events/{event_id}/registrations/{registration_id}/erase": {
+            "parameters": [EVENT_ID, _id_param("registration_id", "The registration's id")],
+            "post": {
+                "operationId": "eraseRegistration", "tags": ["registrations"],
+                "summary": "Erase the delegate's personal data now (organizers: the manage "
+                           "right). An active registration of an event not yet ended is "
+                           "cancelled first. Already erased: 409.",
+                "responses": {"200": _data("Registration", "Erased: the anonymised record",
+                                           erased=_ref("ErasedCounts")),
+                              **_errors(400, 401, 403, 404, 409, 429)},
+            },
+        },
+        "/events/{event_id}/registrations/{registration_id}/personal-data": {
+            "parameters": [EVENT_ID, _id_param("registration_id", "The registration's id")],
+            "get": {
+                "operationId": "getPersonalData", "tags": ["registrations"],
+                "summary": "Everything held on the delegate (subject access request; "
+                           "organizers only; the read is audited)",
+                "responses": {"200": _data("PersonalData", "The delegate's data"),
+                              **_errors(*READ_ERRORS, 403)},
+            },
+        },
         "/events/{event_id}/invitees": {
             "parameters": [EVENT_ID],
             "get": {
@@ -452,6 +492,7 @@ def build_document() -> dict:
                 "OfflineResponse": body_schema(RESPONSE_INPUT),
                 "Mailing": MAILING, "MailingInput": body_schema(MAILING_INPUT),
                 "Error": ERROR, "PageMeta": PAGE_META,
+                "PersonalData": PERSONAL_DATA, "ErasedCounts": ERASED_COUNTS,
             },
             "responses": {
                 f"E{code}": {"description": text, "content": {"application/json": {

@@ -2,8 +2,8 @@
 check in. Answers to the event's extra questions go in ``answers`` ({question id: value})."""
 
 import re
+from dataclasses import replace
 
-import phonenumbers
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -14,52 +14,41 @@ from ..forms import strip_control_characters
 from ..i18n import is_country_code
 from ..models import (
     DelegationRole,
-    Honorific,
-    OrganisationType,
     QuestionKind,
     Registration,
     RegistrationSource,
 )
 from ..models import RegistrationStatus as Status
 from ..services import checkin as checkin_service
+from ..services import registration_input
 from ..services import registrations as registration_service
 from ..services.access import Permission
 from ..services.participant_list import ParticipantFilters, registrations_query
+from ..services.policies import can_see_passport, record_passport_read
 from ..services.questions import event_questions
 from . import core
 from .core import ApiError, Field, bp
 from .serializers import registration_json
 
-REGISTRATION_INPUT = [
-    Field("honorific", "enum", choices=tuple(h.value for h in Honorific), required=True),
-    Field("honorific_other", "string", max_length=40),
-    Field("given_name", "string", max_length=100, required=True),
-    Field("family_name", "string", max_length=100, required=True),
-    Field("email", "string", max_length=254, required=True),
-    Field("country", "string", max_length=2, required=True,
-          description="ISO 3166-1 alpha-2 of the country the delegate represents."),
-    Field("organisation", "string", max_length=200, required=True),
-    Field("organisation_type", "enum", choices=tuple(t.value for t in OrganisationType)),
-    Field("position", "string", max_length=200),
-    Field("delegation_role", "enum", choices=tuple(r.value for r in DelegationRole),
-          required=True),
-    Field("phone", "string", max_length=40, description="Any format; stored as E.164."),
-    Field("language", "enum", choices=("en", "id"), description="Language of the emails."),
-    Field("dietary", "string", max_length=500),
-    Field("accessibility", "string", max_length=500),
-    Field("needs_visa_letter", "boolean"),
-    Field("passport_number", "string", max_length=30, pattern=r"[A-Za-z0-9 ]*"),
-    Field("nationality", "string", max_length=2),
-    Field("birth_date", "date", nullable=True),
-    Field("birth_place", "string", max_length=120),
-    Field("passport_expiry", "date", nullable=True),
-]
+#: how the API spells each kind of the definition (services.registration_input)
+_API_KINDS = {"text": "string", "email": "string", "country": "string", "phone": "string",
+              "enum": "enum", "date": "date", "boolean": "boolean"}
+
+
+def _api_field(spec: registration_input.InputField) -> Field:
+    """The API's Field (and so the OpenAPI schema) of one field of the definition."""
+    return Field(spec.name, _API_KINDS[spec.kind], max_length=spec.max_length,
+                 choices=spec.values, required=spec.required is True,
+                 nullable=spec.kind == "date", description=spec.api_description,
+                 pattern=spec.pattern)
+
+
+#: a new registration's body, from the one definition of a registration's input; the service
+#: cleans the values (whitespace, passport number, phone as E.164) as for the web forms
+REGISTRATION_INPUT = [_api_field(spec) for spec in registration_input.INPUT_FIELDS]
 #: the fields staff may change (the email stays as registered, as in the web form)
-REGISTRATION_PATCH = [
-    Field(spec.name, spec.kind, max_length=spec.max_length, choices=spec.choices,
-          nullable=spec.nullable, description=spec.description, pattern=spec.pattern)
-    for spec in REGISTRATION_INPUT if spec.name != "email"
-]
+REGISTRATION_PATCH = [replace(spec, required=False) for spec in REGISTRATION_INPUT
+                      if spec.name != "email"]
 #: longest answer to an extra question (as in the web form)
 ANSWER_MAX = 1000
 STATUS_INPUT = [
@@ -69,8 +58,16 @@ STATUS_INPUT = [
 ]
 
 
-def _with_passport(permissions) -> bool:
-    return Permission.MANAGE in permissions
+def _with_passport(event, registrations) -> bool:
+    """Whether the token's user may see passport data (services.policies); a read of any is
+    audited."""
+    user = core.current_token().created_by
+    allowed = can_see_passport(user, event)
+    shown = [r for r in registrations if r.needs_visa_letter] if allowed else []
+    if shown:
+        record_passport_read(user, event, "api", count=len(shown),
+                             registration=shown[0] if len(shown) == 1 else None)
+    return allowed
 
 
 def _registration(event, registration_id: int) -> Registration:
@@ -83,7 +80,7 @@ def _registration(event, registration_id: int) -> Registration:
 @bp.get("/events/<int:event_id>/registrations")
 def list_registrations(event_id: int):
     """Filters: status, country, role, q (name, email, organisation, reference), checked_in."""
-    event, permissions = core.load_event(event_id, Permission.VIEW)
+    event, _permissions = core.load_event(event_id, Permission.VIEW)
     status = core.query_arg("status", "enum", choices=[s.value for s in Status])
     role = core.query_arg("role", "enum", choices=[r.value for r in DelegationRole])
     country = (core.query_arg("country", "string", max_length=2) or "").upper()
@@ -100,34 +97,17 @@ def list_registrations(event_id: int):
         query = query.where(Registration.checked_in_at.is_not(None) if checked_in
                             else Registration.checked_in_at.is_(None))
     items, meta, link = core.paginate(query.options(selectinload(Registration.answers)))
-    with_passport = _with_passport(permissions)
+    with_passport = _with_passport(event, items)
     return core.page_response(
         [registration_json(r, with_passport=with_passport) for r in items], meta, link)
 
 
 @bp.get("/events/<int:event_id>/registrations/<int:registration_id>")
 def get_registration(event_id: int, registration_id: int):
-    event, permissions = core.load_event(event_id, Permission.VIEW)
+    event, _permissions = core.load_event(event_id, Permission.VIEW)
     registration = _registration(event, registration_id)
     return core.data_response(
-        registration_json(registration, with_passport=_with_passport(permissions)))
-
-
-def _phone(values: dict) -> None:
-    phone = (values.get("phone") or "").strip()
-    if not phone:
-        values["phone"] = ""
-        return
-    region = (values.get("country") or "").upper()
-    try:
-        number = phonenumbers.parse(phone, region if is_country_code(region) else None)
-        valid = phonenumbers.is_valid_number(number)
-    except phonenumbers.NumberParseException:
-        valid = False
-    if not valid:
-        message = _("Enter a valid phone number with its country code, e.g. +62 21 3441508.")
-        raise ApiError(422, message, fields={"phone": message})
-    values["phone"] = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        registration_json(registration, with_passport=_with_passport(event, [registration])))
 
 
 def _answer_value(question, value) -> str:
@@ -193,16 +173,15 @@ def _read_answers(event, data: dict, *, partial: bool) -> dict[int, str] | None:
 @bp.post("/events/<int:event_id>/registrations")
 def create_registration(event_id: int):
     """Register a delegate as staff (source STAFF): capacity and quotas apply."""
-    event, permissions = core.load_event(event_id, Permission.MANAGE, write=True)
+    event, _permissions = core.load_event(event_id, Permission.MANAGE, write=True)
     body = core.json_body()
     values = core.read_fields(body, REGISTRATION_INPUT)
-    _phone(values)
     answers = _read_answers(event, body, partial=False)
     registration, _token = registration_service.register(
         event, data=values, answers=answers, source=RegistrationSource.STAFF,
         actor=core.acting_user())
     response = core.data_response(
-        registration_json(registration, with_passport=_with_passport(permissions)), 201)
+        registration_json(registration, with_passport=_with_passport(event, [registration])), 201)
     response.headers["Location"] = url_for(
         "api.get_registration", event_id=event.id, registration_id=registration.id)
     return response
@@ -221,7 +200,7 @@ def _current_values(registration: Registration) -> dict:
 def update_registration(event_id: int, registration_id: int):
     """Change a registration's details and answers (fields left out keep their value); the
     email stays as registered, and the status changes only through /status."""
-    event, permissions = core.load_event(event_id, Permission.MANAGE, write=True)
+    event, _permissions = core.load_event(event_id, Permission.MANAGE, write=True)
     registration = _registration(event, registration_id)
     body = core.json_body()
     email, errors = body.get("email"), {}
@@ -234,10 +213,6 @@ def update_registration(event_id: int, registration_id: int):
         errors.update(error.fields)
     if errors:  # every refused field at once, the email's among them
         raise ApiError(422, next(iter(errors.values())), fields=errors)
-    if "phone" in values:
-        _phone_values = {**values, "country": values.get("country", registration.country)}
-        _phone(_phone_values)
-        values["phone"] = _phone_values["phone"]
     answers = _read_answers(event, body, partial=True)
     data = _current_values(registration)
     data.update(values)
@@ -247,13 +222,13 @@ def update_registration(event_id: int, registration_id: int):
         select(Registration).where(Registration.id == registration.id)
         .execution_options(populate_existing=True))
     return core.data_response(
-        registration_json(registration, with_passport=_with_passport(permissions)))
+        registration_json(registration, with_passport=_with_passport(event, [registration])))
 
 
 @bp.post("/events/<int:event_id>/registrations/<int:registration_id>/status")
 def decide_registration(event_id: int, registration_id: int):
     """Approve, reject or cancel a registration, as the participant list does."""
-    event, permissions = core.load_event(event_id, Permission.MANAGE, write=True)
+    event, _permissions = core.load_event(event_id, Permission.MANAGE, write=True)
     registration = _registration(event, registration_id)
     values = core.read_fields(core.json_body(), STATUS_INPUT)
     actor, reason = core.acting_user(), values.get("reason") or ""
@@ -267,16 +242,17 @@ def decide_registration(event_id: int, registration_id: int):
         select(Registration).where(Registration.id == registration.id)
         .execution_options(populate_existing=True))
     return core.data_response(
-        registration_json(registration, with_passport=_with_passport(permissions)))
+        registration_json(registration, with_passport=_with_passport(event, [registration])))
 
 
 @bp.post("/events/<int:event_id>/registrations/<int:registration_id>/check-in")
 def check_in(event_id: int, registration_id: int):
     """Mark a confirmed delegate's arrival; checking in twice keeps the first time."""
-    event, permissions = core.load_event(event_id, Permission.CHECKIN, write=True)
+    event, _permissions = core.load_event(event_id, Permission.CHECKIN, write=True)
     _registration(event, registration_id)
     result = checkin_service.check_in(event, registration_id=registration_id,
                                       user=core.acting_user())
     return core.data_response(
-        registration_json(result.registration, with_passport=_with_passport(permissions)),
+        registration_json(result.registration,
+                          with_passport=_with_passport(event, [result.registration])),
         already_checked_in=result.already_checked_in)

@@ -1,6 +1,7 @@
 """``flask users ...``: staff accounts from the command line.
 
-Passwords are asked twice without echo, or read from the first line of standard input with
+Passwords follow the same rules as on the web (services.password_rules). They are asked
+twice without echo, or read from the first line of standard input with
 ``--password-stdin`` (for scripts: ``printf '%s\\n' "$PW" | flask users create ...``). They are
 never printed or logged.
 """
@@ -12,6 +13,7 @@ from flask.cli import AppGroup
 
 from ..models import UserRole
 from ..services.errors import ServiceError
+from ..services.two_factor import reset_two_factor
 from ..services.users import (
     MIN_PASSWORD_LENGTH,
     create_user,
@@ -117,3 +119,12 @@ def set_password_command(email, password_stdin):
     password = _read_password(password_stdin)
     _run(set_password, user, password=password)
     click.echo(f"Password of {user.email} changed; its sessions were logged out.")
+
+
+@users_cli.command("reset-two-factor")
+@click.argument("email")
+def reset_two_factor_command(email):
+    """Switch off two-factor sign-in of the account EMAIL (lost phone); its sessions end."""
+    user = _run(reset_two_factor, _user(email), actor=None)
+    click.echo(f"Two-factor sign-in of {user.email} was reset; they log in with their password "
+               "and can set it up again.")

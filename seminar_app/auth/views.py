@@ -1,19 +1,28 @@
-"""Staff login, logout and the user's own account page."""
+"""Staff login (password, then a code when the account has two-factor sign-in), logout that
+ends every session of the account, and the user's own account page."""
 
 import logging
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from ..extensions import limiter
 from ..i18n import LANGUAGE_COOKIE
 from ..services.errors import ServiceError
-from ..services.users import authenticate_user, change_password, update_profile
+from ..services.two_factor import must_enrol
+from ..services.users import (
+    change_password,
+    check_credentials,
+    log_out_everywhere,
+    record_login,
+    update_profile,
+)
 from ..view_helpers import form_status
 from ..web import safe_next_url
 from . import bp
 from .forms import AccountProfileForm, LoginForm, PasswordChangeForm
+from .sessions import start_pending_login, start_session
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +48,7 @@ def _set_language_cookie(response, language: str):
 @bp.route("/manage/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
-    """Log a staff account in; the session is renewed so no planted session survives."""
+    """Check the password; then ask for a code, or log in on a renewed session."""
     form = LoginForm()
     if request.method == "GET":
         if current_user.is_authenticated:
@@ -47,23 +56,35 @@ def login():
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         try:
-            user = authenticate_user(email=form.email.data, password=form.password.data)
+            user = check_credentials(email=form.email.data, password=form.password.data)
         except ServiceError as error:
             form.form_errors.append(error.message)
             return render_template("auth/login.html", form=form), error.status_code
         target = _after_login_url(form.next.data)
-        session.clear()
-        login_user(user, remember=False)
-        flash(_("Welcome, %(name)s.", name=user.name), "success")
-        return _set_language_cookie(redirect(target), user.language)
+        if user.has_two_factor:
+            start_pending_login(user, target)
+            return redirect(url_for("auth.login_code"))
+        record_login(user)
+        return complete_login(user, target)
     status = form_status(form)
     return render_template("auth/login.html", form=form), status
+
+
+def complete_login(user, target: str):
+    """Start the session of ``user`` and send them on (to the set-up when it is compulsory)."""
+    start_session(user)
+    flash(_("Welcome, %(name)s.", name=user.name), "success")
+    if must_enrol(user):
+        flash(_("Your account must use two-factor sign-in. Set it up to continue."), "warning")
+        target = url_for("auth.two_factor")
+    return _set_language_cookie(redirect(target), user.language)
 
 
 @bp.post("/manage/logout")
 @login_required
 def logout():
-    """End the session (POST only, with its CSRF token)."""
+    """End every session of the account, this one included (POST only, with its CSRF token)."""
+    log_out_everywhere(current_user._get_current_object())
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
@@ -113,7 +134,7 @@ def _save_password(user, profile_form, password_form):
     except ServiceError as error:
         _field_errors(password_form, error).append(error.message)
         return _render_account(profile_form, password_form, 422)
-    login_user(user, remember=False)  # the session now carries the new nonce
+    start_session(user)  # the session now carries the new nonce
     flash(
         _("Your password was changed. Other sessions of your account have been logged out."),
         "success",

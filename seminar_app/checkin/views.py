@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..json_input import JsonBodyError, read_json_body
 from ..models import Event, Registration
 from ..services import checkin as checkin_service
 from ..services.access import Permission, has_permission
@@ -27,6 +28,8 @@ from .forms import CheckInActionForm, CheckInCodeForm, CheckInSearchForm
 log = logging.getLogger(__name__)
 #: tells the live counter (and the search results) on the page to refresh
 CHANGED_TRIGGER = {"HX-Trigger": "checkin-changed"}
+#: largest offline sync body (500 queued arrivals take about 50 KB)
+MAX_SYNC_BYTES = 256 * 1024
 
 
 @dataclass
@@ -228,7 +231,10 @@ def roster(event_id: int):
 def sync(event_id: int):
     """Arrivals queued by a desk while offline: record them, answer with the fresh list."""
     event = load_event(event_id, Permission.CHECKIN)
-    payload = request.get_json(silent=True)
+    try:
+        payload = read_json_body(max_bytes=MAX_SYNC_BYTES)
+    except JsonBodyError as error:
+        return jsonify(error=error.message), 400
     arrivals = payload.get("arrivals") if isinstance(payload, dict) else None
     if not isinstance(arrivals, list) or len(arrivals) > checkin_service.MAX_SYNC_ARRIVALS:
         return jsonify(error=_("The list of arrivals could not be read.")), 400

@@ -2,7 +2,7 @@
 
 Who may do what: every member of the event's team (Permission.VIEW, which check-in staff hold
 too) may print badges: they carry no more than the participant list shows. Visa letters carry
-passport data: organizers only (Permission.MANAGE), like the settings page's changes. A
+passport data: only who ``services.policies.can_see_passport``, and each letter is audited. A
 delegate downloads their own badge through their personal link once confirmed.
 """
 
@@ -30,6 +30,7 @@ from ..services.access import Permission, has_permission
 from ..services.badges import render_badges_pdf
 from ..services.errors import Conflict, ServiceError
 from ..services.letters import check_visa_letter, render_visa_letter_pdf
+from ..services.policies import can_see_passport, record_passport_read
 from ..services.registrations import get_registration_by_token
 from ..view_helpers import (
     attach_error,
@@ -138,9 +139,12 @@ def registration_badge(event_id: int, registration_id: int):
 @login_required
 def visa_letter(event_id: int, registration_id: int):
     """The delegate's visa invitation letter (organizers only: it shows passport data)."""
-    event = load_event(event_id, Permission.MANAGE)
+    event = load_event(event_id, Permission.VIEW)
+    if not can_see_passport(current_user, event):
+        abort(403)
     registration = load_event_child(Registration, registration_id, event)
     check_visa_letter(registration)  # Conflict -> a 409 page
+    record_passport_read(current_user, event, "visa_letter", registration=registration)
     pdf = render_visa_letter_pdf(registration, language=_language("en"))
     return pdf_response(pdf, f"visa-letter-{registration.reference}.pdf")
 

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..i18n import INDONESIAN_ZONES, current_language, formatting_locale, zone_abbreviation
-from ..models import Event, EventType, Visibility, utcnow
+from ..models import Event, EventType
 from ..services.access import Permission, has_permission
 from ..services.agenda import sessions_by_day
 from ..services.calendar import calendar_filename, event_calendar
@@ -22,6 +22,7 @@ from ..services.listing import (
     month_choices,
     parse_filters,
 )
+from ..services.policies import registration_refusal
 from . import public_bp
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,7 @@ def show(slug: str):
         can_view_management=has_permission(current_user, event, Permission.VIEW),
         agenda=sessions_by_day(event),
         register_url=url_for("events.show", slug=event.slug) + "/register",
-        invitation_only=event.visibility == Visibility.INVITATION_ONLY,
-        now=utcnow(),
+        refusal=registration_refusal(event),
     )
 
 

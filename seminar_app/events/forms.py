@@ -35,6 +35,7 @@ from ..i18n import country_choices, current_language, is_country_code, is_timezo
 from ..models import EventType, Visibility
 from ..services.content_language import CONTENT_LANGUAGES, text_of
 from ..services.event_values import DESCRIPTION_MAX, EVENT_FIELDS, EVENT_LANGUAGES, SLUG_MAX
+from ..services.retention import ANONYMISE_MONTHS_MAX, PASSPORT_DAYS_MAX
 
 #: WTForms' own parse errors, listed so that they are extracted into our catalog
 WTFORMS_MESSAGES = (
@@ -167,6 +168,22 @@ class EventCreateForm(BaseForm):
     contact_phone = StringField(_l("Contact phone"), filters=_strip, validators=[
         Optional(), Length(max=40, message=_l("At most %(max)d characters.")),
         Regexp(r"^[0-9+()./ -]+$", message=_l("Use digits, spaces and + ( ) - only."))])
+    # personal data (services.retention)
+    passport_retention_days = IntegerField(
+        _l("Delete passport data this many days after the event"), default=30,
+        validators=[Optional(), NumberRange(min=0, max=PASSPORT_DAYS_MAX,
+                                            message=_l("Enter a number from %(min)d to "
+                                                       "%(max)d."))],
+        description=_l("Passport number, nationality, birth date and place and passport "
+                       "expiry are deleted then; whether a visa letter was asked stays. "
+                       "Empty: 30 days."))
+    anonymise_after_months = IntegerField(
+        _l("Anonymise registrations this many months after the event"), default=24,
+        validators=[Optional(), NumberRange(min=1, max=ANONYMISE_MONTHS_MAX,
+                                            message=_l("Enter a number from %(min)d to "
+                                                       "%(max)d, or leave empty."))],
+        description=_l("Names, contact details and answers are erased then; country, role "
+                       "and status stay for the reports. Leave empty to keep them."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

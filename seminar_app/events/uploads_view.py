@@ -1,39 +1,38 @@
 """Serving uploaded images (co-host logos, event letterheads) from the database.
 
-Only images that are in use as a co-host logo or an event letterhead are served; any other
-upload (an import file kept between preview and confirmation, an orphaned old logo) answers
-404, so that uploads ids cannot be walked to read other people's files.
+Who may see an image is decided by services.uploads.viewable_image: co-host logos of events
+shown publicly are public; letterheads and the logos of drafts only for staff who may view
+the event. Any other request, and any other upload (an import file kept between preview and
+confirmation, an orphaned old logo), answers 404, so that upload ids cannot be walked.
 """
 
 from flask import Response, abort, request
-from sqlalchemy import exists, or_, select
+from flask_login import current_user
 
-from ..extensions import db
-from ..models import CoHost, Event, Upload
+from ..services.uploads import viewable_image
 from . import public_bp
 
 #: uploads never change (a new logo is a new upload), so browsers may keep them for a year
 CACHE_SECONDS = 365 * 24 * 3600
 
 
-def _in_public_use(upload_id: int):
-    return or_(exists(select(CoHost.id).where(CoHost.logo_id == upload_id)),
-               exists(select(Event.id).where(Event.letterhead_id == upload_id)))
-
-
 @public_bp.get("/uploads/<int:upload_id>")
 def upload(upload_id: int):
-    """The stored image with its type, an ETag and a long cache lifetime; 404 otherwise."""
-    stored = db.session.scalar(
-        select(Upload).where(Upload.id == upload_id, Upload.content_type.like("image/%"),
-                             _in_public_use(upload_id)))
-    if stored is None:
+    """The stored image with its type and an ETag (cached long only when public); 404 otherwise."""
+    found = viewable_image(upload_id, current_user)
+    if found is None:
         abort(404)
+    stored, public = found
     response = Response(stored.data, mimetype=stored.content_type)
     response.set_etag(stored.sha256)
-    response.cache_control.public = True
-    response.cache_control.max_age = CACHE_SECONDS
-    response.cache_control.immutable = True
+    if public:
+        response.cache_control.public = True
+        response.cache_control.max_age = CACHE_SECONDS
+        response.cache_control.immutable = True
+    else:  # staff only: never in a shared cache, asked again (ETag) each time
+        response.cache_control.private = True
+        response.cache_control.no_cache = True
+        response.vary.add("Cookie")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Disposition"] = "inline"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

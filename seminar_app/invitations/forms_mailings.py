@@ -105,6 +105,8 @@ class ComposeForm(BaseForm):
     group = SelectField(_l("Group"), validate_choice=True,
                         validators=[Optional(strip_whitespace=False)])
     statuses = MultiCheckboxField(_l("Registration status"))
+    include_answered = BooleanField(
+        _l("Include those who have already answered (accepted, declined or registered)"))
     attach_calendar = BooleanField(_l("Attach the event to the email as a calendar file (.ics)"))
     send_key = HiddenField(validators=[
         DataRequired(message=_l("This form has expired. Please open it again.")),
@@ -118,7 +120,22 @@ class ComposeForm(BaseForm):
 
     def audience_data(self) -> dict:
         return {"audience": self.audience.data or "", "group": self.group.data or "",
-                "statuses": self.statuses.data or []}
+                "statuses": self.statuses.data or [],
+                "include_answered": bool(self.include_answered.data)}
+
+
+class ConfirmForm(ComposeForm):
+    """The compose form again, from the confirmation page: "confirmed" and the number of
+    recipients staff were shown; without them, the confirmation page is shown first."""
+
+    confirmed = HiddenField()
+    expected = IntegerField(validators=[Optional(), NumberRange(min=0, max=10**9)])
+
+    def confirmed_count(self) -> int | None:
+        """The number of recipients staff confirmed, or None when they have not yet."""
+        if self.confirmed.data != "1" or self.expected.data is None:
+            return None
+        return self.expected.data
 
 
 class CountForm(ComposeForm):

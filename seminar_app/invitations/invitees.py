@@ -7,7 +7,7 @@ which must belong to the event (404) -> form -> one service call -> flash -> red
 import logging
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
@@ -34,6 +34,7 @@ from ..services.invitation_status import (
 )
 from ..services.mail import external_url
 from ..services.outbox_admin import describe_error
+from ..services.policies import can_link_invitation
 from ..services.registration_labels import HONORIFIC_LABELS, honorific_text
 from ..services.registration_labels import STATUS_LABELS as REGISTRATION_STATUS_LABELS
 from ..view_helpers import (
@@ -194,6 +195,7 @@ def _render_show(event, tabs, invitee, *, response_form=None, link_form=None, bo
         REGISTRATION_STATUS_LABELS=REGISTRATION_STATUS_LABELS,
         response_form=response_form,
         link_form=link_form or LinkRegistrationForm(formdata=None, prefix="link"),
+        can_link=can_link_invitation(current_user, event),
         bounce_form=bounce_form or BounceForm(formdata=None, prefix="bounce"),
         **tabs), status
 
@@ -251,7 +253,10 @@ def invitee_record_response(event_id: int, invitee_id: int):
 @bp.post("/events/<int:event_id>/invitations/<int:invitee_id>/registration")
 @login_required
 def invitee_link_registration(event_id: int, invitee_id: int):
-    """Link the invitation to a registration of this event (by reference or email)."""
+    """Link the invitation to a registration of this event (by reference or email); only for
+    who may see the registration's data (``policies.can_link_invitation``)."""
+    if not can_link_invitation(current_user, _load(event_id)[0]):
+        abort(403)
     return _invitee_action(
         event_id, invitee_id, LinkRegistrationForm, "link",
         lambda invitee, form: service.link_registration(invitee, form.lookup.data,

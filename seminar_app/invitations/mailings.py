@@ -1,8 +1,9 @@
 """Staff pages of mailings and message templates; the public unsubscribe page.
 
 Staff (INVITE on the event) edit the wording of each kind of mailing, preview it for a person,
-send themselves a test, compose a mailing for an audience and follow its progress. Rules live
-in services.mailings and services.message_templates.
+send themselves a test, compose a mailing for an audience, confirm it after seeing who receives
+it and who is left out, and follow its progress. Rules live in services.mailings,
+services.mailing_audiences and services.message_templates.
 """
 
 import logging
@@ -15,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..extensions import csrf
 from ..models import Event, MailingKind
+from ..services import mailing_audiences as audiences
 from ..services import mailings as service
 from ..services import message_templates as wording
 from ..services.access import Permission
@@ -26,6 +28,7 @@ from .forms_mailings import (
     AUDIENCE_LABELS,
     KIND_LABELS,
     ComposeForm,
+    ConfirmForm,
     CountForm,
     MailingActionForm,
     PreviewForm,
@@ -146,8 +149,8 @@ def mailings(event_id: int):
 def _compose_form(event: Event, kind: MailingKind, form_class, formdata=None, **data):
     form = form_class(formdata=formdata, **data) if formdata is not None or data else \
         form_class(formdata=None)
-    form.limit_choices(kind, service.AUDIENCES[kind], service.event_groups(event),
-                       service.ANNOUNCEMENT_STATUSES)
+    form.limit_choices(kind, audiences.AUDIENCES[kind], audiences.event_groups(event),
+                       audiences.ANNOUNCEMENT_STATUSES)
     return form
 
 
@@ -155,25 +158,45 @@ def _render_compose(event: Event, kind: MailingKind, form: ComposeForm, counts=N
                     status: int = 200):
     if counts is None:
         try:
-            counts = service.count_audience(
-                event, kind, service.check_audience(event, kind, form.audience_data()))
+            counts = audiences.count_audience(
+                event, kind, audiences.check_audience(event, kind, form.audience_data()))
         except ServiceError:
             counts = None
+    left_out = [(reason, label, counts[reason]) for reason, label
+                in audiences.LEFT_OUT_LABELS.items() if counts and counts.get(reason)]
     return render_template("invitations/mailing_compose.html", form=form, counts=counts,
-                           audience_labels=AUDIENCE_LABELS, **_common(event, kind),
-                           **_preview(event, kind)), status
+                           left_out=left_out, audience_labels=AUDIENCE_LABELS,
+                           **_common(event, kind), **_preview(event, kind)), status
+
+
+def _render_confirm(event: Event, kind: MailingKind, form: ConfirmForm, changed: str = ""):
+    """The breakdown of the chosen audience and the button that confirms it; nothing queued."""
+    try:
+        audience = audiences.check_audience(event, kind, form.audience_data())
+        breakdown = audiences.audience_breakdown(event, kind, audience)
+        if breakdown.recipients == 0:
+            raise ServiceError(_("Nobody would receive this mailing."), field="audience")
+    except ServiceError as error:
+        return _render_compose(event, kind, form, status=attach_error(form, error))
+    form.confirmed.data, form.expected.data = "1", breakdown.recipients
+    return render_template("invitations/mailing_confirm.html", form=form, audience=audience,
+                           breakdown=breakdown, changed=changed,
+                           audience_labels=AUDIENCE_LABELS,
+                           left_out_labels=audiences.LEFT_OUT_LABELS,
+                           **_common(event, kind)), 409 if changed else 200
 
 
 @bp.route(f"{BASE}/mailings/new", methods=["GET", "POST"])
 @login_required
 def compose(event_id: int):
-    """Compose a mailing of ?kind=: its audience (counted), preview, test, send."""
+    """Compose a mailing of ?kind=: its audience (counted), preview, test; "Send now" shows who
+    receives it and who is left out, and only the confirmation on that page sends it."""
     event = load_event(event_id, Permission.INVITE)
     kind = _kind(request.values.get("kind", MailingKind.INVITATION.value))
     if request.method != "POST":
         defaults = {"send_key": new_send_key(),
                     "attach_calendar": kind == MailingKind.INVITATION,
-                    "statuses": list(service.DEFAULT_STATUSES)}
+                    "statuses": list(audiences.DEFAULT_STATUSES)}
         if "audience" in request.args:  # the audience changed: count again, keep the key
             form = _compose_form(event, kind, CountForm, formdata=request.args)
             form.validate()
@@ -182,13 +205,18 @@ def compose(event_id: int):
         else:
             form = _compose_form(event, kind, CountForm, data=defaults)
         return _render_compose(event, kind, form)
-    form = _compose_form(event, kind, ComposeForm, formdata=request.form)
+    form = _compose_form(event, kind, ConfirmForm, formdata=request.form)
     if not form.validate_on_submit():
         return _render_compose(event, kind, form, status=form_status(form))
+    if form.confirmed_count() is None:
+        return _render_confirm(event, kind, form)
     try:
         mailing, created = service.create_mailing(
             event, kind, form.audience_data(), send_key=form.send_key.data,
-            attach_calendar=form.attach_calendar.data, actor=current_user)
+            attach_calendar=form.attach_calendar.data, actor=current_user,
+            expected=form.confirmed_count())
+    except service.AudienceChanged as error:
+        return _render_confirm(event, kind, form, changed=error.message)
     except ServiceError as error:
         return _render_compose(event, kind, form, status=attach_error(form, error))
     if created:
@@ -214,7 +242,8 @@ def _progress_context(event, mailing) -> dict:
             "failed": service.failed_emails(mailing), "describe_error": describe_error,
             "no_server": not current_app.config.get("MAIL_SERVER"),
             "kind_labels": KIND_LABELS, "audience_labels": AUDIENCE_LABELS,
-            "action_form": MailingActionForm(formdata=None)}
+            "action_form": MailingActionForm(formdata=None),
+            "subjects": service.shown_subjects(mailing)}
 
 
 @bp.get(f"{BASE}/mailings/<int:mailing_id>")

@@ -17,13 +17,15 @@ from flask_babel import gettext as _
 from ..errors import render_error
 from ..extensions import db, limiter
 from ..i18n import LANGUAGE_COOKIE
-from ..models import EventStatus, Invitee, RegistrationStatus, utcnow
+from ..models import EventStatus, Invitee, RegistrationSource, RegistrationStatus
 from ..registration.forms import ManageLinkResendForm, build_registration_form, form_data
 from ..services import invitations as invitation_service
+from ..services import link_requests
 from ..services import registrations as registration_service
 from ..services import rsvp as rsvp_service
 from ..services.content_language import localized_text
 from ..services.errors import NotFound, ServiceError
+from ..services.policies import RefusalKind, registration_refusal
 from ..services.waitlist import waitlist_position
 from ..view_helpers import attach_error, form_status
 from . import public_bp
@@ -128,6 +130,9 @@ def open_registration(token: str):
     if not form.validate_on_submit():
         return render_error(400)
     manage_token = rsvp_service.issue_registration_link(invitee)
+    if manage_token is None:  # not the invitee's own registration: its link went by email
+        return render_template("invitations/rsvp_link_emailed.html", event=invitee.event,
+                               invitee=invitee, token=token)
     return _to_registration(manage_token)
 
 
@@ -174,13 +179,11 @@ def _register_refusal(invitee: Invitee, token: str):
             and invitee.registration.status == RegistrationStatus.REJECTED:
         message, code = _("The registration made through this invitation was not accepted by "
                           "the organizers. Please contact them."), 409
-    elif event.registration_is_open():
-        return None
-    elif event.registration_opens_at is not None \
-            and event.registration_opens_at > utcnow():
-        message, code = _("Registration for this event has not opened yet."), 403
     else:
-        message, code = _("Registration for this event is closed."), 403
+        refusal = registration_refusal(event, RegistrationSource.INVITATION)
+        if refusal is None:
+            return None
+        message, code = refusal.message, 410 if refusal.kind == RefusalKind.CANCELLED else 403
     return render_template("invitations/rsvp_refused.html", invitee=invitee, event=event,
                            token=token, args=_page_args(token), message=message), code
 
@@ -228,7 +231,7 @@ def register(token: str):
         # another address that is registered already: the same neutral answer as the public
         # form (its link is emailed to it), so the page never tells who is registered
         db.session.rollback()
-        registration_service.resend_manage_link(event, data["email"])
+        link_requests.request_manage_link(event, data["email"])
         return render_template("registration/manage_link_sent.html", event=event,
                                resend_form=ManageLinkResendForm(formdata=None))
     except ServiceError as error:

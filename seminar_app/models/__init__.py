@@ -27,6 +27,7 @@ from .registrations import (
     RegistrationSource,
     RegistrationStatus,
 )
+from .two_factor import RecoveryCode
 from .uploads import Upload
 from .users import User, UserRole
 
@@ -58,6 +59,7 @@ __all__ = [
     "EventType",
     "OutboxEmail",
     "OutboxStatus",
+    "RecoveryCode",
     "Speaker",
     "TeamMember",
     "UTCDateTime",

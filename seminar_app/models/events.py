@@ -4,7 +4,15 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -103,6 +111,13 @@ class Event(db.Model):
     letter_signatory_title: Mapped[str] = mapped_column(String(200), default="")
     #: why the event was cancelled, shown on its page
     cancellation_reason: Mapped[str] = mapped_column(Text, default="")
+    #: passport data of the delegates is deleted this many days after the event ends
+    #: (services.retention)
+    passport_retention_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    #: registrations and invitees are anonymised this many months after the event ends;
+    #: NULL: never (services.retention); an explicit None is stored as NULL, not the default
+    anonymise_after_months: Mapped[int | None] = mapped_column(
+        Integer().evaluates_none(), default=24, server_default="24")
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -10,9 +10,9 @@ twice. ``MessageTemplate`` holds an event's own wording per kind and language.
 """
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -77,6 +77,9 @@ class Invitee(db.Model):
         value_enum(InvitationResponse, "invitation_response"), default=InvitationResponse.PENDING
     )
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the day of an answer recorded by staff, who give a date, not a time (responded_at then
+    #: holds noon of that day in the event's zone, for sorting); NULL for online answers
+    answered_on: Mapped[date | None] = mapped_column(Date)
     response_channel: Mapped[ResponseChannel | None] = mapped_column(
         value_enum(ResponseChannel, "response_channel")
     )

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..crypto import EncryptedJSON, EncryptedText
 from ..extensions import db
 from .base import UTCDateTime, utcnow, value_enum
 
@@ -49,12 +50,14 @@ class OutboxEmail(db.Model):
     #: language the email was rendered in
     language: Mapped[str] = mapped_column(String(8), default="en")
     subject: Mapped[str] = mapped_column(String(500))
-    body_text: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[str] = mapped_column(Text, default="")
+    #: the bodies and headers carry personal links until the email is sent: encrypted at rest
+    #: (seminar_app.crypto), and the links are removed once sent (services.outbox.mark_sent)
+    body_text: Mapped[str] = mapped_column(EncryptedText("outbox_emails.body_text"))
+    body_html: Mapped[str] = mapped_column(EncryptedText("outbox_emails.body_html"), default="")
     #: list of {"filename", "content_type", "data"} with text data (e.g. an .ics)
     attachments: Mapped[list] = mapped_column(JSON, default=list)
     #: extra headers, e.g. List-Unsubscribe
-    headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    headers: Mapped[dict] = mapped_column(EncryptedJSON("outbox_emails.headers"), default=dict)
     #: fixed when the row is created, so a retried send is recognisably the same email
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     status: Mapped[OutboxStatus] = mapped_column(

@@ -6,7 +6,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    Date,
     ForeignKey,
     Index,
     String,
@@ -15,6 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..crypto import EncryptedDate, EncryptedText
 from ..extensions import db
 from .base import UTCDateTime, utcnow, value_enum
 
@@ -124,12 +124,17 @@ class Registration(db.Model):
     accessibility: Mapped[str] = mapped_column(String(500), default="")
     #: the delegate asked for a visa invitation letter; passport fields below are then filled
     needs_visa_letter: Mapped[bool] = mapped_column(default=False)
-    passport_number: Mapped[str] = mapped_column(String(30), default="")
+    #: the five passport fields are encrypted at rest (seminar_app.crypto); "" and NULL stay
+    passport_number: Mapped[str] = mapped_column(
+        EncryptedText("registrations.passport_number"), default="")
     #: ISO 3166-1 alpha-2 of the passport's issuing country
-    nationality: Mapped[str] = mapped_column(String(2), default="")
-    birth_date: Mapped[date | None] = mapped_column(Date)
-    birth_place: Mapped[str] = mapped_column(String(120), default="")
-    passport_expiry: Mapped[date | None] = mapped_column(Date)
+    nationality: Mapped[str] = mapped_column(
+        EncryptedText("registrations.nationality"), default="")
+    birth_date: Mapped[date | None] = mapped_column(EncryptedDate("registrations.birth_date"))
+    birth_place: Mapped[str] = mapped_column(
+        EncryptedText("registrations.birth_place"), default="")
+    passport_expiry: Mapped[date | None] = mapped_column(
+        EncryptedDate("registrations.passport_expiry"))
     #: when the delegate agreed to the processing of their personal data
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     source: Mapped[RegistrationSource] = mapped_column(
@@ -143,6 +148,9 @@ class Registration(db.Model):
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: organizer's reason for a rejection or cancellation, told to the delegate
     decision_reason: Mapped[str] = mapped_column(Text, default="")
+    #: when the delegate asked, through their personal link, for their data to be erased
+    #: (an organizer confirms it: services.retention)
+    erasure_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -178,9 +186,10 @@ class Registration(db.Model):
 class RegistrationLink(db.Model):
     """A personal link sent to a delegate: only the SHA-256 of its token is kept.
 
-    Every email that carries a link gets a fresh token, and earlier links keep working (a
-    delegate may bookmark any of them) until the registration is taken over by a new
-    registration with the same email, which revokes them all.
+    Sending the link again (lost link, approval, promotion) issues a fresh token and revokes
+    the older ones; an invitation page opening its registration issues a short-lived one
+    (``expires_at``). Every link stops working when the registration ends or some days after
+    the event (services.policies.personal_link_refusal).
     """
 
     __tablename__ = "registration_links"
@@ -192,6 +201,8 @@ class RegistrationLink(db.Model):
     #: hex SHA-256 of the token in the link /r/<token>; unique
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: a short-lived link stops working at this time; NULL: until the registration ends
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     registration: Mapped[Registration] = relationship(back_populates="links")
 

@@ -5,9 +5,10 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..crypto import EncryptedText
 from ..extensions import db
 from .base import UTCDateTime, utcnow, value_enum
 
@@ -52,6 +53,13 @@ class User(UserMixin, db.Model):
     session_nonce: Mapped[str] = mapped_column(String(64), default=new_session_nonce)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: base32 TOTP secret (encrypted like passport data): being set up while
+    #: ``two_factor_enabled_at`` is None, then in use
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText("users.totp_secret"))
+    #: when two-factor sign-in was switched on (None: off)
+    two_factor_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the last TOTP time-step accepted; a code of this step or an earlier one is refused
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     def get_id(self) -> str:
         """The value kept in the session: id and nonce, so a nonce change ends old sessions."""
@@ -64,6 +72,11 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == UserRole.ADMIN
+
+    @property
+    def has_two_factor(self) -> bool:
+        """True when logging in needs a code after the password."""
+        return self.two_factor_enabled_at is not None and bool(self.totp_secret)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role.value}>"

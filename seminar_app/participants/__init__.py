@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("participants", __name__, url_prefix="/manage")
 
-from . import delegation_views, question_views, views  # noqa: E402,F401
+from . import delegation_views, privacy_views, question_views, views  # noqa: E402,F401

@@ -50,6 +50,7 @@ from ..services.participant_list import (
     registered_countries,
     registrations_query,
 )
+from ..services.policies import can_see_passport, record_passport_read
 from ..services.questions import event_questions
 from ..services.registration_labels import (
     HONORIFIC_LABELS,
@@ -85,6 +86,10 @@ AUDIT_LABELS = {
     "registration.resend_link": _l("Personal link sent again"),
     "registration.check_in": _l("Checked in"),
     "registration.undo_check_in": _l("Check-in undone"),
+    "registration.open_from_invitation": _l("Opened from the invitation"),
+    "registration.erase": _l("Personal data erased"),
+    "registration.erasure_request": _l("The delegate asked for their data to be erased"),
+    "passport.read": _l("Passport data seen"),
 }
 #: documents of one registration (helper blueprints), shown as links when they are mounted
 DOCUMENT_LINKS = (
@@ -186,10 +191,13 @@ def _render_detail(event, registration, permissions, *, reject_form=None, cancel
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     ).all()
     invitee = db.session.scalar(select(Invitee).where(Invitee.registration_id == registration.id))
+    show_passport = can_see_passport(current_user, event)
+    if show_passport and registration.needs_visa_letter:
+        record_passport_read(current_user, event, "page", registration=registration)
     return render_template(
         "participants/registration_show.html", event=event, registration=registration,
         questions=event_questions(event), answers=answers, history=history, invitee=invitee,
-        can_manage=Permission.MANAGE in permissions, error=error,
+        can_manage=Permission.MANAGE in permissions, show_passport=show_passport, error=error,
         documents=[(endpoint, label) for endpoint, label, visa in DOCUMENT_LINKS
                    if endpoint in current_app.view_functions
                    and (registration.needs_visa_letter or not visa)],
@@ -304,6 +312,8 @@ def registration_edit(event_id: int, registration_id: int):
     """Change a registration's details and answers (the email stays as registered)."""
     event = load_event(event_id, Permission.MANAGE)
     registration = load_event_child(Registration, registration_id, event)
+    if request.method == "GET" and registration.needs_visa_letter:  # the form shows them
+        record_passport_read(current_user, event, "edit_form", registration=registration)
     form = build_registration_form(event, obj=registration, for_staff=True)
     status = form_status(form)
     if form.validate_on_submit():
@@ -323,13 +333,15 @@ def registration_edit(event_id: int, registration_id: int):
 
 # --- exports ---------------------------------------------------------------------------------
 
-def _export(event_id: int):
-    event, permissions = load_event_with_permissions(event_id, Permission.VIEW)
+def _export(event_id: int, kind: str):
+    event = load_event(event_id, Permission.VIEW)
     language = request.args.get("lang")
     if language not in exports.EXPORT_LANGUAGES:
         language = current_language()
     filters = ParticipantFilters.from_args(request.args)
-    with_passport = Permission.MANAGE in permissions
+    with_passport = can_see_passport(current_user, event)
+    if with_passport:
+        record_passport_read(current_user, event, f"export_{kind}", filters=filters.query_args())
     rows = exports.export_rows(event, filters, language=language, with_passport=with_passport)
     today = utcnow().astimezone(ZoneInfo(event.timezone)).date()
     return event, rows, with_passport, today
@@ -344,7 +356,7 @@ def _attachment(response: Response, filename: str) -> Response:
 @login_required
 def export_csv(event_id: int):
     """The (filtered) participant list as CSV, streamed."""
-    event, rows, _with_passport, today = _export(event_id)
+    event, rows, _with_passport, today = _export(event_id, "csv")
     response = Response(stream_with_context(exports.csv_stream(rows)),
                         mimetype="text/csv", content_type="text/csv; charset=utf-8")
     return _attachment(response, exports.export_filename(event, "csv", today=today))
@@ -354,7 +366,7 @@ def export_csv(event_id: int):
 @login_required
 def export_xlsx(event_id: int):
     """The (filtered) participant list as an Excel workbook."""
-    event, rows, with_passport, today = _export(event_id)
+    event, rows, with_passport, today = _export(event_id, "xlsx")
     widths = exports.column_widths(event, with_passport=with_passport)
     data = exports.xlsx_bytes(rows, widths=widths, sheet_name=_("Participants"))
     response = Response(

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("registration", __name__)
 
-from . import delegation_views, views  # noqa: E402,F401
+from . import delegation_views, erasure_views, views  # noqa: E402,F401

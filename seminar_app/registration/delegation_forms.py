@@ -10,59 +10,44 @@ from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
-from wtforms import EmailField, FieldList, FormField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
+from wtforms import FieldList, FormField, StringField
+from wtforms.validators import Optional
 
 from ..forms import BaseForm
-from ..models import DelegationRole, Event, Honorific
+from ..i18n import current_language
+from ..models import Event, Honorific
 from ..services.delegations import MAX_MEMBERS
-from ..services.registration_labels import HONORIFIC_LABELS, ROLE_LABELS
-from .forms import (
-    EMAIL_LANGUAGES,
-    REQUIRED,
-    RegistrationForm,
-    _length,
-    build_registration_form,
-    check_name,
-    check_no_markup,
-)
+from ..services.registration_input import OTHER_HONORIFIC_MISSING
+from .form_fields import check_no_markup, input_field, length
+from .forms import RegistrationForm, build_registration_form
 
 DEFAULT_ROWS = 5
 #: the fields of a member row that, when all empty, mean "no member here"
 _ROW_FIELDS = ("given_name", "family_name", "email", "position", "honorific_other")
+#: a member row's fields (services.registration_input), with what differs from the head's
+_MEMBER_FIELDS = {
+    "honorific": {"autocomplete": None},
+    "honorific_other": {"help": None},
+    "given_name": {"autocomplete": None},
+    "family_name": {"autocomplete": None},
+    "email": {"autocomplete": "off"},
+    "delegation_role": {"required": False, "default": "delegate"},
+    "position": {"autocomplete": None},
+    "language": {"blank": _l("As the head of delegation")},
+}
 
 
-class MemberForm(BaseForm):
-    """One member of a delegation (a sub-form: no CSRF token of its own)."""
-
+class _MemberFields(BaseForm):
     class Meta:
         csrf = False
 
-    honorific = SelectField(
-        _l("Form of address"), validators=[InputRequired(message=REQUIRED)],
-        choices=[SelectChoice("", _l("— choose —")),
-                 *(SelectChoice(h.value, label) for h, label in HONORIFIC_LABELS.items())],
-        validate_choice=False)
-    honorific_other = StringField(_l("Other form of address"),
-                                  validators=[Optional(), _length(40), check_no_markup])
-    given_name = StringField(_l("Given name"), validators=[
-        DataRequired(message=REQUIRED), _length(100), check_name])
-    family_name = StringField(_l("Family name"), validators=[
-        DataRequired(message=REQUIRED), _length(100), check_name])
-    email = EmailField(_l("Email"), validators=[DataRequired(message=REQUIRED), _length(254)],
-                       render_kw={"inputmode": "email", "autocomplete": "off"})
-    delegation_role = SelectField(
-        _l("Role in the delegation"), default="delegate",
-        choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
-        validate_choice=False)
-    position = StringField(_l("Position"), validators=[Optional(), _length(200),
-                                                       check_no_markup])
-    language = SelectField(
-        _l("Language for emails"),
-        choices=[SelectChoice("", _l("As the head of delegation")),
-                 *(SelectChoice(*pair) for pair in EMAIL_LANGUAGES)],
-        validate_choice=False)
+
+for _name, _options in _MEMBER_FIELDS.items():
+    setattr(_MemberFields, _name, input_field(_name, **_options))
+
+
+class MemberForm(_MemberFields):
+    """One member of a delegation (a sub-form: no CSRF token of its own)."""
 
     @property
     def is_empty(self) -> bool:
@@ -74,23 +59,8 @@ class MemberForm(BaseForm):
             return True
         valid = super().validate(extra_validators)
         if self.honorific.data == Honorific.OTHER and not (self.honorific_other.data or "").strip():
-            self.honorific_other.errors.append(_l("Please write the form of address."))
+            self.honorific_other.errors.append(OTHER_HONORIFIC_MISSING)
         return valid and not any(field.errors for field in self)
-
-    def validate_honorific(self, field) -> None:
-        if field.data not in {h.value for h in Honorific}:
-            raise ValidationError(_l("Choose a form of address from the list."))
-
-    def validate_delegation_role(self, field) -> None:
-        if field.data not in {r.value for r in DelegationRole}:
-            raise ValidationError(_l("Choose a role from the list."))
-
-    def validate_language(self, field) -> None:
-        if field.data and field.data not in dict(EMAIL_LANGUAGES):
-            raise ValidationError(_l("Choose a language from the list."))
-
-    def validate_email(self, field) -> None:
-        RegistrationForm.validate_email(self, field)
 
 
 def requested_rows(args) -> int:
@@ -108,7 +78,7 @@ def build_delegation_form(event: Event, *, rows: int = DEFAULT_ROWS, for_staff=F
     head_class = type(reference)
     form_class = type("EventDelegationForm", (head_class,), {
         "delegation_name": StringField(
-            _l("Name of the delegation"), validators=[Optional(), _length(200),
+            _l("Name of the delegation"), validators=[Optional(), length(200),
                                                       check_no_markup],
             description=_l("For example Delegation of Thailand; left empty, it is named "
                            "after the country.")),
@@ -139,25 +109,18 @@ def _validate_delegation(form, extra_validators=None) -> bool:
 
 
 def _head_defaults() -> dict:
-    from ..i18n import current_language
-
     return {"language": current_language(), "honorific": "", "delegation_role": "head"}
 
 
 def members_data(form) -> tuple[list[dict], list[int]]:
-    """The started member rows as the service's ``members_data``, and each one's row index."""
+    """The started member rows as the service's ``members_data`` (values as sent: the service
+    cleans them), and each one's row index."""
     members, rows = [], []
     for index, entry in enumerate(form.members.entries):
         member = entry.form
         if member.is_empty:
             continue
-        data = {name: " ".join((member[name].data or "").split()) for name in (
-            "honorific", "honorific_other", "given_name", "family_name", "delegation_role",
-            "position", "language")}
-        data["email"] = (member.email.data or "").strip().lower()
-        if data["honorific"] != Honorific.OTHER:
-            data["honorific_other"] = ""
-        members.append(data)
+        members.append({name: member[name].data for name in _MEMBER_FIELDS})
         rows.append(index)
     return members, rows
 

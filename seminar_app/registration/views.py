@@ -16,12 +16,19 @@ from flask_login import current_user
 
 from ..errors import render_error
 from ..extensions import db, limiter
-from ..models import Event, QuestionKind, Registration, RegistrationStatus, Visibility, utcnow
+from ..models import Event, QuestionKind, Registration, RegistrationStatus, utcnow
 from ..page_cache import form_pages
+from ..services import link_requests
 from ..services import registrations as registration_service
 from ..services.content_language import choice_label, localized_text
 from ..services.errors import Conflict, ServiceError
 from ..services.listing import find_visible_event
+from ..services.policies import (
+    RefusalKind,
+    keep_write_only_values,
+    personal_view,
+    registration_refusal,
+)
 from ..services.questions import event_questions
 from ..services.registration_labels import (
     display_name,
@@ -81,21 +88,14 @@ def registration_labels() -> dict:
 # --- registering -----------------------------------------------------------------------------
 
 def _refusal(event: Event):
-    """The page to answer with when ``event`` does not take public registrations, else None."""
-    if event.is_cancelled:
-        message, code = _("This event has been cancelled; registration is closed."), 410
-    elif event.visibility == Visibility.INVITATION_ONLY:
-        message, code = _("Registration for this event is by invitation only. If you have been "
-                          "invited, please use the personal link in your invitation email."), 403
-    elif event.registration_is_open():
+    """The page to answer with when ``event`` does not take public registrations
+    (services.policies.registration_refusal), else None."""
+    refusal = registration_refusal(event)
+    if refusal is None:
         return None
-    elif event.registration_opens_at and utcnow() < event.registration_opens_at \
-            and event.is_published:
-        message, code = _("Registration for this event has not opened yet."), 403
-    else:
-        message, code = _("Registration for this event is closed."), 403
+    code = 410 if refusal.kind == RefusalKind.CANCELLED else 403
     return render_template("registration/registration_closed.html", event=event,
-                           message=message, resend_form=ManageLinkResendForm()), code
+                           message=refusal.message, resend_form=ManageLinkResendForm()), code
 
 
 def _render_create(event: Event, form, status: int = 200):
@@ -136,7 +136,7 @@ def register(slug: str):
         registration, token = registration_service.register(event, data=data, answers=answers)
     except registration_service.AlreadyRegistered:
         db.session.rollback()
-        registration_service.resend_manage_link(event, data["email"])
+        link_requests.request_manage_link(event, data["email"])
         return render_template("registration/manage_link_sent.html", event=event)
     except ServiceError as error:
         return _render_create(event, form, attach_error(form, error))
@@ -153,7 +153,7 @@ def resend_link(slug: str):
     if not form.validate_on_submit():
         return render_template("registration/manage_link_resend.html", event=event,
                                resend_form=form), 422
-    registration_service.resend_manage_link(event, form.email.data)
+    link_requests.request_manage_link(event, form.email.data)
     return render_template("registration/manage_link_sent.html", event=event)
 
 
@@ -187,9 +187,13 @@ def show(token: str):
     return render_template(
         "registration/registration_show.html", registration=registration, event=event,
         token=token, answers=_answers(registration), can_change=_can_change(registration),
+        personal=personal_view(registration),
         position=waitlist_position(registration),
-        can_register_again=event.registration_is_open()
-        and event.visibility != Visibility.INVITATION_ONLY)
+        can_register_again=_can_register_again(event))
+
+
+def _can_register_again(event: Event) -> bool:
+    return registration_refusal(event) is None
 
 
 @bp.route("/r/<token>/edit", methods=["GET", "POST"])
@@ -200,9 +204,10 @@ def edit(token: str):
     if not _can_change(registration):
         return render_error(409, _("This registration can no longer be changed."))
     event = registration.event
-    form = build_registration_form(event, obj=registration)
+    form = build_registration_form(event, obj=registration, write_only=True)
     if form.validate_on_submit():
         data, answers = form_data(form)
+        data = keep_write_only_values(registration, data)
         try:
             registration_service.update_registration(registration, data=data, answers=answers)
         except ServiceError as error:
@@ -223,6 +228,7 @@ def cancel(token: str):
     registration = registration_service.get_registration_by_token(token)
     if not _can_change(registration):
         return render_error(409, _("This registration is already cancelled or closed."))
+    event = registration.event
     form = RegistrationCancelForm()
     if form.validate_on_submit():
         try:
@@ -231,8 +237,8 @@ def cancel(token: str):
             db.session.rollback()
             return render_error(409 if isinstance(error, Conflict) else error.status_code,
                                 error.message)
-        flash(_("Your registration has been cancelled. We have sent you a confirmation by "
-                "email."), "success")
-        return redirect(url_for(".show", token=token), code=303)
+        return render_template("registration/registration_cancelled.html", event=event,
+                               registration=registration,
+                               can_register_again=_can_register_again(event))
     return render_template("registration/registration_cancel.html", form=form,
                            registration=registration, event=registration.event, token=token)

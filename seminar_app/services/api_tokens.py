@@ -4,7 +4,8 @@ A token acts for the staff member who created it, with that person's permissions
 to the token's scope (all the events the person may see, or a list of them) and to reading
 unless it was created for writing. Only the SHA-256 of a token is stored; the token is shown
 once, when it is created. A revoked or expired token, or one whose creator's account is
-deactivated, is refused.
+deactivated, is refused. Deactivating an account revokes its tokens for good
+(``revoke_tokens_of_user``): reactivating the account does not bring them back.
 """
 
 import hashlib
@@ -132,6 +133,20 @@ def revoke_token(token: ApiToken, *, actor: User) -> ApiToken:
     db.session.commit()
     log.info("API token %s revoked by user %s", token.prefix, actor.id)
     return token
+
+
+def revoke_tokens_of_user(user: User, *, actor: User | None = None) -> int:
+    """Revoke every working token of ``user`` (a deactivated account); no commit; the count."""
+    tokens = list(db.session.scalars(select(ApiToken).where(
+        ApiToken.created_by_id == user.id, ApiToken.revoked_at.is_(None))))
+    now = utcnow()
+    for token in tokens:
+        token.revoked_at = now
+        record_action("api_token.revoke", token, user=actor, name=token.name,
+                      prefix=token.prefix, reason="account_deactivated")
+    if tokens:
+        log.info("%d API token(s) of user %s revoked with the account", len(tokens), user.id)
+    return len(tokens)
 
 
 def authenticate(secret: str | None) -> ApiToken:

@@ -8,6 +8,7 @@ never read here.
 
 import io
 import logging
+import unicodedata
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from ..i18n import country_name, formatting_locale
 from ..models import DelegationRole, Registration
-from .pdf_fonts import draw_runs, register_fonts, runs_width, text_runs, visual_text
+from .pdf_fonts import draw_line, layout_line, register_fonts
 from .registration_labels import honorific_text, role_label
 
 log = logging.getLogger(__name__)
@@ -158,27 +159,35 @@ def _draw_crop_marks(canvas: Canvas, left: float, bottom: float) -> None:
 
 # --- one badge -------------------------------------------------------------------------------
 
+def _shorten(text: str) -> str:
+    """``text`` one character shorter, with "…" (marks of the cut character go with it)."""
+    text = text.removesuffix("…")[:-1]
+    while text and unicodedata.category(text[-1])[0] in "MC":
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
 def _fit(text: str, width: float, size: float, *, bold=False, minimum=6.0):
-    """(runs, size): ``text`` at ``size`` or smaller to fit ``width``, cut with … at ``minimum``."""
-    runs = text_runs(visual_text(text), bold=bold)
-    natural = runs_width(runs, size)
+    """(line, size): ``text`` at ``size`` or smaller to fit ``width``, cut with … at ``minimum``."""
+    line = layout_line(text, bold=bold)
+    natural = line.width(size)
     if natural <= width:
-        return runs, size
+        return line, size
     size = max(minimum, size * width / natural)
-    while runs_width(runs, size) > width and len(text) > 1:
-        text = text[:-2].rstrip() + "…"
-        runs = text_runs(visual_text(text), bold=bold)
-    return runs, size
+    while line.width(size) > width and len(text) > 1:
+        text = _shorten(text)
+        line = layout_line(text, bold=bold)
+    return line, size
 
 
 def _line(canvas, text, x, y, width, size, *, bold=False, colour=INK, align="left", minimum=6.0):
     """Draw one line of text fitted into ``width``; return the size used."""
     if not text:
         return 0
-    runs, used = _fit(text, width, size, bold=bold, minimum=minimum)
+    line, used = _fit(text, width, size, bold=bold, minimum=minimum)
     canvas.setFillColor(colour)
     anchor = {"left": x, "center": x + width / 2, "right": x + width}[align]
-    draw_runs(canvas, anchor, y, runs, used, align=align)
+    draw_line(canvas, anchor, y, line, used, align=align)
     return used
 
 
@@ -187,7 +196,7 @@ def _wrap_two_lines(text: str, width: float, size: float) -> list[str]:
     words, lines = text.split(), [""]
     for word in words:
         candidate = f"{lines[-1]} {word}".strip()
-        if lines[-1] and runs_width(text_runs(candidate), size) > width and len(lines) < 2:
+        if lines[-1] and layout_line(candidate).width(size) > width and len(lines) < 2:
             lines.append(word)
         else:
             lines[-1] = candidate

@@ -11,6 +11,8 @@ import logging
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from ..i18n import formatting_locale
+
 log = logging.getLogger(__name__)
 
 #: geometry of the horizontal bar chart, in SVG user units
@@ -103,8 +105,6 @@ COLUMN_MAX_LABELS = 8
 def format_number(value: float, *, percent: bool = False) -> str:
     """``value`` as the current language writes it: 1,234 / 1.234; 45.5% / 45,5%."""
     from babel.numbers import format_decimal, format_percent
-
-    from ..i18n import formatting_locale
 
     locale = formatting_locale()
     if percent:

@@ -22,6 +22,7 @@ from ..models import Event, Registration, RegistrationStatus, User, utcnow
 from .access import Permission, has_permission
 from .audit import record_action
 from .errors import Conflict, NotFound, PermissionDenied, ServiceError
+from .registration_labels import display_name, role_label
 
 log = logging.getLogger(__name__)
 
@@ -202,8 +203,6 @@ CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
 def checkin_roster(event: Event) -> list[dict]:
     """What a desk keeps on its device to work offline: the registrations of ``event`` that
     may arrive, with the badge fields only (no passport, email or phone)."""
-    from .registration_labels import display_name, role_label
-
     rows = db.session.scalars(
         select(Registration).where(Registration.event_id == event.id,
                                    Registration.status == RegistrationStatus.CONFIRMED)

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..i18n import current_language
+from ..models import Event
 
 #: languages organizers write their texts in, in the order the forms show them
 CONTENT_LANGUAGES = ("en", "id")
@@ -43,8 +44,6 @@ class Localized:
 
 
 def _event_of(obj):
-    from ..models import Event
-
     if isinstance(obj, Event):
         return obj
     event = getattr(obj, "event", None)

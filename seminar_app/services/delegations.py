@@ -32,6 +32,7 @@ from ..models import (
 from . import notifications
 from .audit import record_action
 from .errors import ServiceError
+from .participant_list import protocol_key
 from .registration_codes import new_codes, new_manage_token
 from .registrations import (
     AlreadyRegistered,
@@ -40,7 +41,13 @@ from .registrations import (
     _flush_or_conflict,
     _save_answers,
 )
-from .waitlist import has_room_for, lock_event, set_status, waitlist_position
+from .waitlist import (
+    decide_status,
+    lock_event,
+    needs_approval,
+    set_status,
+    waitlist_position,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +72,9 @@ class MemberError(ServiceError):
 
 
 def _member_values(event: Event, head: dict, data: dict, row: int) -> dict:
-    values = {key: data[key] for key in MEMBER_FIELDS if data.get(key) not in (None, "")}
+    """A member row's values, what it leaves blank taken from the head, cleaned and checked
+    as any registration (services.registration_input)."""
+    values = {key: data[key] for key in MEMBER_FIELDS if str(data.get(key) or "").strip()}
     values.setdefault("country", head["country"])
     values.setdefault("organisation", head["organisation"])
     values.setdefault("language", head.get("language") or "en")
@@ -102,14 +111,6 @@ def _check_emails(event: Event, head: dict, members: list[dict]) -> dict[str, Re
     return existing
 
 
-def _status(event: Event, countries: list[str], source) -> RegistrationStatus:
-    if event.requires_approval and source == RegistrationSource.ONLINE:
-        return RegistrationStatus.PENDING
-    if has_room_for(event, countries):
-        return RegistrationStatus.CONFIRMED
-    return RegistrationStatus.WAITLISTED
-
-
 def _registration(event: Event, values: dict, existing: Registration | None, *, source,
                   status, now) -> tuple[Registration, str]:
     registration = existing
@@ -126,7 +127,7 @@ def _registration(event: Event, values: dict, existing: Registration | None, *, 
     for key, value in values.items():
         setattr(registration, key, value)
     registration.source, registration.consent_at = source, now
-    token = new_manage_token(registration, revoke_older=existing is not None)
+    token = new_manage_token(registration)
     set_status(registration, status)
     if status == RegistrationStatus.WAITLISTED:
         registration.waitlisted_at = now  # the delegation waits as one entry
@@ -153,7 +154,8 @@ def register_delegation(event: Event, head_data: dict, members_data: list[dict],
     if "<" in name or ">" in name:
         raise ServiceError(_("Please do not use angle brackets here."), field="name")
     everyone = [head, *members]
-    status = _status(event, [values["country"] for values in everyone], source)
+    status = decide_status(event, [values["country"] for values in everyone],
+                           approval=needs_approval(event, source))
     now = utcnow()
     delegation = Delegation(
         event_id=event.id, country=head["country"], organisation=head["organisation"],
@@ -187,7 +189,5 @@ def register_delegation(event: Event, head_data: dict, members_data: list[dict],
 
 def delegation_members(delegation: Delegation) -> list[Registration]:
     """The delegation's registrations in protocol order: head first, then by rank, role, name."""
-    from .participant_list import protocol_key
-
     return sorted(delegation.members, key=lambda r: protocol_key(r, delegation))
 

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from ..i18n import is_country_code, is_timezone
 from ..models import EventType, Visibility
 from .errors import ServiceError
+from .retention import check_retention_settings
 
 SLUG_MAX = 80
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -27,6 +28,7 @@ EVENT_FIELDS = (
     "venue_name", "venue_address", "venue_city", "venue_country", "online_url", "languages",
     "capacity", "registration_opens_at", "registration_closes_at", "visibility",
     "contact_name", "contact_email", "contact_phone", "requires_approval", "country_quota",
+    "passport_retention_days", "anonymise_after_months",  # services.retention
 )
 _TIME_FIELDS = ("start_at", "end_at", "registration_opens_at", "registration_closes_at")
 
@@ -71,6 +73,7 @@ def clean_event_values(data: dict) -> dict:
         values[key] = _to_utc(values.get(key), zone)
     _check_times(values)
     _check_place_and_details(values)
+    check_retention_settings(values)
     return values
 
 

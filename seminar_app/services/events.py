@@ -26,6 +26,7 @@ from .event_values import DESCRIPTION_MAX, SLUG_MAX, clean_event_values, is_web_
 from .notifications import notify_team_member_added
 from .uploads import create_image_upload
 from .users import find_user_by_email
+from .waitlist import lock_event, promote_waitlisted
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +133,17 @@ def update_event(event: Event, *, data: dict) -> Event:
     ):
         raise _slug_taken_error()
     changed = sorted(key for key, value in values.items() if getattr(event, key) != value)
+    room_changed = bool({"capacity", "country_quota"} & set(changed))
+    if room_changed:  # count and promote under the event lock (services.waitlist)
+        event = lock_event(event.id)
+        changed = sorted(key for key, value in values.items() if getattr(event, key) != value)
     for key, value in values.items():
         setattr(event, key, value)
+    if room_changed:
+        db.session.flush()
+        promoted = promote_waitlisted(event)
+        if promoted:
+            log.info("event %s: %d promoted after a change of places", event.id, len(promoted))
     _commit_event(event, "event.update", changed=changed)
     return event
 

@@ -3,8 +3,11 @@
 Rows follow the list page's filters and order. Headers, countries, forms of address, roles and
 statuses are written in the language asked for. Passport columns are added only for callers
 allowed to see them (the view decides: Permission.MANAGE). Both formats are safe against
-spreadsheet formula injection: in CSV a cell starting with ``= + - @``, a tab or a carriage
-return is prefixed with a single quote; in XLSX every value is written as a string cell, so no
+spreadsheet formula injection: in CSV every cell is quoted (a separator inside a cell never
+splits it), a cell starting with ``= + - @``, a tab or a carriage return is prefixed with a
+single quote, and so is every such character that follows a separator, quote or line break
+(spaces between allowed) inside the cell (``MFA;=1+1`` becomes ``MFA;'=1+1``: Indonesian
+Excel splits at ``;``); in XLSX every value is written as a string cell (write_string), so no
 formula is ever created. CSV is streamed; XLSX is built in memory with row data spooled to a
 temporary file (xlsxwriter's constant_memory mode).
 """
@@ -12,6 +15,7 @@ temporary file (xlsxwriter's constant_memory mode).
 import csv
 import io
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -38,6 +42,9 @@ log = logging.getLogger(__name__)
 
 #: characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection)
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: a trigger after a separator (comma, semicolon, tab), a quote or a line break, spaces
+#: allowed between: a spreadsheet that splits the cell there would start a formula
+_INNER_TRIGGER = re.compile(r'([;,\t\r\n"] *)(?=[=+\-@\t\r])')
 EXPORT_LANGUAGES = ("en", "id")
 BATCH_SIZE = 500
 DATETIME_PATTERN = "yyyy-MM-dd HH:mm"
@@ -54,8 +61,9 @@ class Column:
 
 
 def neutralize_formula(value: str) -> str:
-    """``value`` with a leading quote when a spreadsheet would read it as a formula."""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+    """``value`` with a quote before every place a spreadsheet could start a formula."""
+    value = _INNER_TRIGGER.sub(r"\1'", value)
+    return "'" + value if value.lstrip(" ").startswith(FORMULA_TRIGGERS) else value
 
 
 def _iso(value: date | None) -> str:
@@ -150,8 +158,8 @@ class _Echo:
 
 
 def csv_stream(rows: Iterable[list[str]]) -> Iterator[str]:
-    """The rows as CSV text chunks: a UTF-8 BOM first (for Excel), formula triggers quoted."""
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    """The rows as CSV text chunks: a UTF-8 BOM first (for Excel), every cell quoted and guarded."""
+    writer = csv.writer(_Echo(), lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     yield "\ufeff"
     for row in rows:
         yield writer.writerow([neutralize_formula(value) for value in row])

@@ -14,7 +14,7 @@ invitation email refused for good with a 5xx answer; "failed" is any other failu
 import enum
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, or_, select, type_coerce
@@ -31,8 +31,10 @@ from ..models import (
     OutboxStatus,
     Registration,
     RegistrationStatus,
+    ResponseChannel,
     UTCDateTime,
 )
+from .mailing_audiences import CANCELLED_ANSWERED
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +144,19 @@ class InviteeProgress:
     checked_in_at: datetime | None = None
     unsubscribed_at: datetime | None = None
     bounced_at: datetime | None = None
+    #: the day of an answer recorded by staff (a date without a time); None otherwise
+    answered_on: date | None = None
+
+    @property
+    def answer_is_date_only(self) -> bool:
+        """True when the answer's time is unknown: show ``answered_on``, not a time."""
+        return self.answered_on is not None and self.responded_at is not None
+
+    @property
+    def status_time_is_date(self) -> bool:
+        """True when ``status_time`` is a recorded answer's day: show it without a time."""
+        return self.answer_is_date_only and self.status in (InviteeStatus.ACCEPTED,
+                                                            InviteeStatus.DECLINED)
 
     @property
     def status_time(self) -> datetime | None:
@@ -172,7 +187,8 @@ def progress_of(invitees: list[Invitee]) -> dict[int, InviteeProgress]:
                 func.min(OutboxEmail.created_at).label("first_queued_at"),
                 func.min(OutboxEmail.sent_at).label("first_sent_at"),
                 type_coerce(func.max(case((
-                    OutboxEmail.status == OutboxStatus.FAILED,
+                    and_(OutboxEmail.status == OutboxStatus.FAILED,
+                         OutboxEmail.last_error != CANCELLED_ANSWERED),
                     func.coalesce(OutboxEmail.claimed_at, OutboxEmail.created_at)))),
                     UTCDateTime).label("last_failed_at"),
             )
@@ -202,8 +218,16 @@ def progress_of(invitees: list[Invitee]) -> dict[int, InviteeProgress]:
             checked_in_at=registration.checked_in_at if registration else None,
             unsubscribed_at=invitee.unsubscribed_at,
             bounced_at=invitee.bounced_at,
+            answered_on=_answered_on(invitee),
         )
     return result
+
+
+def _answered_on(invitee: Invitee) -> date | None:
+    """The recorded day of a staff-recorded answer (an online answer since has a time)."""
+    if invitee.response_channel in (None, ResponseChannel.ONLINE):
+        return None
+    return invitee.answered_on
 
 
 def invitee_progress(invitee: Invitee) -> InviteeProgress:
@@ -228,13 +252,17 @@ def status_counts(event: Event) -> dict[InviteeStatus, int]:
 
 @dataclass(frozen=True)
 class Funnel:
-    """invited -> sent -> responded -> registered -> checked in."""
+    """invited -> sent -> responded -> registered -> checked in; no step exceeds the one
+    before (see ``funnel``)."""
 
     invited: int = 0
     sent: int = 0
     responded: int = 0
     registered: int = 0
     checked_in: int = 0
+    #: of ``sent``: invitees who answered (or registered) without an invitation email sent to
+    #: them, e.g. after a note verbale or a phone call
+    answered_without_email: int = 0
 
     def steps(self) -> list[tuple[str, str, int]]:
         """(key, translated label, count) in the funnel's order."""
@@ -250,22 +278,27 @@ class Funnel:
 def funnel(event: Event) -> Funnel:
     """The event's invitation funnel, counted in one query.
 
-    invited = invitees; sent = invitees with at least one invitation or reminder email SENT;
-    responded = accepted + declined; registered = invitees whose registration exists and is
-    neither cancelled nor rejected; checked in = their registration has been checked in.
+    Each step counts the invitees who reached it or a later one, so that no step exceeds the
+    one before: invited = invitees; registered = their registration exists and is neither
+    cancelled nor rejected; responded = accepted or declined, or registered; sent = an
+    invitation or reminder email was SENT to them, or they responded anyway (counted apart
+    too, as ``answered_without_email``); checked in = registered and checked in.
     """
     def counted(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     registered = and_(Registration.id.is_not(None), Registration.status.not_in(_GONE))
+    responded = or_(Invitee.response.in_((InvitationResponse.ACCEPTED,
+                                          InvitationResponse.DECLINED)), registered)
+    emailed = _inviting_emails(OutboxEmail.status == OutboxStatus.SENT)
     row = db.session.execute(
         select(
             func.count(Invitee.id),
-            counted(_inviting_emails(OutboxEmail.status == OutboxStatus.SENT)),
-            counted(Invitee.response.in_((InvitationResponse.ACCEPTED,
-                                          InvitationResponse.DECLINED))),
+            counted(or_(emailed, responded)),
+            counted(responded),
             counted(registered),
             counted(and_(registered, Registration.checked_in_at.is_not(None))),
+            counted(and_(responded, ~emailed)),
         )
         .select_from(Invitee)
         .outerjoin(Registration, Registration.id == Invitee.registration_id)

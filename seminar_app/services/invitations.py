@@ -9,6 +9,9 @@ Rules:
 - Links stop working after the event has ended (``link_is_expired``).
 - ``check_invitee_values`` is the one place that says what a valid invitee is; the form, the
   import and the API all go through it.
+- An answer recorded by staff has a date, not a time (``Invitee.answered_on``); recording it or
+  linking a registration cancels the invitee's invitations and reminders still waiting
+  (mailing_audiences.cancel_queued_invitations).
 """
 
 import base64
@@ -33,14 +36,19 @@ from ..models import (
     Honorific,
     InvitationResponse,
     Invitee,
+    Mailing,
+    OutboxEmail,
     Registration,
     RegistrationStatus,
     ResponseChannel,
     utcnow,
 )
 from .audit import record_action
-from .errors import Conflict, NotFound, ServiceError
+from .errors import Conflict, NotFound, PermissionDenied, ServiceError
+from .mailing_audiences import cancel_queued_invitations
+from .policies import can_link_invitation
 from .registration_codes import hash_token
+from .retention import scrub_invitee
 
 log = logging.getLogger(__name__)
 
@@ -216,10 +224,12 @@ def update_invitee(invitee: Invitee, data: dict, *, actor=None) -> Invitee:
 
 
 def delete_invitee(invitee: Invitee, *, actor=None) -> None:
-    """Remove an invitee who has not registered; their emails stay in the outbox history."""
+    """Remove an invitee who has not registered; their emails stay in the outbox history,
+    without their address and name (as in the audit log: services.retention.scrub_invitee)."""
     if invitee.registration_id is not None:
         raise Conflict(_("This invitee has registered; cancel the registration instead."))
     record_action("invitee.delete", invitee, user=actor, email=invitee.email)
+    scrub_invitee(invitee)
     db.session.delete(invitee)
     db.session.commit()
 
@@ -296,6 +306,7 @@ def record_offline_response(invitee: Invitee, *, response, channel, answered_on:
     previous = invitee.response
     invitee.response = response
     invitee.responded_at = moment
+    invitee.answered_on = answered_on
     invitee.response_channel = channel
     invitee.response_note = note
     invitee.response_recorded_by_id = getattr(actor, "id", None)
@@ -303,6 +314,7 @@ def record_offline_response(invitee: Invitee, *, response, channel, answered_on:
         invitee.decline_reason = ""
     record_action("invitee.record_response", invitee, user=actor, response=response,
                   previous=previous, channel=channel, answered_on=answered_on.isoformat())
+    cancel_queued_invitations(invitee, actor=actor)
     db.session.commit()
     return invitee
 
@@ -326,7 +338,11 @@ def find_registration(event: Event, lookup: str) -> Registration:
 
 
 def link_registration(invitee: Invitee, lookup: str, *, actor=None) -> Invitee:
-    """Link ``invitee`` to an existing registration of the same event; they have accepted."""
+    """Link ``invitee`` to an existing registration of the same event; they have accepted.
+    Only for staff who may see the registration's data (``policies.can_link_invitation``)."""
+    if actor is not None and not can_link_invitation(actor, invitee.event):
+        raise PermissionDenied(_("Only the event's organizers may link an invitation to a "
+                                 "registration."), field="lookup")
     registration = find_registration(invitee.event, lookup)
     holder = db.session.scalar(select(Invitee).where(Invitee.registration_id == registration.id))
     if holder is not None and holder.id != invitee.id:
@@ -349,6 +365,7 @@ def link_registration(invitee: Invitee, lookup: str, *, actor=None) -> Invitee:
                        field="lookup") from error
     record_action("invitee.link_registration", invitee, user=actor,
                   registration=registration.reference, previous_registration_id=previous)
+    cancel_queued_invitations(invitee, actor=actor)
     db.session.commit()
     return invitee
 
@@ -380,8 +397,6 @@ def clear_bounce(invitee: Invitee, *, actor=None) -> Invitee:
 
 def invitee_emails(invitee: Invitee, *, limit: int = 100) -> list:
     """(outbox email, mailing kind or None) of the emails sent to ``invitee``, newest first."""
-    from ..models import Mailing, OutboxEmail
-
     return db.session.execute(
         select(OutboxEmail, Mailing.kind)
         .outerjoin(Mailing, Mailing.id == OutboxEmail.mailing_id)

@@ -23,17 +23,18 @@ from reportlab.lib.utils import ImageReader
 from reportlab.platypus import (
     Image,
     KeepTogether,
-    Paragraph,
     SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
 )
 
+from ..branding import event_host, site_name
 from ..i18n import country_name, formatting_locale
 from ..models import Honorific, Registration, RegistrationStatus
 from .errors import Conflict
-from .pdf_fonts import BOLD, REGULAR, paragraph_markup, register_fonts
+from .pdf_fonts import BOLD, REGULAR, register_fonts
+from .pdf_paragraph import TextParagraph
 from .registration_labels import honorific_text
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,8 @@ def render_visa_letter_pdf(registration: Registration, *, language: str = "en",
         doc = SimpleDocTemplate(
             out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=14 * mm,
             bottomMargin=21 * mm, title=_("Visa invitation letter — %(title)s", title=event.title),
-            author=event.letter_signatory_name, invariant=1, pageCompression=int(compress),
+            author=event.letter_signatory_name, creator=site_name(), invariant=1,
+            pageCompression=int(compress),
         )
         story = _letterhead(event, doc.width) + _story(registration, language, today)
         footer = _footer(registration.reference)
@@ -89,14 +91,15 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _p(text: str, style: ParagraphStyle, *, bold: bool = False) -> Paragraph:
-    return Paragraph(paragraph_markup(text, bold=bold), style)
+def _p(text: str, style: ParagraphStyle, *, bold: bool = False) -> TextParagraph:
+    return TextParagraph(text, style, bold=bold)
 
 
 def _letterhead(event, width: float) -> list:
-    """The letterhead image scaled to ``width`` (height capped), or nothing."""
+    """The letterhead image scaled to ``width`` (height capped), or the host's name."""
     if event.letterhead is None:
-        return []
+        host = event_host(event)
+        return [_p(host, _styles()["subject"], bold=True)] if host else []
     pixel_w, pixel_h = ImageReader(io.BytesIO(event.letterhead.data)).getSize()
     height = width * pixel_h / pixel_w
     if height > LETTERHEAD_MAX_HEIGHT:

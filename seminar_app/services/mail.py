@@ -10,7 +10,9 @@ queue after that commit (see ``services/tasks.py``). The subject is the
 socket timeout (Flask-Mail's own opens ``smtplib.SMTP`` without one), sends each row with its
 fixed Message-ID (Flask-Mail's ``Message()`` would call ``make_msgid()``, i.e.
 ``socket.getfqdn()``, for every message) and records each outcome: 2xx sent; 4xx, timeouts
-and lost connections retried later; 5xx failed with the server's answer.
+and lost connections retried later; 5xx failed with the server's answer. A row whose body
+cannot be decrypted (its key is not in DATA_KEYS) is not sent: it is retried later. Once sent,
+the stored copy loses its personal links (services.outbox.mark_sent).
 """
 
 import base64
@@ -30,6 +32,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_mail import Attachment, BadHeaderError, Connection, Message
 
+from ..crypto import Unreadable
 from ..extensions import db, mail
 from ..models import OutboxEmail, OutboxStatus, utcnow
 from . import outbox
@@ -469,6 +472,14 @@ class _Sender:
             connection.host.close()
 
 
+def _undecryptable(email: outbox.ClaimedEmail) -> str:
+    """Why ``email`` cannot be sent as stored (a part that could not be decrypted), or ""."""
+    for part in (email.body_text, email.body_html, email.headers):
+        if isinstance(part, Unreadable):
+            return one_line(f"Cannot be decrypted: {part.error}", limit=2000)
+    return ""
+
+
 def send_outbox_batch(ids) -> dict[str, int]:
     """Claim and send the due rows among ``ids`` over one connection; counts per outcome."""
     counts = {"sent": 0, "retry": 0, "failed": 0}
@@ -481,9 +492,10 @@ def send_outbox_batch(ids) -> dict[str, int]:
     sender, pending = _Sender(), {email.id for email in claimed}
     try:
         for email in claimed:
-            outcome, error = sender.send(email)
+            error = _undecryptable(email)
+            outcome, error = ("retry", error) if error else sender.send(email)
             if outcome == "sent":
-                outbox.mark_sent(email.id)
+                outbox.mark_sent(email)
             elif outcome == "failed":
                 outbox.mark_failed(email.id, error)
             else:

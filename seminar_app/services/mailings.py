@@ -13,9 +13,14 @@ Rules:
   are inserted a chunk at a time with ON CONFLICT DO NOTHING on (mailing_id, recipient) and
   committed per chunk; the new ids go to ``send_emails`` in MAIL_BATCH_SIZE batches after each
   commit. Re-running it after a crash adds only the missing rows.
-- Unsubscribed and bounced invitees, and unsubscribed delegates, are left out of every bulk
-  mailing. The unsubscribe link carries an HMAC of the person's id: nothing to store, nothing
-  to enumerate.
+- Who receives a mailing, and who is left out and why, is decided in mailing_audiences
+  (answered invitees, unsubscribed and bounced addresses). A mailing is created only once
+  staff confirmed the breakdown they were shown: ``create_mailing(expected=)`` refuses when
+  the number of recipients changed meanwhile (``AudienceChanged``).
+- Emails cancelled because their invitee answered are not failures of the mailing (Progress
+  counts them apart) and are never sent again.
+- The unsubscribe link carries an HMAC of the person's id: nothing to store, nothing to
+  enumerate.
 """
 
 import base64
@@ -30,25 +35,24 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import (
     Event,
-    InvitationResponse,
     Invitee,
     Mailing,
     MailingKind,
     OutboxEmail,
     OutboxStatus,
     Registration,
-    RegistrationStatus,
     User,
     utcnow,
 )
 from . import message_templates as wording
 from .audit import record_action
+from .calendar import calendar_filename, event_calendar
 from .errors import Conflict, NotFound, ServiceError
 from .invitations import invitee_token
 from .mail import (
@@ -60,22 +64,21 @@ from .mail import (
     queue_rendered_email,
     render_email,
 )
+from .mailing_audiences import ANNOUNCEMENT_STATUSES as ANNOUNCEMENT_STATUSES  # for the API
+from .mailing_audiences import AUDIENCES as AUDIENCES  # for the API
+from .mailing_audiences import (
+    CANCELLED_ANSWERED,
+    audience_query,
+    check_audience,
+    count_audience,
+)
 from .tasks import run_task_after_commit
 
 log = logging.getLogger(__name__)
 
 #: outbox rows created (and committed) at a time by prepare_mailing
 PREPARE_CHUNK = 500
-#: audiences per kind; the first is the default
-AUDIENCES = {
-    MailingKind.INVITATION: ("all", "group", "not_invited"),
-    MailingKind.REMINDER: ("not_answered",),
-    MailingKind.ANNOUNCEMENT: ("registered",),
-}
-#: registration statuses an announcement may go to (by default confirmed and waitlisted)
-ANNOUNCEMENT_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED,
-                         RegistrationStatus.PENDING)
-DEFAULT_STATUSES = ("confirmed", "waitlisted")
+#: the email template of each kind (invitations and reminders: mailing_audiences too)
 TEMPLATES = {
     MailingKind.INVITATION: "mailing_invitation_to_invitee",
     MailingKind.REMINDER: "mailing_reminder_to_invitee",
@@ -85,99 +88,16 @@ _SEND_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _UNSUBSCRIBE_TOKEN = re.compile(r"^([ir])(\d{1,12})\.([A-Za-z0-9_-]{22})$")
 
 
+class AudienceChanged(ServiceError):
+    """The recipients changed between the confirmation page and the confirmation."""
+
+
 def parse_kind(value: str) -> MailingKind:
     """The MailingKind named ``value``; NotFound for anything else."""
     try:
         return MailingKind(value)
     except ValueError:
         raise NotFound(_("There is no such kind of mailing.")) from None
-
-
-# --- audiences -------------------------------------------------------------------------------
-
-def check_audience(event: Event, kind: MailingKind, data: dict) -> dict:
-    """The audience of a mailing of ``kind`` normalized, or a ServiceError on its field."""
-    audience = (data.get("audience") or AUDIENCES[kind][0]).strip()
-    if audience not in AUDIENCES[kind]:
-        raise ServiceError(_("Choose who receives this mailing."), field="audience")
-    group = " ".join(str(data.get("group") or "").split())
-    result = {"audience": audience}
-    if audience == "group" or (audience == "not_answered" and group):
-        if not group:
-            raise ServiceError(_("Choose a group."), field="group")
-        if group not in event_groups(event):
-            raise ServiceError(_("This event has no invitees in that group."), field="group")
-        result["group"] = group
-    if audience == "registered":
-        statuses = sorted({str(value) for value in data.get("statuses") or ()})
-        allowed = {status.value for status in ANNOUNCEMENT_STATUSES}
-        if not statuses or not set(statuses) <= allowed:
-            raise ServiceError(_("Choose at least one registration status."), field="statuses")
-        result["statuses"] = statuses
-    return result
-
-
-def event_groups(event: Event) -> list[str]:
-    """The invitee groups of ``event``, sorted."""
-    return list(db.session.scalars(
-        select(Invitee.group_name).where(Invitee.event_id == event.id, Invitee.group_name != "")
-        .distinct().order_by(Invitee.group_name)))
-
-
-def _invited_before(mailing_id: int | None):
-    """An EXISTS: the invitee has an email of an invitation mailing (other than this one)."""
-    condition = and_(OutboxEmail.invitee_id == Invitee.id,
-                     OutboxEmail.mailing_id == Mailing.id,
-                     Mailing.kind == MailingKind.INVITATION)
-    if mailing_id is not None:
-        condition = and_(condition, Mailing.id != mailing_id)
-    return exists(select(OutboxEmail.id).join(Mailing, OutboxEmail.mailing_id == Mailing.id)
-                  .where(condition))
-
-
-def _audience_filter(event: Event, kind: MailingKind, audience: dict,
-                     mailing_id: int | None = None) -> tuple:
-    """(model, WHERE clauses of the audience before exclusions)."""
-    if kind == MailingKind.ANNOUNCEMENT:
-        statuses = [RegistrationStatus(value) for value in audience.get("statuses", ())]
-        return Registration, [Registration.event_id == event.id,
-                              Registration.status.in_(statuses)]
-    clauses = [Invitee.event_id == event.id]
-    if audience.get("group"):
-        clauses.append(Invitee.group_name == audience["group"])
-    if audience["audience"] == "not_invited":
-        clauses.append(~_invited_before(mailing_id))
-    elif audience["audience"] == "not_answered":
-        clauses += [Invitee.response == InvitationResponse.PENDING, _invited_before(None)]
-    return Invitee, clauses
-
-
-def _exclusions(model) -> list:
-    if model is Registration:
-        return [Registration.unsubscribed_at.is_(None)]
-    return [Invitee.unsubscribed_at.is_(None), Invitee.bounced_at.is_(None)]
-
-
-def count_audience(event: Event, kind: MailingKind, audience: dict) -> dict[str, int]:
-    """{"recipients", "unsubscribed", "bounced"}: who would receive it, who is left out."""
-    model, clauses = _audience_filter(event, kind, audience)
-    unsubscribed = model.unsubscribed_at.is_not(None)
-    counts = {"recipients": 0, "unsubscribed": 0, "bounced": 0}
-    columns = [func.count(model.id), func.count(model.id).filter(unsubscribed)]
-    if model is Invitee:
-        columns.append(func.count(model.id).filter(and_(~unsubscribed,
-                                                        Invitee.bounced_at.is_not(None))))
-    row = db.session.execute(select(*columns).where(*clauses)).one()
-    counts["unsubscribed"] = row[1]
-    counts["bounced"] = row[2] if model is Invitee else 0
-    counts["recipients"] = row[0] - counts["unsubscribed"] - counts["bounced"]
-    return counts
-
-
-def audience_query(mailing: Mailing):
-    """A select() of the people a mailing goes to now, by id."""
-    model, clauses = _audience_filter(mailing.event, mailing.kind, mailing.audience, mailing.id)
-    return select(model).where(*clauses, *_exclusions(model)).order_by(model.id)
 
 
 # --- unsubscribe links -----------------------------------------------------------------------
@@ -244,8 +164,6 @@ class MailingRenderer:
         self._event_values: dict[str, dict] = {}
         self.attachments = []
         if attach_calendar:
-            from .calendar import calendar_filename, event_calendar
-
             self.attachments = clean_attachments([{
                 "filename": calendar_filename(event), "data": event_calendar(event),
                 "content_type": "text/calendar"}])
@@ -323,24 +241,35 @@ def _renderer(mailing: Mailing) -> MailingRenderer:
 
 # --- use cases -------------------------------------------------------------------------------
 
-def create_mailing(event: Event, kind: MailingKind, data: dict, *, send_key: str,
-                   attach_calendar: bool = False, actor: User | None = None
-                   ) -> tuple[Mailing, bool]:
-    """Create a mailing and queue its preparation; (mailing, created). Commits.
-
-    The same ``send_key`` again returns the mailing made the first time (created False).
-    """
+def _sent_before(event: Event, send_key: str) -> Mailing | None:
+    """The mailing made with ``send_key`` already, if any (another event's: Conflict)."""
     if not _SEND_KEY.match(send_key or ""):
         raise ServiceError(_("This form has expired. Please open it again."))
     existing = db.session.scalar(select(Mailing).where(Mailing.send_key == send_key))
+    if existing is not None and existing.event_id != event.id:
+        raise Conflict(_("This form has expired. Please open it again."))
+    return existing
+
+
+def create_mailing(event: Event, kind: MailingKind, data: dict, *, send_key: str,
+                   attach_calendar: bool = False, actor: User | None = None,
+                   expected: int | None = None) -> tuple[Mailing, bool]:
+    """Create a mailing and queue its preparation; (mailing, created). Commits.
+
+    The same ``send_key`` again returns the mailing made the first time (created False).
+    ``expected``: the number of recipients staff confirmed; AudienceChanged when it differs.
+    """
+    existing = _sent_before(event, send_key)
     if existing is not None:
-        if existing.event_id != event.id:
-            raise Conflict(_("This form has expired. Please open it again."))
         return existing, False
     audience = check_audience(event, kind, data)
     counts = count_audience(event, kind, audience)
     if counts["recipients"] == 0:
         raise ServiceError(_("Nobody would receive this mailing."), field="audience")
+    if expected is not None and expected != counts["recipients"]:
+        raise AudienceChanged(_("The recipients changed since you checked them: the mailing "
+                                "would now go to %(num)d. Please check again.",
+                                num=counts["recipients"]), field="audience")
     mailing = Mailing(event_id=event.id, kind=kind, audience=audience,
                       content=wording.template_content(event, kind),
                       attach_calendar=attach_calendar, send_key=send_key,
@@ -431,6 +360,8 @@ class Progress:
     queued: int
     failed: int
     prepared: bool
+    #: not sent because the invitee answered meanwhile (not a failure)
+    cancelled: int = 0
 
     @property
     def done(self) -> bool:
@@ -445,12 +376,15 @@ def progress_of(mailings: list[Mailing]) -> dict[int, Progress]:
     ids = [mailing.id for mailing in mailings]
     counts: dict[int, dict[str, int]] = {mailing_id: {} for mailing_id in ids}
     if ids:
+        cancelled = case((_cancelled(), 1), else_=0)
         rows = db.session.execute(
-            select(OutboxEmail.mailing_id, OutboxEmail.status, func.count(OutboxEmail.id))
+            select(OutboxEmail.mailing_id, OutboxEmail.status, cancelled,
+                   func.count(OutboxEmail.id))
             .where(OutboxEmail.mailing_id.in_(ids))
-            .group_by(OutboxEmail.mailing_id, OutboxEmail.status))
-        for mailing_id, status, count in rows:
-            counts[mailing_id][OutboxStatus(status).value] = count
+            .group_by(OutboxEmail.mailing_id, OutboxEmail.status, cancelled))
+        for mailing_id, status, is_cancelled, count in rows:
+            key = "cancelled" if is_cancelled else OutboxStatus(status).value
+            counts[mailing_id][key] = counts[mailing_id].get(key, 0) + count
     result = {}
     for mailing in mailings:
         by_status = counts[mailing.id]
@@ -462,16 +396,36 @@ def progress_of(mailings: list[Mailing]) -> dict[int, Progress]:
             queued += total - rows_total  # not yet rendered: waiting too
         result[mailing.id] = Progress(total=total, sent=by_status.get("sent", 0),
                                       queued=queued, failed=by_status.get("failed", 0),
-                                      prepared=prepared)
+                                      prepared=prepared,
+                                      cancelled=by_status.get("cancelled", 0))
     return result
 
 
+def _cancelled():
+    return and_(OutboxEmail.status == OutboxStatus.FAILED,
+                OutboxEmail.last_error == CANCELLED_ANSWERED)
+
+
 def failed_emails(mailing: Mailing, *, limit: int = 200) -> list[OutboxEmail]:
-    """The mailing's failed emails (the first ``limit``), with the server's answers."""
+    """The mailing's failed emails (the first ``limit``), with the server's answers; emails
+    cancelled because their invitee answered are not failures."""
     return list(db.session.scalars(
         select(OutboxEmail).where(OutboxEmail.mailing_id == mailing.id,
-                                  OutboxEmail.status == OutboxStatus.FAILED)
+                                  OutboxEmail.status == OutboxStatus.FAILED, ~_cancelled())
         .order_by(OutboxEmail.id).limit(limit)))
+
+
+def shown_subjects(mailing: Mailing) -> list[tuple[str, str]]:
+    """(language, subject) of a mailing for staff pages: the event's placeholders filled in,
+    the recipient's own ones shown as their description, e.g. "[the recipient's name]"."""
+    described = {name: f"[{help_text}]" for name, help_text in wording.PLACEHOLDER_HELP.items()}
+    result = []
+    for language, item in (mailing.content or {}).items():
+        values = dict(described)
+        if language in wording.LANGUAGES:
+            values.update(wording.event_values(mailing.event, language))
+        result.append((language, wording.substitute(item.get("subject", ""), values)))
+    return result
 
 
 # --- preview and test ------------------------------------------------------------------------

@@ -7,6 +7,12 @@ other ``{...}`` is refused when saving (and left as it is, inert, if it reaches 
 other way). Values are HTML-escaped in the HTML part and inserted after the Markdown has been
 rendered and sanitized, so a name can neither add markup nor be read as Markdown.
 
+A placeholder is never part of a link's address: a value a delegate typed (an organisation of
+``javascript:alert(1)`` or ``https://phishing.example``) must not become a link in the
+ministry's email. Saving refuses it; only LINK_PLACEHOLDERS (URLs this app makes) may be a
+link's whole address. Rendering drops such a link's address anyway (for wording stored some
+other way), and the finished HTML keeps only http, https and mailto links.
+
 When an event has no wording of its own, the built-in defaults below are used (English and
 Bahasa Indonesia, written out here rather than through the catalog: they are content in a
 given language, not interface text).
@@ -24,9 +30,10 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..i18n import country_name, local_date, local_datetime, local_time, zone_abbreviation
-from ..markdown import render_markdown
+from ..markdown import HREF, drop_unsafe_links, render_markdown
 from ..models import Event, Honorific, Invitee, MailingKind, MessageTemplate, Registration
 from .audit import record_action
+from .content_language import localized_text
 from .errors import ServiceError
 from .registration_labels import HONORIFIC_LABELS
 
@@ -60,6 +67,9 @@ ALLOWED = {
     MailingKind.REMINDER: (*_COMMON, "rsvp_link"),
     MailingKind.ANNOUNCEMENT: _COMMON,
 }
+
+#: the placeholders whose value is a URL this app makes: allowed as a link's whole address
+LINK_PLACEHOLDERS = ("rsvp_link",)
 
 #: a placeholder: a word between single braces
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -195,7 +205,43 @@ def check_template_values(kind: MailingKind, language: str, subject: str,
         if unknown and key not in errors:
             errors[key] = _("Unknown placeholder(s): %(found)s. You can use: %(allowed)s.",
                             found=", ".join(unknown[:5]), allowed=allowed)
+    in_subject = [name for name in LINK_PLACEHOLDERS if f"{{{name}}}" in values["subject"]]
+    if in_subject and subject_key not in errors:  # a subject is stored and shown in clear
+        errors[subject_key] = _("A personal link cannot be part of the subject: put %(found)s "
+                                "in the message.", found=f"{{{in_subject[0]}}}")
+    in_links = placeholders_in_links(values["body"], kind)
+    if in_links and body_key not in errors:
+        errors[body_key] = _link_error(kind, in_links)
     return values, errors
+
+
+def _link_error(kind: MailingKind, found: list[str]) -> str:
+    links = [f"{{{name}}}" for name in LINK_PLACEHOLDERS if name in ALLOWED[kind]]
+    message = _("A placeholder cannot be part of a link's address: %(found)s. Write the "
+                "address out in full.", found=", ".join(found[:5]))
+    if links:
+        message += " " + _("Only %(links)s may be a link's whole address.",
+                           links=", ".join(links))
+    return message
+
+
+def _is_link_slot(url: str) -> bool:
+    """Whether a link's address is exactly one placeholder of LINK_PLACEHOLDERS."""
+    return any(url == slot(name) for name in LINK_PLACEHOLDERS)
+
+
+def placeholders_in_links(body: str, kind: MailingKind) -> list[str]:
+    """The placeholders of ``body`` that would be (part of) a link's address (once each)."""
+    found = []
+    for match in HREF.finditer(slotted_body(body, kind, keep_link_slots=True).html):
+        url = match.group(1)
+        if _is_link_slot(url):
+            continue
+        for number in SLOT_PATTERN.findall(url):
+            name = f"{{{SLOT_NAMES[int(number)]}}}"
+            if name not in found:
+                found.append(name)
+    return found
 
 
 def save_templates(event: Event, kind: MailingKind, wording: dict[str, dict], *,
@@ -262,8 +308,6 @@ def event_values(event: Event, language: str) -> dict[str, str]:
             venue = _("online") if event.online_url else ""
         deadline = (local_datetime(event.registration_closes_at, zone)
                     if event.registration_closes_at else "")
-    from .content_language import localized_text
-
     return {"event": localized_text(event, "title", language), "date": date,
             "time": time.strip(), "venue": venue, "deadline": deadline}
 
@@ -312,8 +356,12 @@ def slot(name: str) -> str:
     return SLOT.format(SLOT_NAMES.index(name))
 
 
-def slotted_body(body: str, kind: MailingKind) -> Slotted:
-    """The body as text and as sanitized HTML, each placeholder of ``kind`` made a slot."""
+def slotted_body(body: str, kind: MailingKind, *, keep_link_slots: bool = False) -> Slotted:
+    """The body as text and as sanitized HTML, each placeholder of ``kind`` made a slot.
+
+    A link whose address holds a placeholder loses its address (LINK_PLACEHOLDERS as the
+    whole address excepted) unless ``keep_link_slots`` (to find them when saving).
+    """
     index = {name: SLOT_NAMES.index(name) for name in ALLOWED[kind]}
 
     def to_slot(match: re.Match) -> str:
@@ -321,11 +369,26 @@ def slotted_body(body: str, kind: MailingKind) -> Slotted:
         return SLOT.format(index[name]) if name in index else match.group(0)
 
     source = PLACEHOLDER.sub(to_slot, body or "")
-    return Slotted(text=source, html=str(render_markdown(source)))
+    html_part = str(render_markdown(source))
+    return Slotted(text=source,
+                   html=html_part if keep_link_slots else _drop_value_links(html_part))
+
+
+def _drop_value_links(html_part: str) -> str:
+    """``html_part`` without the link addresses that hold a slot (link placeholders excepted)."""
+
+    def keep(match: re.Match) -> str:
+        url = match.group(1)
+        return match.group(0) if _is_link_slot(url) or not SLOT_PATTERN.search(url) else ""
+
+    return HREF.sub(keep, html_part)
 
 
 def fill_slots(text: str, values: dict[str, str], *, escape: bool) -> str:
-    """Put the values into the slots of ``text`` (HTML-escaped when ``escape``)."""
+    """Put the values into the slots of ``text``.
+
+    With ``escape`` (HTML) values are escaped and the result keeps only safe links.
+    """
 
     def replace(match: re.Match) -> str:
         number = int(match.group(1))
@@ -333,4 +396,5 @@ def fill_slots(text: str, values: dict[str, str], *, escape: bool) -> str:
         value = str(values.get(name, ""))
         return html.escape(value, quote=True) if escape else value
 
-    return SLOT_PATTERN.sub(replace, text)
+    filled = SLOT_PATTERN.sub(replace, text)
+    return drop_unsafe_links(filled) if escape else filled

@@ -11,9 +11,11 @@ import logging
 from flask_babel import force_locale
 
 from ..extensions import db
-from ..models import OutboxEmail, TeamMember, User
+from ..models import OutboxEmail, RegistrationStatus, TeamMember, User
 from .audit import record_action
+from .calendar import calendar_filename, event_calendar
 from .mail import external_url, queue_email
+from .registration_labels import display_name, field_labels, role_label, status_label
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +64,6 @@ def _notify_delegate(registration, template: str, *, token: str | None = None,
                      **context) -> OutboxEmail:
     """Queue ``registration_<template>_to_delegate`` in the delegate's language (or write it
     over the not yet committed email ``replacing``)."""
-    from .calendar import calendar_filename, event_calendar
-    from .registration_labels import display_name, role_label, status_label
-
     event = registration.event
     attachments = []
     if attach_calendar:
@@ -97,8 +96,6 @@ def notify_registration_created(registration, token: str, *, position=None,
 
     ``replacing``: the email queued for this registration earlier in the same transaction,
     rewritten for the status decided since (services.registrations.register)."""
-    from ..models import RegistrationStatus
-
     if registration.status == RegistrationStatus.CONFIRMED:
         return _notify_delegate(registration, "confirmed", token=token, attach_calendar=True,
                                 replacing=replacing)
@@ -134,6 +131,14 @@ def notify_registration_cancelled(registration, *, by_staff: bool) -> OutboxEmai
                             reason=registration.decision_reason)
 
 
+def notify_registration_changed(registration, *, fields: list[str]) -> OutboxEmail:
+    """Tell a delegate which details were changed through their personal link (no values, no
+    link: whoever changed them may not be the delegate)."""
+    with force_locale(registration.language):
+        changed = field_labels(registration.event, fields)
+    return _notify_delegate(registration, "changed", changed=changed)
+
+
 def notify_registration_link(registration, token: str, *, position=None) -> OutboxEmail:
     """Send a delegate a fresh personal link to their registration (they lost theirs)."""
     return _notify_delegate(registration, "link", token=token, position=position)
@@ -141,8 +146,6 @@ def notify_registration_link(registration, token: str, *, position=None) -> Outb
 
 def notify_delegation_registered(delegation, members) -> OutboxEmail:
     """Tell the head of a delegation what was registered: the status and every member."""
-    from .registration_labels import display_name, role_label, status_label
-
     head = members[0]
     event = delegation.event
     with force_locale(head.language):
@@ -163,8 +166,6 @@ def notify_delegation_registered(delegation, members) -> OutboxEmail:
 def notify_invitation_forwarded(invitee, registration) -> OutboxEmail:
     """Tell an invitee that their invitation was used to register another address (the
     registration waits for an organizer), so a misused link does not go unnoticed."""
-    from .registration_labels import display_name
-
     event = invitee.event
     return queue_email(
         template="invitation_forwarded_to_invitee",
@@ -176,4 +177,42 @@ def notify_invitation_forwarded(invitee, registration) -> OutboxEmail:
         context={"event": event, "name": display_name(invitee),
                  "registered_name": registration.full_name, "registered_email": registration.email,
                  "contact_email": event.contact_email},
+    )
+
+
+# --- personal data (services.retention) ------------------------------------------------------
+
+def notify_erasure_requested(registration) -> list[OutboxEmail]:
+    """Tell the event's organizers (its owner and the team members with the manage right) that
+    a delegate asked for their data to be erased; the email names the reference only."""
+    from sqlalchemy import select
+
+    event = registration.event
+    team = db.session.scalars(select(User).join(TeamMember, TeamMember.user_id == User.id)
+                              .where(TeamMember.event_id == event.id,
+                                     TeamMember.can_manage.is_(True)))
+    organizers = {user.id: user for user in (event.owner, *team) if user is not None
+                  and user.active}
+    return [queue_email(
+        template="erasure_requested_to_organizer", recipient=user.email,
+        recipient_name=user.name, language=user.language, event_id=event.id,
+        context={"user": user, "event": event, "reference": registration.reference,
+                 "registration_url": external_url("participants.registration_show",
+                                                  event_id=event.id,
+                                                  registration_id=registration.id)})
+        for user in organizers.values()]
+
+
+def notify_password_reset(user: User, *, token: str) -> OutboxEmail:
+    """Send a staff account the link to choose a new password (valid one hour, single use)."""
+    return queue_email(
+        template="password_reset_to_staff",
+        recipient=user.email,
+        recipient_name=user.name,
+        language=user.language,
+        context={
+            "user": user,
+            "reset_url": external_url("auth.password_reset", token=token),
+            "login_url": external_url("auth.login"),
+        },
     )

@@ -3,18 +3,24 @@
 A row goes queued -> sending -> sent, or back to queued (temporary failure, with
 ``next_attempt_at`` after an exponential backoff), or to failed (a permanent refusal, or
 MAIL_MAX_ATTEMPTS temporary ones). Claiming is one conditional UPDATE, so two workers never
-send the same row. Each function here commits its own short transaction: no transaction stays
-open while a worker talks to the SMTP server. Staff-facing use cases live in
-``services/outbox_admin.py``; SMTP itself in ``services/mail.py``.
+send the same row. Bodies and headers are encrypted at rest (models.mail); once a row is sent,
+the personal links in them (/r/, /i/, /u/ and password resets) are replaced with
+``PERSONAL_LINK_REMOVED``, so the database keeps no working link; queued and failed rows keep
+theirs (encrypted), so a retry sends the same email. Each function here commits its own
+short transaction: no transaction stays open while a worker talks to the SMTP server.
+Staff-facing use cases live in ``services/outbox_admin.py``; SMTP itself in
+``services/mail.py``.
 """
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, text, update
 
+from ..crypto import lenient_decryption
 from ..database import is_postgresql
 from ..extensions import db
 from ..models import OutboxEmail, OutboxStatus, utcnow
@@ -25,6 +31,14 @@ log = logging.getLogger(__name__)
 NO_SERVER_ERROR = "No mail server is configured"
 #: last_error of rows re-queued by the sweeper after a worker stopped mid-send
 WORKER_STOPPED_ERROR = "The worker stopped while sending"
+#: what replaces a personal link in a sent email's stored copy (translated when shown)
+PERSONAL_LINK_REMOVED = "[personal link removed]"
+#: the path of a personal link: /r/, /i/, /u/ or a password reset, then the token and
+#: whatever follows up to a space, quote or angle bracket
+_PERSONAL_PATH = re.compile(
+    r"/(?:r|i|u|manage/password/reset)/[A-Za-z0-9_.~%=-]{8,}[^\s\"'<>]*")
+#: an absolute address (both patterns scan in linear time, whatever the text)
+_URL = re.compile(r"https?://[^\s\"'<>]+")
 
 
 @dataclass(frozen=True)
@@ -63,13 +77,14 @@ def claim_emails(ids, *, now: datetime | None = None) -> list[ClaimedEmail]:
         .returning(OutboxEmail.id)
         .execution_options(synchronize_session=False)
     ).all()
-    rows = db.session.execute(
-        select(OutboxEmail.id, OutboxEmail.recipient, OutboxEmail.recipient_name,
-               OutboxEmail.subject, OutboxEmail.body_text, OutboxEmail.body_html,
-               OutboxEmail.attachments, OutboxEmail.headers, OutboxEmail.message_id,
-               OutboxEmail.attempts)
-        .where(OutboxEmail.id.in_(claimed)).order_by(OutboxEmail.id)
-    ).all() if claimed else []
+    with lenient_decryption():  # a row whose key is missing is retried later (services.mail)
+        rows = db.session.execute(
+            select(OutboxEmail.id, OutboxEmail.recipient, OutboxEmail.recipient_name,
+                   OutboxEmail.subject, OutboxEmail.body_text, OutboxEmail.body_html,
+                   OutboxEmail.attachments, OutboxEmail.headers, OutboxEmail.message_id,
+                   OutboxEmail.attempts)
+            .where(OutboxEmail.id.in_(claimed)).order_by(OutboxEmail.id)
+        ).all() if claimed else []
     db.session.commit()
     return [ClaimedEmail(*row) for row in rows]
 
@@ -100,10 +115,37 @@ def _set(email_id: int, **values) -> None:
     db.session.commit()
 
 
-def mark_sent(email_id: int) -> None:
-    """The server accepted the message."""
-    _set(email_id, status=OutboxStatus.SENT, sent_at=utcnow(), last_error="",
-         next_attempt_at=None)
+def remove_personal_links(text: str) -> str:
+    """``text`` with every personal link replaced by ``PERSONAL_LINK_REMOVED``."""
+    text = _URL.sub(lambda match: PERSONAL_LINK_REMOVED if _PERSONAL_PATH.search(match[0])
+                    else match[0], text or "")
+    return _PERSONAL_PATH.sub(PERSONAL_LINK_REMOVED, text)
+
+
+def _without_links(email: ClaimedEmail) -> dict:
+    """The subject, bodies and headers of ``email`` that held personal links, without them."""
+    values = {"subject": remove_personal_links(email.subject),
+              "body_text": remove_personal_links(email.body_text),
+              "body_html": remove_personal_links(email.body_html),
+              "headers": {name: remove_personal_links(value)
+                          for name, value in (email.headers or {}).items()}}
+    return {key: value for key, value in values.items()
+            if value != (getattr(email, key) or type(value)())}
+
+
+def _claimed(email_id: int) -> ClaimedEmail:
+    row = db.session.execute(
+        select(*(getattr(OutboxEmail, name) for name in ClaimedEmail.__dataclass_fields__))
+        .where(OutboxEmail.id == email_id)).one()
+    return ClaimedEmail(*row)
+
+
+def mark_sent(email: ClaimedEmail | int) -> None:
+    """The server accepted the message: record it, and remove the personal links it held."""
+    if isinstance(email, int):
+        email = _claimed(email)
+    _set(email.id, status=OutboxStatus.SENT, sent_at=utcnow(), last_error="",
+         next_attempt_at=None, **_without_links(email))
 
 
 def mark_failed(email_id: int, error: str) -> None:

@@ -6,7 +6,6 @@ messages, account notices) are for administrators only.
 """
 
 import logging
-import re
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,7 +16,13 @@ from ..models import Event, OutboxEmail, OutboxStatus, TeamMember, User, utcnow
 from .access import Permission, has_permission
 from .audit import record_action
 from .errors import Conflict, PermissionDenied
-from .outbox import NO_SERVER_ERROR, WORKER_STOPPED_ERROR
+from .mailing_audiences import CANCELLED_ANSWERED
+from .outbox import (
+    NO_SERVER_ERROR,
+    PERSONAL_LINK_REMOVED,
+    WORKER_STOPPED_ERROR,
+    remove_personal_links,
+)
 from .tasks import dispatch_after_commit
 
 log = logging.getLogger(__name__)
@@ -26,6 +31,7 @@ log = logging.getLogger(__name__)
 _KNOWN_ERRORS = {
     NO_SERVER_ERROR: _l("No mail server is configured"),
     WORKER_STOPPED_ERROR: _l("The worker stopped while sending"),
+    CANCELLED_ANSWERED: _l("Not sent: the invitee had already answered"),
 }
 
 
@@ -111,6 +117,8 @@ def retry_email(email: OutboxEmail, *, actor: User) -> OutboxEmail:
         raise PermissionDenied(_("You may not retry this email."))
     if email.status not in (OutboxStatus.FAILED, OutboxStatus.QUEUED):
         raise Conflict(_("Only failed or waiting emails can be sent again."))
+    if email.last_error == CANCELLED_ANSWERED:
+        raise Conflict(_("This email was cancelled because the invitee answered; it is not sent."))
     previous = email.last_error
     for key, value in _requeue_values().items():
         setattr(email, key, value)
@@ -129,7 +137,8 @@ def retry_failed_emails(*, actor: User, event: Event | None = None, mailing=None
         raise PermissionDenied(_("Only administrators may retry the emails of every event."))
     if event is not None and not has_permission(actor, event, Permission.INVITE):
         raise PermissionDenied(_("You may not send the emails of this event."))
-    condition = OutboxEmail.status == OutboxStatus.FAILED
+    condition = (OutboxEmail.status == OutboxStatus.FAILED) & \
+        (OutboxEmail.last_error != CANCELLED_ANSWERED)
     if event is not None:
         condition = condition & (OutboxEmail.event_id == event.id)
     if mailing is not None:
@@ -149,10 +158,9 @@ def retry_failed_emails(*, actor: User, event: Event | None = None, mailing=None
     return len(ids)
 
 
-#: a delegate's personal link: /r/<token>; whoever holds it acts as the delegate
-_PERSONAL_LINK = re.compile(r"(/r/)[A-Za-z0-9_-]{16,}")
-
-
 def redact_personal_links(text: str) -> str:
-    """``text`` with the tokens of personal links hidden, for showing emails to staff."""
-    return _PERSONAL_LINK.sub(r"\1…", text or "")
+    """``text`` with its personal links (/r/, /i/, /u/, password resets) replaced by a
+    translated "[personal link removed]", for showing emails to staff. Sent emails are stored
+    without them already (services.outbox.mark_sent); queued ones still hold them."""
+    return remove_personal_links(text).replace(PERSONAL_LINK_REMOVED,
+                                               _("[personal link removed]"))

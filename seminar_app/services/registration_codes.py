@@ -2,11 +2,12 @@
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Registration, RegistrationLink
+from ..models import Registration, RegistrationLink, utcnow
 
 #: upper-case letters and digits without the look-alikes 0/O and 1/I
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -35,11 +36,20 @@ def new_codes() -> tuple[str, str]:
             return reference, badge_code
 
 
-def new_manage_token(registration: Registration, *, revoke_older: bool = False) -> str:
-    """A fresh personal-link token for ``registration``; earlier links keep working unless
-    ``revoke_older``. Only the token's hash is stored; no commit."""
-    if revoke_older:
+def new_manage_token(registration: Registration, *,
+                     lifetime: timedelta | None = None) -> str:
+    """A fresh personal-link token for ``registration``; no commit. Only its hash is stored.
+
+    A link sent by email replaces every earlier one (they stop working). A short-lived link
+    (``lifetime``: an invitation page opening its registration) leaves the others alone and
+    expires by itself; expired ones are dropped here."""
+    now = utcnow()
+    if lifetime is None:
         registration.links.clear()
+    else:
+        registration.links[:] = [link for link in registration.links
+                                 if link.expires_at is None or link.expires_at > now]
     token = secrets.token_urlsafe(32)
-    registration.links.append(RegistrationLink(token_hash=hash_token(token)))
+    registration.links.append(RegistrationLink(
+        token_hash=hash_token(token), expires_at=now + lifetime if lifetime else None))
     return token

@@ -9,6 +9,8 @@ from ..models import (
     Registration,
     RegistrationStatus,
 )
+from .content_language import localized_text
+from .questions import event_questions
 
 HONORIFIC_LABELS = {
     Honorific.HE: _l("H.E."),
@@ -36,6 +38,19 @@ ORGANISATION_TYPE_LABELS = {
     OrganisationType.CIVIL_SOCIETY: _l("Civil society"),
     OrganisationType.MEDIA: _l("Media"),
     OrganisationType.OTHER: _l("Other"),
+}
+#: names of the fields a delegate fills in, for "what changed" messages
+FIELD_LABELS = {
+    "honorific": _l("Form of address"), "honorific_other": _l("Form of address"),
+    "given_name": _l("Given name"), "family_name": _l("Family name"),
+    "country": _l("Country"), "organisation": _l("Organisation"), "position": _l("Position"),
+    "organisation_type": _l("Type of organisation"),
+    "delegation_role": _l("Role in the delegation"), "phone": _l("Phone"),
+    "language": _l("Language for emails"), "dietary": _l("Dietary requirements"),
+    "accessibility": _l("Accessibility needs"),
+    "needs_visa_letter": _l("Visa invitation letter"), "passport_number": _l("Passport number"),
+    "nationality": _l("Nationality"), "birth_date": _l("Date of birth"),
+    "birth_place": _l("Place of birth"), "passport_expiry": _l("Passport expiry date"),
 }
 STATUS_LABELS = {
     RegistrationStatus.PENDING: _l("Waiting for approval"),
@@ -74,3 +89,18 @@ def organisation_type_label(value) -> str:
     """The translated name of an organisation type (the raw value when unknown)."""
     label = ORGANISATION_TYPE_LABELS.get(value)
     return str(label) if label is not None else str(value or "")
+
+
+def field_labels(event, fields) -> list[str]:
+    """The translated names of the changed ``fields`` (``q_<id>``: the question's label), once
+    each, in the order given."""
+    questions = {f"q_{question.id}": question for question in event_questions(event)}
+    labels = []
+    for name in fields:
+        if name in questions:
+            label = localized_text(questions[name], "label")
+        else:
+            label = str(FIELD_LABELS.get(name, name))
+        if label not in labels:
+            labels.append(label)
+    return labels

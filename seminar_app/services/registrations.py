@@ -18,43 +18,45 @@ Rules:
   the waiting list: services.waitlist).
 - Personal links carry a random token; only its SHA-256 is stored. Emails that need the link
   again (resend, promotion, approval) rotate the token: the newest link replaces older ones.
+  What a link may show and when it stops working: services.policies.
+- A change made through a personal link is emailed to the registration's own address.
+- What a valid registration is, and how its values are normalised, is decided once in
+  services.registration_input; every entry point (web forms, API, delegations, invitations)
+  reaches it through ``_clean``.
 """
 
 import logging
 import re
-from datetime import date
-from zoneinfo import ZoneInfo
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..database import commit_keeping_values
 from ..extensions import db
-from ..i18n import is_country_code
 from ..models import (
     Event,
-    EventStatus,
     ExtraQuestion,
-    OrganisationType,
     Registration,
     RegistrationAnswer,
     RegistrationLink,
     RegistrationSource,
     RegistrationStatus,
-    Visibility,
     utcnow,
 )
 from . import notifications
 from .audit import record_action
 from .errors import Conflict, NotFound, PermissionDenied, ServiceError
+from .invitation_link import bind_registration, check_invitation_can_register
+from .policies import RefusalKind, personal_link_refusal, registration_refusal
 from .registration_codes import hash_token, new_codes, new_manage_token
+from .registration_input import REGISTRATION_FIELDS as REGISTRATION_FIELDS  # asked by others
+from .registration_input import VISA_FIELDS, clean_registration
 from .waitlist import (
     confirmed_count,
-    has_room,
-    has_room_for,
+    decide_status,
     lock_event,
+    needs_approval,
     promote_waitlisted,
     set_status,
     waitlist_position,
@@ -62,36 +64,34 @@ from .waitlist import (
 
 log = logging.getLogger(__name__)
 
-#: the columns a delegate (or staff on their behalf) fills in
-REGISTRATION_FIELDS = (
-    "honorific", "honorific_other", "given_name", "family_name", "email", "country",
-    "organisation", "position", "delegation_role", "phone", "language", "dietary",
-    "accessibility", "needs_visa_letter", "passport_number", "nationality", "birth_date",
-    "birth_place", "passport_expiry",
-    "organisation_type",
-)
-PASSPORT_FIELDS = ("passport_number", "nationality", "birth_date", "birth_place",
-                   "passport_expiry")
+#: the passport's fields (required with a visa letter, emptied without one)
+PASSPORT_FIELDS = VISA_FIELDS
 _TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
-_MARKUP = re.compile(r"[<>]")
-_EMPTY = {"passport_number": "", "nationality": "", "birth_date": None, "birth_place": "",
-          "passport_expiry": None}
 
 
 class AlreadyRegistered(Conflict):
     """The email already has an active registration for this event."""
 
 
+class LinkNoLongerWorks(ServiceError):
+    """A personal link that existed but has ended (cancelled, expired, long after the event)."""
+
+    status_code = 410
+
+
 def get_registration_by_token(token: str) -> Registration:
-    """The registration whose personal link carries ``token``; NotFound otherwise."""
-    registration = None
+    """The registration whose personal link carries ``token``; NotFound for an unknown link,
+    LinkNoLongerWorks for one that has ended (services.policies.personal_link_refusal)."""
+    link = None
     if token and _TOKEN_PATTERN.match(token):
-        registration = db.session.scalar(
-            select(Registration).join(RegistrationLink)
-            .where(RegistrationLink.token_hash == hash_token(token)))
-    if registration is None:
+        link = db.session.scalar(
+            select(RegistrationLink).where(RegistrationLink.token_hash == hash_token(token)))
+    if link is None:
         raise NotFound(_("This link is not valid. Please use the latest link we sent you."))
-    return registration
+    refusal = personal_link_refusal(link.registration, link)
+    if refusal is not None:
+        raise LinkNoLongerWorks(refusal)
+    return link.registration
 
 
 # --- counting ------------------------------------------------------------------------------
@@ -119,68 +119,28 @@ def country_counts(event: Event) -> list[tuple[str, int]]:
 
 # --- checks ----------------------------------------------------------------------------------
 
-def passport_valid_for(event: Event, expiry: date | None) -> bool:
-    """True when a passport expiring on ``expiry`` is still valid after the event's last day."""
-    if expiry is None:
-        return False
-    return expiry > event.end_at.astimezone(ZoneInfo(event.timezone)).date()
+def _clean(event: Event, data: dict, *, registration: Registration | None = None) -> dict:
+    """The known fields of ``data``, normalised and checked (services.registration_input:
+    the same for the web forms, the API and delegations); anything else is ignored. A change
+    to ``registration`` keeps its email and is judged on what it changes."""
+    if registration is None:
+        return clean_registration(data, event=event)
+    return clean_registration(data, event=event, keep_email=registration.email,
+                              stored=registration)
 
 
-def _valid_email(email: str | None) -> str:
-    """``email`` lower-cased, when it is an address our mail server can send to."""
-    try:
-        return validate_email((email or "").strip(), check_deliverability=False,
-                              allow_smtputf8=False).normalized.lower()
-    except EmailNotValidError:
-        raise ServiceError(_("Enter a valid email address."), field="email") from None
-
-
-def _clean(event: Event, data: dict, *, keep_email: str | None = None) -> dict:
-    """The known fields of ``data``, normalized and checked; anything else is ignored."""
-    values = {key: data[key] for key in REGISTRATION_FIELDS if key in data}
-    values["email"] = keep_email or _valid_email(values.get("email"))
-    for key in ("given_name", "family_name", "organisation"):
-        if not (values.get(key) or "").strip():
-            raise ServiceError(_("This field is required."), field=key)
-    for key in ("honorific_other", "given_name", "family_name", "organisation", "position"):
-        if _MARKUP.search(values.get(key) or ""):
-            raise ServiceError(_("Please do not use angle brackets here."), field=key)
-    if not is_country_code(values.get("country") or ""):
-        raise ServiceError(_("Choose a country from the list."), field="country")
-    values["country"] = values["country"].upper()
-    if "organisation_type" in values:
-        values["organisation_type"] = _organisation_type(values["organisation_type"])
-    if values.get("needs_visa_letter"):
-        if values.get("nationality") and not is_country_code(values["nationality"]):
-            raise ServiceError(_("Choose a country from the list."), field="nationality")
-        if not passport_valid_for(event, values.get("passport_expiry")):
-            raise ServiceError(_("The passport must be valid after the end of the event."),
-                               field="passport_expiry")
-    else:
-        values.update(_EMPTY, needs_visa_letter=False)
-    return values
-
-
-def _organisation_type(value) -> str:
-    """An OrganisationType value; empty means OTHER, anything unknown is refused."""
-    value = str(value or "").strip() or OrganisationType.OTHER.value
-    if value not in OrganisationType._value2member_map_:
-        raise ServiceError(_("Choose a type of organisation from the list."),
-                           field="organisation_type")
-    return value
+#: the error each refusal (services.policies.registration_refusal) is raised as
+_REFUSAL_ERRORS = {
+    RefusalKind.CANCELLED: Conflict, RefusalKind.NOT_PUBLISHED: NotFound,
+    RefusalKind.INVITATION_ONLY: PermissionDenied, RefusalKind.NOT_YET_OPEN: Conflict,
+    RefusalKind.CLOSED: Conflict,
+}
 
 
 def _check_can_register(event: Event, source: RegistrationSource) -> None:
-    if event.status == EventStatus.CANCELLED:
-        raise Conflict(_("This event has been cancelled."))
-    if event.status != EventStatus.PUBLISHED and source != RegistrationSource.STAFF:
-        raise NotFound(_("This event does not exist."))
-    if source == RegistrationSource.ONLINE \
-            and event.visibility == Visibility.INVITATION_ONLY:
-        raise PermissionDenied(_("Registration for this event is by invitation only."))
-    if source in (RegistrationSource.ONLINE, RegistrationSource.INVITATION) \
-            and not event.registration_is_open():
-        raise Conflict(_("Registration for this event is closed."))
+    refusal = registration_refusal(event, source)
+    if refusal is not None:
+        raise _REFUSAL_ERRORS[refusal.kind](refusal.message)
 
 
 def _save_answers(registration: Registration, event: Event, answers: dict | None, *,
@@ -208,15 +168,10 @@ def _save_answers(registration: Registration, event: Event, answers: dict | None
 def _initial_status(event: Event, country: str, source: RegistrationSource, *,
                     forwarded: bool = False, exclude_id: int | None = None,
                     count: bool = True) -> RegistrationStatus:
-    """PENDING, CONFIRMED or WAITLISTED; without ``count``, CONFIRMED stands for "confirmed
-    if there is room" (the places are not counted)."""
-    if forwarded:  # an invitation used by another address: an organizer decides
-        return RegistrationStatus.PENDING
-    if event.requires_approval and source == RegistrationSource.ONLINE:
-        return RegistrationStatus.PENDING
-    if not count or has_room(event, country, exclude_id=exclude_id):
-        return RegistrationStatus.CONFIRMED
-    return RegistrationStatus.WAITLISTED
+    """The status of one new registration (services.waitlist.decide_status)."""
+    return decide_status(event, [country],
+                         approval=needs_approval(event, source, forwarded=forwarded),
+                         exclude_id=exclude_id, count=count)
 
 
 def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, actor=None,
@@ -225,8 +180,8 @@ def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, acto
     """Register a delegate; returns the registration and its personal-link token.
 
     With ``invitee`` (source INVITATION) the registration is made through that invitation and
-    bound to it in the same transaction (services.rsvp): another email than the invitee's
-    makes a PENDING registration flagged ``forwarded_invitation``.
+    bound to it in the same transaction (services.invitation_link): another email than the
+    invitee's makes a PENDING registration flagged ``forwarded_invitation``.
 
     A new registration is written first as confirmed (or pending, with moderation) and its
     email rendered so; only then is the event locked, the places counted (without this
@@ -251,8 +206,6 @@ def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, acto
             _refuse_active(existing)
     forwarded = False
     if invitee is not None:
-        from .rsvp import check_invitation_can_register
-
         forwarded = check_invitation_can_register(event, invitee, values["email"])
     # unlocked: "confirmed if there is room", decided below (counting now would be wasted)
     guess = _initial_status(event, values["country"], source, forwarded=forwarded,
@@ -263,8 +216,6 @@ def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, acto
     entry = record_action("registration.create", registration, user=actor, status=guess,
                           source=source, reactivated=existing is not None, **extra)
     if invitee is not None:
-        from .rsvp import bind_registration
-
         bind_registration(invitee, registration)
     email = notifications.notify_registration_created(
         registration, token, position=waitlist_position(registration))
@@ -309,7 +260,7 @@ def _write_registration(event: Event, registration: Registration | None, values:
         setattr(registration, key, value)
     registration.source, registration.consent_at = source, utcnow()
     registration.forwarded_invitation = forwarded
-    token = new_manage_token(registration, revoke_older=reactivated)
+    token = new_manage_token(registration)
     set_status(registration, status)
     _save_answers(registration, event, answers or {}, new=not reactivated)
     _flush_or_conflict()
@@ -335,7 +286,7 @@ def update_registration(registration: Registration, *, data: dict, answers=None,
     if actor is None and registration.status in (RegistrationStatus.CANCELLED,
                                                  RegistrationStatus.REJECTED):
         raise Conflict(_("This registration can no longer be changed."))
-    values = _clean(event, data, keep_email=registration.email)
+    values = _clean(event, data, registration=registration)
     values.pop("email")
     if (registration.status == RegistrationStatus.CONFIRMED
             and values["country"] != registration.country and event.country_quota is not None
@@ -343,13 +294,20 @@ def update_registration(registration: Registration, *, data: dict, answers=None,
         raise Conflict(_("The places for delegates of this country are all taken."),
                        field="country")
     changed = sorted(key for key, value in values.items() if getattr(registration, key) != value)
+    moved = "country" in changed and registration.status == RegistrationStatus.CONFIRMED \
+        and event.country_quota is not None
     for key in changed:
         setattr(registration, key, values[key])
+    if moved:  # a place in the former country's quota is free
+        db.session.flush()
+        promote_waitlisted(event)
     before = {answer.question_id: answer.value for answer in registration.answers}
     _save_answers(registration, event, answers)
     changed += [f"q_{a.question_id}" for a in registration.answers
                 if before.get(a.question_id) != a.value]
     record_action("registration.update", registration, user=actor, fields=changed)
+    if actor is None and changed:  # through the personal link: tell the address it belongs to
+        notifications.notify_registration_changed(registration, fields=changed)
     db.session.commit()
     return registration
 
@@ -398,11 +356,11 @@ def _approve_together(event: Event, registration: Registration, actor) -> list[R
                                        Registration.id != registration.id,
                                        Registration.status == RegistrationStatus.PENDING)
             .order_by(Registration.id).execution_options(populate_existing=True)))
-    fits = has_room_for(event, [member.country for member in group])
+    status = decide_status(event, [member.country for member in group])
+    fits = status == RegistrationStatus.CONFIRMED
     now = utcnow()
     for member in group:
-        set_status(member, RegistrationStatus.CONFIRMED if fits
-                   else RegistrationStatus.WAITLISTED)
+        set_status(member, status)
         if not fits:
             member.waitlisted_at = now  # one entry on the waiting list
     db.session.flush()

@@ -21,6 +21,7 @@ Rules:
 import logging
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
@@ -28,8 +29,6 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import (
-    Event,
-    EventStatus,
     InvitationResponse,
     Invitee,
     Registration,
@@ -41,8 +40,15 @@ from ..models import (
 from . import notifications
 from .audit import record_action
 from .errors import Conflict, NotFound, ServiceError
-from .invitations import link_is_expired
+from .invitation_link import (
+    active_registration,
+    bind_registration,
+    check_answerable,
+    check_invitation_can_register,
+)
+from .mailing_audiences import cancel_queued_invitations
 from .registration_codes import new_manage_token
+from .registrations import AlreadyRegistered, register
 from .waitlist import lock_event, waitlist_position
 
 log = logging.getLogger(__name__)
@@ -51,8 +57,8 @@ log = logging.getLogger(__name__)
 DECLINE_REASON_MAX = 1000
 _MARKUP = re.compile(r"[<>]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-#: registrations that no longer hold the invitation: it may be used again
-_ENDED = (RegistrationStatus.CANCELLED,)
+#: how long the link an invitation's page opens its registration with keeps working
+OPENED_LINK_LIFETIME = timedelta(hours=2)
 
 
 @dataclass
@@ -67,50 +73,6 @@ class Acceptance:
 
 
 # --- reading -----------------------------------------------------------------------------
-
-def active_registration(invitee: Invitee) -> Registration | None:
-    """The registration made through the invitation, unless it was cancelled."""
-    registration = invitee.registration
-    if registration is None or registration.status in _ENDED:
-        return None
-    return registration
-
-
-def answerable(invitee: Invitee) -> bool:
-    """True while the invitation can be answered: event published, not cancelled, not over."""
-    return invitee.event.status == EventStatus.PUBLISHED and not link_is_expired(invitee)
-
-
-def can_register(invitee: Invitee) -> bool:
-    """True when the link may register now (window open, no active registration)."""
-    return answerable(invitee) and invitee.event.registration_is_open() \
-        and active_registration(invitee) is None \
-        and not _rejected(invitee)
-
-
-def can_decline(invitee: Invitee) -> bool:
-    """True when the invitee may decline now (not already declined, no active registration)."""
-    return answerable(invitee) and invitee.response != InvitationResponse.DECLINED \
-        and active_registration(invitee) is None
-
-
-def _rejected(invitee: Invitee) -> bool:
-    registration = invitee.registration
-    return registration is not None and registration.status == RegistrationStatus.REJECTED
-
-
-def check_answerable(invitee: Invitee) -> None:
-    """Refuse answers to an invitation of an ended, cancelled or unpublished event."""
-    event = invitee.event
-    if event.status == EventStatus.CANCELLED:
-        raise Conflict(_("This event has been cancelled; the invitation can no longer be "
-                         "answered."))
-    if event.status != EventStatus.PUBLISHED:
-        raise NotFound(_("This invitation link is not valid. Please use the link in your "
-                         "invitation email."))
-    if link_is_expired(invitee):
-        raise Conflict(_("This invitation has expired: the event has ended."))
-
 
 # --- checking a decline reason -----------------------------------------------------------
 
@@ -148,58 +110,13 @@ def decline_invitation(invitee: Invitee, *, reason: str = "") -> Invitee:
     invitee.response_recorded_by_id = None
     record_action("invitee.decline", invitee, user=None, channel=ResponseChannel.ONLINE,
                   previous=previous, reason=text)
+    cancel_queued_invitations(invitee)
     db.session.commit()
     log.info("invitee %s declined event %s", invitee.id, invitee.event_id)
     return invitee
 
 
 # --- accepting ---------------------------------------------------------------------------
-
-def check_invitation_can_register(event: Event, invitee: Invitee, email: str) -> bool:
-    """Inside ``register`` after the event lock: may ``invitee``'s link register ``email``?
-
-    Returns True when the registration is a forwarded one (another email than the invitee's).
-    """
-    db.session.refresh(invitee)
-    if invitee.event_id != event.id:
-        raise NotFound(_("This invitation link is not valid. Please use the link in your "
-                         "invitation email."))
-    check_answerable(invitee)
-    if active_registration(invitee) is not None:
-        raise Conflict(_("This invitation has already been used to register. Each invitation "
-                         "gives one registration: open the existing registration from the "
-                         "invitation page."))
-    if _rejected(invitee):
-        raise Conflict(_("The registration made through this invitation was not accepted by "
-                         "the organizers. Please contact them."))
-    return email != invitee.email
-
-
-def bind_registration(invitee: Invitee, registration: Registration, *,
-                      linked_existing: bool = False) -> None:
-    """Record the acceptance on ``invitee`` and point it at ``registration`` (no commit)."""
-    previous_holder = db.session.scalar(select(Invitee).where(
-        Invitee.registration_id == registration.id, Invitee.id != invitee.id))
-    if previous_holder is not None:
-        # a cancelled registration taken over by a new one: the old invitation lets go of it
-        previous_holder.registration_id = None
-        record_action("invitee.unlink_registration", previous_holder, user=None,
-                      registration_id=registration.id)
-        db.session.flush()
-    previous = invitee.response
-    invitee.registration_id = registration.id
-    invitee.response = InvitationResponse.ACCEPTED
-    invitee.responded_at = utcnow()
-    invitee.response_channel = ResponseChannel.ONLINE
-    invitee.decline_reason = ""
-    invitee.response_note = ""
-    invitee.response_recorded_by_id = None
-    record_action("invitee.accept", invitee, user=None, channel=ResponseChannel.ONLINE,
-                  previous=previous, registration_id=registration.id,
-                  forwarded=registration.forwarded_invitation, linked_existing=linked_existing)
-    if registration.forwarded_invitation:
-        notifications.notify_invitation_forwarded(invitee, registration)
-
 
 def _normalized_email(email: str | None) -> str | None:
     try:
@@ -216,8 +133,6 @@ def accept_invitation(invitee: Invitee, *, data: dict,
     Raises ``registrations.AlreadyRegistered`` when another email than the invitee's is
     already registered (the caller answers neutrally, as the public form does).
     """
-    from .registrations import AlreadyRegistered, register
-
     try:
         registration, token = register(invitee.event, data=data, answers=answers,
                                        source=RegistrationSource.INVITATION, invitee=invitee)
@@ -234,7 +149,7 @@ def _link_existing(invitee: Invitee) -> Registration:
     event = lock_event(invitee.event_id)
     registration = db.session.scalar(select(Registration).where(
         Registration.event_id == event.id, Registration.email == invitee.email))
-    if registration is None or registration.status in _ENDED:
+    if registration is None or registration.status == RegistrationStatus.CANCELLED:
         raise Conflict(_("Your registration changed meanwhile. Please try again."))
     if registration.status == RegistrationStatus.REJECTED:
         raise Conflict(_("The registration of this email address was not accepted by the "
@@ -256,13 +171,30 @@ def _link_existing(invitee: Invitee) -> Registration:
 
 # --- the registration of an accepted invitation ------------------------------------------
 
-def issue_registration_link(invitee: Invitee) -> str:
-    """A fresh personal-link token of the registration made through the invitation; commit."""
+def opens_directly(invitee: Invitee, registration: Registration) -> bool:
+    """May the invitation's page open ``registration`` itself? Only the registration made
+    through this invitation with the invitee's own address; any other (registered before,
+    linked by staff, made by whoever the invitation was forwarded to) gets its link by email
+    at its own address."""
+    return registration.source == RegistrationSource.INVITATION \
+        and registration.email == invitee.email
+
+
+def issue_registration_link(invitee: Invitee) -> str | None:
+    """Open the invitation's registration: a short-lived personal-link token when the page may
+    open it directly (``opens_directly``), else None after emailing a new link to the
+    registration's own address (older links stop working); commit."""
     registration = invitee.registration
     if registration is None:
         raise NotFound(_("No registration has been made through this invitation yet."))
-    token = new_manage_token(registration)
+    direct = opens_directly(invitee, registration)
+    if direct:
+        token = new_manage_token(registration, lifetime=OPENED_LINK_LIFETIME)
+    else:
+        notifications.notify_registration_link(
+            registration, new_manage_token(registration),
+            position=waitlist_position(registration))
     record_action("registration.open_from_invitation", registration, user=None,
-                  invitee_id=invitee.id)
+                  invitee_id=invitee.id, emailed=not direct)
     db.session.commit()
-    return token
+    return token if direct else None

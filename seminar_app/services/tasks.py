@@ -1,17 +1,22 @@
-"""The background queue (Huey), built from the app's configuration, and its tasks.
+"""The background queue (Huey), built from the app's configuration, and handing work to it.
 
 SqliteHuey in instance/ by default; RedisHuey for redis:// URLs and PostgresHuey for
 postgresql:// URLs in TASK_QUEUE_URL. In tests the queue runs tasks immediately.
 
-Tasks are registered per Huey instance in ``init_queue`` and kept in
-``app.extensions["huey_tasks"]``:
+The tasks themselves are defined in services.jobs (``init_queue``) and kept in
+``app.extensions["huey_tasks"]``; this module only builds the queue and hands work to it, so
+the services that queue work (mail, mailings, link requests) need not import the tasks:
 
 - ``send_emails(ids)`` delivers a batch of outbox rows over one SMTP connection;
 - ``prepare_mailing(mailing_id)`` renders a mailing's outbox rows in chunks (one commit per
   chunk) and hands them to ``send_emails`` in batches;
+- ``send_manage_link(event_id, email)`` answers a "lost your link" request in the background
+  (services.link_requests);
 - ``sweep_outbox()`` runs every minute: it re-queues rows stuck in "sending" (a crashed
   worker), hands due rows (retries, lost enqueues) to ``send_emails`` and restarts the
   preparation of mailings whose worker stopped half-way.
+- ``purge_personal_data()`` runs daily at 03:00 UTC: it deletes passport data and anonymises
+  registrations as each event's retention settings say (services.retention).
 
 Emails reach the queue only after the transaction that created them commits: services call
 ``dispatch_after_commit(ids)`` (``queue_email`` does it for them), which keeps the ids in
@@ -23,8 +28,8 @@ rows stay queued and the sweeper hands them over later.
 import logging
 from collections.abc import Iterable
 
-from flask import Flask, current_app
-from huey import Huey, RedisHuey, SqliteHuey, crontab
+from flask import current_app
+from huey import Huey, RedisHuey, SqliteHuey
 from sqlalchemy import event
 
 from ..extensions import db
@@ -52,59 +57,6 @@ def build_huey(config) -> Huey:
         queue = SqliteHuey("seminar_app", filename=config["TASK_QUEUE_PATH"],
                            immediate=immediate, results=False)
     return queue
-
-
-def init_queue(app: Flask) -> None:
-    """Create the app's queue, register its tasks and the after-commit dispatch."""
-    huey = build_huey(app.config)
-    app.extensions["huey"] = huey
-    app.extensions["huey_tasks"] = _register_tasks(app, huey)
-    _install_session_hooks()
-
-
-def get_huey() -> Huey:
-    """The current app's queue."""
-    return current_app.extensions["huey"]
-
-
-def _register_tasks(app: Flask, huey: Huey) -> dict:
-    """Define the tasks on ``huey``; each runs in a fresh app context of ``app``."""
-
-    @huey.task()
-    def send_emails(ids):
-        """Deliver the outbox rows ``ids`` over one SMTP connection."""
-        from .mail import send_outbox_batch
-
-        with app.app_context():
-            send_outbox_batch(ids)
-
-    @huey.task()
-    def prepare_mailing(mailing_id):
-        """Create the outbox rows of mailing ``mailing_id`` (idempotent; resumable)."""
-        from .mailings import prepare_mailing as prepare
-
-        with app.app_context():
-            prepare(mailing_id)
-
-    @huey.periodic_task(crontab(minute="*"))
-    def sweep_outbox():
-        """Every minute: re-queue stuck rows, hand due rows to ``send_emails``."""
-        from .mailings import stalled_mailing_ids
-        from .outbox import sweep_outbox as sweep
-
-        with app.app_context():
-            due = sweep()
-            if due:
-                log.info("sweeper hands %d email(s) to the queue", len(due))
-                enqueue_emails(due)
-            stalled = stalled_mailing_ids()
-            db.session.commit()  # end the read: the preparation writes in its own session
-            for mailing_id in stalled:
-                log.warning("sweeper restarts the preparation of mailing %s", mailing_id)
-                prepare_mailing(mailing_id)
-
-    return {"send_emails": send_emails, "prepare_mailing": prepare_mailing,
-            "sweep_outbox": sweep_outbox}
 
 
 def enqueue_emails(ids: Iterable[int]) -> int:
@@ -159,7 +111,7 @@ def _after_rollback(session) -> None:
     session.info.pop(PENDING_TASKS_KEY, None)
 
 
-def _install_session_hooks() -> None:
+def install_session_hooks() -> None:
     """Listen on the app-wide scoped session (once per process)."""
     if not event.contains(db.session, "after_commit", _after_commit):
         event.listen(db.session, "after_commit", _after_commit)

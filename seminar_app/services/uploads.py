@@ -5,6 +5,12 @@ Only PNG, JPEG, GIF and WebP are accepted. Every image is opened with Pillow, ve
 shrunk to fit 600x600 (or the caller's ``max_side``) and written again as a PNG without
 metadata, so what we serve is never the uploader's bytes (no SVG, no HTML, no polyglots, no
 EXIF location data).
+
+Rules for serving (``viewable_image``): only images in use are served. A co-host logo of an
+event whose public page anyone may open (published, or cancelled and still shown) is public;
+everything else (letterheads, logos of drafts) only to signed-in staff who may view one of the
+events using it. For anyone else the image does not exist (404, never 403, so that sequential
+ids cannot be probed).
 """
 
 import hashlib
@@ -15,9 +21,11 @@ import warnings
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy import or_, select
 
 from ..extensions import db
-from ..models import Upload
+from ..models import CoHost, Event, EventStatus, Upload
+from .access import Permission, has_permission
 from .errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -28,6 +36,8 @@ MAX_LOGO_SIDE = 600
 #: images with more pixels than this are refused before they are decoded
 MAX_SOURCE_PIXELS = 40_000_000
 _DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+#: events whose public page anyone may open, and so their co-host logos
+PUBLIC_EVENT_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
 
 
 class InvalidImage(ServiceError):
@@ -118,3 +128,17 @@ def _megabytes(size: int) -> str:
 def _clean_filename(filename: str) -> str:
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     return "".join(ch for ch in name if ch.isprintable())[:255]
+
+
+def viewable_image(upload_id: int, user) -> tuple[Upload, bool] | None:
+    """(the image, whether anyone may see it) when ``user`` may see it; None otherwise."""
+    logo_of = set(db.session.scalars(select(CoHost.event_id).where(CoHost.logo_id == upload_id)))
+    events = db.session.scalars(select(Event).where(
+        or_(Event.id.in_(logo_of), Event.letterhead_id == upload_id))).all()
+    public = any(event.id in logo_of and event.status in PUBLIC_EVENT_STATUSES
+                 for event in events)
+    if not public and not any(has_permission(user, event, Permission.VIEW) for event in events):
+        return None  # also when nothing uses it: the bytes are not even read
+    upload = db.session.scalar(select(Upload).where(Upload.id == upload_id,
+                                                    Upload.content_type.like("image/%")))
+    return (upload, public) if upload is not None else None

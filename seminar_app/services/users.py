@@ -1,8 +1,14 @@
 """Staff accounts: creating them, logging in, checking passwords, changing roles.
 
-Passwords are hashed with argon2 and never logged or written to the audit log. Changing a
-password or deactivating an account rotates the account's session nonce, which ends every
-login of that account (see ``User.get_id``).
+Rules:
+- passwords follow ``services.password_rules`` (12 characters, not common, not the email or
+  name) everywhere: web forms, password reset, command line; they are hashed with argon2 and
+  never logged or written to the audit log;
+- logging out, changing or resetting a password, resetting two-factor sign-in and
+  deactivating an account rotate the account's session nonce, which ends every login of that
+  account on every device (see ``User.get_id``);
+- deactivating an account revokes its API tokens for good: reactivating it does not bring
+  them back.
 """
 
 import logging
@@ -16,15 +22,17 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import User, UserRole, utcnow
 from ..models.users import new_session_nonce
+from .api_tokens import revoke_tokens_of_user
 from .audit import record_action
 from .errors import Conflict, PermissionDenied, ServiceError
+from .password_rules import (  # noqa: F401 - the bounds are imported from here by forms, CLI
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    check_password_rules,
+)
 
 log = logging.getLogger(__name__)
 
-#: the shortest password accepted anywhere (web, command line)
-MIN_PASSWORD_LENGTH = 10
-#: the longest password accepted (argon2 copes, but there is no reason to hash megabytes)
-MAX_PASSWORD_LENGTH = 200
 #: the interface languages an account may prefer
 ACCOUNT_LANGUAGES = ("en", "id")
 
@@ -69,20 +77,6 @@ def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.active.desc(), User.name, User.id)))
 
 
-def check_password_rules(password: str, *, field: str = "password") -> None:
-    """Raise a ServiceError when ``password`` is too short or too long."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(
-            _("The password must have at least %(count)d characters.", count=MIN_PASSWORD_LENGTH),
-            field=field,
-        )
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise ServiceError(
-            _("The password must have at most %(count)d characters.", count=MAX_PASSWORD_LENGTH),
-            field=field,
-        )
-
-
 def _check_language(language: str) -> None:
     if language not in ACCOUNT_LANGUAGES:
         raise ServiceError(_("Choose one of the offered languages."), field="language")
@@ -101,7 +95,7 @@ def create_user(
     """Create a staff account; raises Conflict when the email is taken."""
     email = email.strip().lower()
     role = _role(role)
-    check_password_rules(password)
+    check_password_rules(password, email=email, name=name)
     _check_language(language)
     if find_user_by_email(email) is not None:
         raise Conflict(_("An account with this email already exists."), field="email")
@@ -120,8 +114,12 @@ def create_user(
     return user
 
 
-def authenticate_user(*, email: str, password: str) -> User:
-    """The active account with this email and password, its login recorded; else LoginFailed."""
+def check_credentials(*, email: str, password: str) -> User:
+    """The active account with this email and password (nothing recorded); else LoginFailed.
+
+    A failure is audited and committed. The login itself is recorded by ``record_login``,
+    after the second factor when the account has one.
+    """
     user = find_user_by_email(email)
     if user is None:
         _spend_hash_time(password)
@@ -131,10 +129,6 @@ def authenticate_user(*, email: str, password: str) -> User:
     elif not user.active:
         reason = "inactive"
     else:
-        user.last_login_at = utcnow()
-        record_action("user.login", user, user=user)
-        db.session.commit()
-        log.info("user %s logged in", user.id)
         return user
     record_action(
         "user.login_failed", user, user=user, email=email.strip().lower()[:254], reason=reason
@@ -142,6 +136,24 @@ def authenticate_user(*, email: str, password: str) -> User:
     db.session.commit()
     log.info("failed login for %r (%s)", email.strip().lower()[:254], reason)
     raise LoginFailed(_("The email or the password is not correct, or the account is disabled."))
+
+
+def record_login(user: User, *, method: str = "password") -> User:
+    """Note a completed login (``method``: password, totp or recovery_code) and commit."""
+    user.last_login_at = utcnow()
+    record_action("user.login", user, user=user, method=method)
+    db.session.commit()
+    log.info("user %s logged in (%s)", user.id, method)
+    return user
+
+
+def log_out_everywhere(user: User) -> User:
+    """End every session of the account (this one included) and commit."""
+    user.session_nonce = new_session_nonce()
+    record_action("user.logout", user, user=user)
+    db.session.commit()
+    log.info("user %s logged out (every session)", user.id)
+    return user
 
 
 def update_profile(user: User, *, name: str, language: str) -> User:
@@ -158,8 +170,12 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
     """Change the account's own password, ending its other sessions."""
     if not password_matches(user, current_password):
         raise ServiceError(_("The current password is not correct."), field="current_password")
-    check_password_rules(new_password, field="new_password")
-    _store_password(user, new_password)
+    if password_matches(user, new_password):
+        raise ServiceError(
+            _("Choose a password different from the current one."), field="new_password"
+        )
+    check_password_rules(new_password, field="new_password", email=user.email, name=user.name)
+    store_password(user, new_password)
     record_action("user.change_password", user)
     db.session.commit()
     log.info("user %s changed their password", user.id)
@@ -168,15 +184,16 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
 
 def set_password(user: User, *, password: str) -> User:
     """Give the account a new password (administrators, command line); ends its sessions."""
-    check_password_rules(password)
-    _store_password(user, password)
+    check_password_rules(password, email=user.email, name=user.name)
+    store_password(user, password)
     record_action("user.set_password", user)
     db.session.commit()
     log.info("password of user %s was reset", user.id)
     return user
 
 
-def _store_password(user: User, password: str) -> None:
+def store_password(user: User, password: str) -> None:
+    """Hash ``password`` into the account and end its sessions (no check, no commit)."""
     user.password_hash = hash_password(password)
     user.session_nonce = new_session_nonce()
 
@@ -222,17 +239,18 @@ def update_user(
         raise PermissionDenied(_("You cannot deactivate your own account."), field="active")
     _check_admins_remain(user, role=role, active=active)
     if password:
-        check_password_rules(password)
+        check_password_rules(password, email=user.email, name=name.strip() or user.name)
     changes = _changes(
         user, name=name.strip() or user.email, role=role, active=active, language=language
     )
     for key, (_old, new) in changes.items():
         setattr(user, key, new)
     if password:
-        _store_password(user, password)
+        store_password(user, password)
         changes["password"] = ("", "changed")
-    elif "active" in changes and not active:
+    if "active" in changes and not active:
         user.session_nonce = new_session_nonce()
+        changes["api_tokens_revoked"] = (0, revoke_tokens_of_user(user, actor=actor))
     record_action(
         "user.update",
         user,
@@ -275,14 +293,15 @@ def deactivate_user(user: User, *, actor: User | None = None) -> User:
     _check_admins_remain(user, role=user.role, active=False)
     user.active = False
     user.session_nonce = new_session_nonce()
-    record_action("user.deactivate", user, user=actor)
+    revoked = revoke_tokens_of_user(user, actor=actor)
+    record_action("user.deactivate", user, user=actor, api_tokens_revoked=revoked)
     db.session.commit()
     log.info("user %s deactivated", user.id)
     return user
 
 
 def activate_user(user: User) -> User:
-    """Enable a deactivated account again."""
+    """Enable a deactivated account again (its API tokens revoked at deactivation stay so)."""
     user.active = True
     record_action("user.activate", user)
     db.session.commit()

@@ -1,6 +1,12 @@
-"""Places and the waiting list: locking an event, counting confirmed places, promotion.
+"""Places and the waiting list: locking an event, counting places, deciding a new
+registration's status, promotion. The one place for "is there room" and "who moves up".
 
 Rules:
+- A new registration's status (``decide_status``, for single registrations, delegations and
+  approvals alike): PENDING when it needs an organizer's approval (``needs_approval``: online
+  registrations of an event with moderation, and registrations through a forwarded
+  invitation); otherwise CONFIRMED when every delegate fits the capacity and their
+  countries' quotas, else WAITLISTED.
 - Only CONFIRMED registrations take a place. ``Event.capacity`` and ``Event.country_quota``
   count CONFIRMED registrations only; PENDING ones (moderation) hold no place.
 - The waiting list is served in ``waitlisted_at`` order, skipping delegates whose country is at
@@ -11,6 +17,8 @@ Rules:
   their countries' quotas. Until then, smaller entries behind it that do fit may pass it (a
   free place never stays empty while someone who fits is waiting, as with the country quota);
   the delegation keeps its place and goes first as soon as enough places are free.
+- Whenever room appears (a cancellation, an erasure, a higher capacity or quota, a confirmed
+  delegate moving to a country with room), ``promote_waitlisted`` runs under the event lock.
 - Every service that can change the number of confirmed registrations calls ``lock_event``
   first and counts after it, so simultaneous requests never overbook: ``SELECT ... FOR UPDATE``
   on the event row on PostgreSQL; on SQLite the writing transaction already holds the
@@ -26,7 +34,7 @@ from sqlalchemy import func, select
 
 from ..database import is_postgresql
 from ..extensions import db
-from ..models import Event, Registration, RegistrationStatus, utcnow
+from ..models import Event, Registration, RegistrationSource, RegistrationStatus, utcnow
 from . import notifications
 from .audit import record_action
 from .registration_codes import new_manage_token
@@ -62,27 +70,35 @@ def confirmed_count(event_id: int, country: str | None = None, *,
     return db.session.scalar(query) or 0
 
 
-def has_room(event: Event, country: str, *, exclude_id: int | None = None) -> bool:
-    """True when one more CONFIRMED delegate from ``country`` fits capacity and quota
-    (counting the others than registration ``exclude_id``)."""
-    if event.capacity is not None \
-            and confirmed_count(event.id, exclude_id=exclude_id) >= event.capacity:
-        return False
-    if event.country_quota is not None:
-        return confirmed_count(event.id, country, exclude_id=exclude_id) < event.country_quota
-    return True
-
-
-def has_room_for(event: Event, countries: list[str]) -> bool:
-    """True when delegates from ``countries`` (one entry each) all fit capacity and quotas."""
-    if event.capacity is not None \
-            and confirmed_count(event.id) + len(countries) > event.capacity:
+def has_room_for(event: Event, countries: list[str], *,
+                 exclude_id: int | None = None) -> bool:
+    """True when delegates from ``countries`` (one entry each) all fit capacity and quotas
+    (counting the confirmed others than registration ``exclude_id``)."""
+    if event.capacity is not None and confirmed_count(
+            event.id, exclude_id=exclude_id) + len(countries) > event.capacity:
         return False
     if event.country_quota is not None:
         for country, number in Counter(countries).items():
-            if confirmed_count(event.id, country) + number > event.country_quota:
+            if confirmed_count(event.id, country, exclude_id=exclude_id) + number \
+                    > event.country_quota:
                 return False
     return True
+
+
+def needs_approval(event: Event, source, *, forwarded: bool = False) -> bool:
+    """True when a new registration waits for an organizer (see the module's rules)."""
+    return forwarded or (event.requires_approval and source == RegistrationSource.ONLINE)
+
+
+def decide_status(event: Event, countries: list[str], *, approval: bool = False,
+                  exclude_id: int | None = None, count: bool = True) -> RegistrationStatus:
+    """PENDING (``approval``), else CONFIRMED when ``countries`` all fit, else WAITLISTED.
+    Without ``count``, CONFIRMED stands for "confirmed if there is room" (nothing counted)."""
+    if approval:
+        return RegistrationStatus.PENDING
+    if not count or has_room_for(event, countries, exclude_id=exclude_id):
+        return RegistrationStatus.CONFIRMED
+    return RegistrationStatus.WAITLISTED
 
 
 def waitlist_position(registration: Registration) -> int | None:

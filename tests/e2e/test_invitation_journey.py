@@ -78,6 +78,8 @@ def test_staff_invite_one_accepts_and_registers_another_declines(browsing, forum
     page.goto(f"{base}/mailings/new?kind=invitation")
     expect(page.locator("#audience-count")).to_contain_text("2")
     page.get_by_role("button", name="Send now").click()
+    expect(page.locator("[data-recipients]")).to_contain_text("2 people will receive")
+    page.get_by_role("button", name="Confirm: send to 2 people").click()
     expect(page.locator("body")).to_contain_text("2")
     retno_link = _link_for(mail, "retno@example.org", 2)
     kwame_link = _link_for(mail, "kwame@example.org", 2)

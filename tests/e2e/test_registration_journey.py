@@ -184,7 +184,8 @@ def _check_personal_page(page) -> str:
     expect(main).to_contain_text("Ketua delegasi")
     expect(main).to_contain_text("+74956063602")
     expect(main).to_contain_text("Fisheries")
-    expect(main).to_contain_text("721234567")
+    expect(main).to_contain_text("••••567")  # the personal page masks the passport number
+    expect(main).not_to_contain_text("721234567")
     _fits(page)
     return reference.inner_text()
 
@@ -236,11 +237,16 @@ def test_delegate_registers_on_phone_in_indonesian(browsing, summit, mail):
     expect(page.locator("main")).to_contain_text(reference)
     _fits(page)
     page.get_by_role("button", name="Ya, batalkan pendaftaran saya").tap()
-    page.wait_for_url(link.group(0))
-    expect(page.locator(".alert[role=status]")).to_contain_text("Dibatalkan")
+    expect(page.get_by_role("heading", name="Pendaftaran dibatalkan")).to_be_visible()
+    expect(page.locator(".alert[role=status]")).to_contain_text("telah dibatalkan")
     expect(page.get_by_role("link", name="Batalkan pendaftaran saya")).to_have_count(0)
     expect(page.get_by_role("link", name="Unduh tanda pengenal saya (PDF)")).to_have_count(0)
     _fits(page)
+    # the personal link no longer opens anything after the cancellation
+    browsing.allow_status(410)
+    gone = page.goto(link.group(0))
+    assert gone.status == 410
+    expect(page.locator("main")).to_contain_text("tidak berlaku lagi")
     browsing.assert_clean()
 
 

@@ -19,8 +19,8 @@ from ..extensions import db, limiter
 from ..i18n import LANGUAGE_COOKIE
 from ..models import EventStatus, Invitee, RegistrationSource, RegistrationStatus
 from ..registration.forms import ManageLinkResendForm, build_registration_form, form_data
+from ..services import invitation_link, link_requests
 from ..services import invitations as invitation_service
-from ..services import link_requests
 from ..services import registrations as registration_service
 from ..services import rsvp as rsvp_service
 from ..services.content_language import localized_text
@@ -110,10 +110,10 @@ def show(token: str):
         "invitations/rsvp_show.html", invitee=invitee, event=event, token=token,
         args=_page_args(token), summary=_summary(localized_text(event, "description")),
         registration=registration,
-        active_registration=rsvp_service.active_registration(invitee),
+        active_registration=invitation_link.active_registration(invitee),
         position=waitlist_position(registration) if registration is not None else None,
-        can_register=rsvp_service.can_register(invitee),
-        can_decline=rsvp_service.can_decline(invitee),
+        can_register=invitation_link.can_register(invitee),
+        can_decline=invitation_link.can_decline(invitee),
         window_open=event.registration_is_open(),
         open_form=OpenRegistrationForm(formdata=None))
 
@@ -163,7 +163,7 @@ def _render_decline(invitee: Invitee, token: str, form, status: int):
     return render_template(
         "invitations/rsvp_decline.html", invitee=invitee, event=invitee.event, token=token,
         args=_page_args(token), form=form,
-        active_registration=rsvp_service.active_registration(invitee),
+        active_registration=invitation_link.active_registration(invitee),
         open_form=OpenRegistrationForm(formdata=None)), status
 
 
@@ -172,7 +172,7 @@ def _render_decline(invitee: Invitee, token: str, form, status: int):
 def _register_refusal(invitee: Invitee, token: str):
     """The page to answer with when the link cannot register now, else None."""
     event = invitee.event
-    if rsvp_service.active_registration(invitee) is not None:
+    if invitation_link.active_registration(invitee) is not None:
         message, code = _("This invitation has already been used to register. Each "
                           "invitation gives one registration."), 409
     elif invitee.registration is not None \

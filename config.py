@@ -79,7 +79,11 @@ class Config:
     TASK_QUEUE_IMMEDIATE = False
     WORKER_THREADS = env_int("WORKER_THREADS", 2)
 
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    #: the public address emailed links start with. Unset (development): the address of the
+    #: request that causes the email, else the one `flask serve` listens on (SERVED_URL, which
+    #: `flask serve` sets for its worker too). Production refuses to start without it.
+    BASE_URL = os.environ.get("BASE_URL", "").strip()
+    SERVED_URL = os.environ.get("SEMINAR_SERVED_URL", "").strip()
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -155,6 +159,7 @@ class TestingConfig(Config):
     PASSWORD_HASH_FAST = True  # cheap argon2 parameters so the suite stays fast
     REQUIRE_TWO_FACTOR = False  # the tests that need it switch it on
     DATA_KEYS = ""  # derived from SECRET_KEY; the tests that need keys set them
+    BASE_URL = "http://127.0.0.1:5000"  # fixed, so that tests can compare links
 
 
 class ProductionConfig(Config):

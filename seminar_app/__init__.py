@@ -65,6 +65,11 @@ def _check_production_settings(app: Flask) -> None:
             '(python -c "import base64, os; print(\'k1:\' + '
             'base64.urlsafe_b64encode(os.urandom(32)).decode())").'
         )
+    if not (app.config.get("BASE_URL") or "").strip().startswith(("https://", "http://")):
+        raise RuntimeError(
+            "BASE_URL must be set in production: the public address delegates open, which "
+            "emailed links start with, e.g. BASE_URL=https://events.example.org"
+        )
 
 
 def register_extensions(app: Flask) -> None:

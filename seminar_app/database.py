@@ -6,7 +6,17 @@ write (anything but GET/HEAD/OPTIONS) and all work outside requests (CLI, worker
 ``BEGIN IMMEDIATE``, which takes the write lock up front. A transaction that reads and then
 writes can then never fail with "database is locked" half-way, and capacity checks done inside
 it are serialized. Reads start with a plain deferred BEGIN and run concurrently.
+
+Transactions: each use case is one atomic block that others can join. A service function
+decorated with ``@use_case`` (or a ``with transaction():`` block) commits at the end of the
+outermost block and rolls back if any exception leaves it; blocks opened inside it join it
+(no commit, no rollback of their own), so one use case can call another without special
+arguments. The depth lives in ``db.session.info``. ``keep_values(*objects)`` asks the outermost
+commit to keep those objects' loaded values (see ``commit_keeping_values``).
 """
+
+import functools
+from contextlib import contextmanager
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event, inspect
@@ -67,6 +77,66 @@ def commit_keeping_values(*objects) -> None:
     for obj, values in kept:
         for key, value in values.items():
             set_committed_value(obj, key, value)
+
+
+#: ``session.info`` key: how many transaction blocks are open
+DEPTH_KEY = "transaction_depth"
+#: ``session.info`` key: objects whose loaded values the outermost commit keeps
+KEEP_KEY = "transaction_keep_values"
+
+
+@contextmanager
+def transaction(*, dry_run: bool = False):
+    """One atomic block: the outermost block commits at its end and rolls back (then re-raises)
+    on any exception; a block opened inside another joins it and neither commits nor rolls back.
+    An exception leaving an inner block therefore rolls back the whole when it leaves the outer
+    one. Catching a service error inside an outer block and carrying on keeps what was done.
+    ``dry_run``: the outermost block rolls back instead of committing (a preview)."""
+    info = db.session.info
+    depth = info.get(DEPTH_KEY, 0)
+    info[DEPTH_KEY] = depth + 1
+    try:
+        yield
+    except BaseException:
+        info[DEPTH_KEY] = depth
+        if depth == 0:
+            _roll_back(info)
+        raise
+    info[DEPTH_KEY] = depth  # back to 0 first: after-commit hooks may start a new transaction
+    if depth == 0:
+        _end(info, dry_run)
+
+
+def _end(info: dict, dry_run: bool) -> None:
+    """Commit (or roll back for a dry run) the outermost block; roll back if the commit fails."""
+    if dry_run:
+        _roll_back(info)
+        return
+    try:
+        commit_keeping_values(*info.pop(KEEP_KEY, ()))
+    except BaseException:
+        _roll_back(info)
+        raise
+
+
+def _roll_back(info: dict) -> None:
+    info.pop(KEEP_KEY, None)
+    db.session.rollback()
+
+
+def use_case(function):
+    """Run ``function`` as one ``transaction()`` block (joins an enclosing one)."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with transaction():
+            return function(*args, **kwargs)
+    return wrapper
+
+
+def keep_values(*objects) -> None:
+    """Ask the outermost commit of the current transaction to keep the loaded column values of
+    ``objects`` instead of expiring them (see ``commit_keeping_values``)."""
+    db.session.info.setdefault(KEEP_KEY, []).extend(objects)
 
 
 def _as_loaded(attr, value):

@@ -17,6 +17,7 @@ from flask.cli import AppGroup
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import func, select
 
+from .database import transaction
 from .extensions import db
 from .models import (
     AgendaSession,
@@ -171,7 +172,7 @@ FORUM = {
     "languages": "en,id",
     "indonesian": FORUM_ID,
     "contact_name": "Directorate of Technical Cooperation",
-    "contact_email": "technical-cooperation@demo.seminar.test",
+    "contact_email": "technical-cooperation@demo.example.org",
     "contact_phone": "+62 21 3441508",
     "days": (30, 31),
     "hours": ("08:00", "14:00"),
@@ -219,7 +220,7 @@ SEMINAR = {
     "capacity": 200,
     "languages": "id,en",
     "contact_name": "Pusat P2K-Multilateral, BPPK",
-    "contact_email": "p2k-multilateral@demo.seminar.test",
+    "contact_email": "p2k-multilateral@demo.example.org",
     "contact_phone": "",
     "days": (45, 45),
     "hours": ("08:00", "14:00"),
@@ -263,7 +264,7 @@ WORKSHOP = {
     "capacity": 40,
     "languages": "id",
     "contact_name": "Workshop secretariat",
-    "contact_email": "workshop@demo.seminar.test",
+    "contact_email": "workshop@demo.example.org",
     "contact_phone": "",
     "days": (60, 60),
     "hours": ("09:00", "16:00"),
@@ -392,17 +393,17 @@ def _register_demo_delegates(event: Event) -> None:
     count = len(FORUM_DELEGATES)
     for number, (honorific, given, family, country, organisation, position,
                  role) in enumerate(FORUM_DELEGATES):
-        email = _demo_email(given, family, country)
-        registration, _token = register(event, source=RegistrationSource.STAFF, data={
-            "honorific": honorific, "given_name": given, "family_name": family,
-            "email": email, "country": country, "organisation": organisation,
-            "organisation_type": _organisation_type(organisation),
-            "position": position, "delegation_role": role,
-            "language": "id" if country == "ID" else "en",
-        })
-        registered_at = utcnow() - timedelta(days=2 * (count - number), hours=number % 5)
-        registration.created_at = registration.confirmed_at = registered_at
-        db.session.commit()
+        with transaction():  # one delegate: registered, then dated in the past
+            email = _demo_email(given, family, country)
+            registration, _token = register(event, source=RegistrationSource.STAFF, data={
+                "honorific": honorific, "given_name": given, "family_name": family,
+                "email": email, "country": country, "organisation": organisation,
+                "organisation_type": _organisation_type(organisation),
+                "position": position, "delegation_role": role,
+                "language": "id" if country == "ID" else "en",
+            })
+            registered_at = utcnow() - timedelta(days=2 * (count - number), hours=number % 5)
+            registration.created_at = registration.confirmed_at = registered_at
 
 
 #: People invited to the demo forum (fictional), by group. The answer is "registered" (they
@@ -512,18 +513,18 @@ def load_demo(*, today: date | None = None) -> list[Event]:
     today = today or now.astimezone(ZoneInfo("Asia/Jakarta")).date()
     users = _ensure_accounts(current_app.config["DEMO_PASSWORD"])
     created = []
-    for spec in DEMO_EVENTS:
-        if db.session.scalar(select(Event.id).where(Event.slug == spec["slug"])) is not None:
-            continue
-        event = _build_event(spec, users[UserRole.ORGANIZER], today, now)
-        if spec is FORUM:
-            event.team.append(TeamMember(user=users[UserRole.STAFF], can_invite=True,
-                                         can_checkin=True))
-        db.session.add(event)
-        db.session.flush()
-        record_action("event.create", event, source="demo", status=event.status.value)
-        created.append(event)
-    db.session.commit()
+    with transaction():
+        for spec in DEMO_EVENTS:
+            if db.session.scalar(select(Event.id).where(Event.slug == spec["slug"])) is not None:
+                continue
+            event = _build_event(spec, users[UserRole.ORGANIZER], today, now)
+            if spec is FORUM:
+                event.team.append(TeamMember(user=users[UserRole.STAFF], can_invite=True,
+                                             can_checkin=True))
+            db.session.add(event)
+            db.session.flush()
+            record_action("event.create", event, source="demo", status=event.status.value)
+            created.append(event)
     for event in created:
         if event.slug == FORUM["slug"]:
             _register_demo_delegates(event)

@@ -48,7 +48,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def _service_error(error):
-        db.session.rollback()
         return render_error(error.status_code, error.message)
 
     @app.errorhandler(HTTPException)

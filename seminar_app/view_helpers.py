@@ -48,12 +48,12 @@ def load_event_child(model, object_id: int, event: Event):
 
 
 def attach_error(form, error: ServiceError) -> int:
-    """Roll back, show ``error`` under its field (or above the form); the status to answer.
+    """Show ``error`` under its field (or above the form); the status to answer (the use case
+    that raised it rolled back already).
 
     The status is 409 for a Conflict and 422 otherwise. A field that holds a list of
     sub-forms (FieldList, FormField) keeps its own errors: the message goes above the form.
     """
-    db.session.rollback()
     field = form._fields.get(error.field) if error.field else None
     if field is not None and not isinstance(field, FieldList | FormField):
         field.errors = [*field.errors, error.message]

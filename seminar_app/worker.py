@@ -82,6 +82,16 @@ def _stop_worker(child: subprocess.Popen | None) -> None:
     log.info("the worker stopped")
 
 
+def _remember_served_url(app, host: str, port: int) -> None:
+    """Links in emails follow the served address when BASE_URL is unset (the worker too)."""
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 - a comparison
+    if ":" in shown:
+        shown = f"[{shown}]"
+    url = f"http://{shown}:{port}"
+    app.config["SERVED_URL"] = url
+    os.environ["SEMINAR_SERVED_URL"] = url  # inherited by the worker started below
+
+
 def _exit_on_sigterm(signum, frame):
     raise SystemExit(0)
 
@@ -98,6 +108,7 @@ def serve_command(host, port, threads, no_worker):
 
     _log_to_stderr()
     app = current_app._get_current_object()
+    _remember_served_url(app, host, port)
     start_worker = not no_worker and not app.extensions["huey"].immediate
     child = _start_worker() if start_worker else None
     signal.signal(signal.SIGTERM, _exit_on_sigterm)

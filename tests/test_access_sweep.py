@@ -115,6 +115,7 @@ class World:
             "invitee_id": self.invitee.id,
             "mailing_id": self.mailing.id,
             "kind": self.mailing.kind.value,
+            "file_format": "xlsx",
             "token_id": self.api_token.id,
         }
 

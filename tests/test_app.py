@@ -108,6 +108,7 @@ def test_production_accepts_real_secret_key(tmp_path):
     class Prod(ProductionConfig):
         SECRET_KEY = "3f9a6c1e8b7d2045aa91c3e7f0b2d4c6e8a1b3c5d7e9f0a2"
         DATA_KEYS = "k1:" + "A" * 43
+        BASE_URL = "https://events.example.org"
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'p.sqlite3'}"
         TASK_QUEUE_PATH = str(tmp_path / "q.sqlite3")
 

@@ -64,6 +64,8 @@ def read_xlsx(data: bytes) -> list[list[str]]:
             kind = cell.get("t")
             if kind == "s":
                 cells.append(shared[int(cell.find(f"{NS}v").text)])
+            elif kind is None and cell.get("s"):  # a date cell: a styled serial number
+                cells.append(cell.find(f"{NS}v").text)
             else:
                 assert kind == "inlineStr", f"cell {cell.get('r')} is not a string: {kind}"
                 cells.append(_ooxml_text(cell))

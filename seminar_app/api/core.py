@@ -134,7 +134,6 @@ def _api_error(error: ApiError):
 
 @bp.errorhandler(ServiceError)
 def _service_error(error: ServiceError):
-    db.session.rollback()
     fields = {error.field: error.message} if error.field else {}
     return error_response(service_error_status(error), error.message, fields=fields)
 

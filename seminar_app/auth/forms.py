@@ -28,8 +28,9 @@ def role_choices() -> list[tuple[str, str]]:
 
 
 def language_choices() -> list[tuple[str, str]]:
-    """(code, name) of the interface languages, each name in its own language."""
-    return list(LANGUAGE_NAMES.items())
+    """(code, name) of the interface languages, each name in its own language, and "" for the
+    device's own language (the browser's; the check-in desk on a phone follows it)."""
+    return [("", _l("The device's language")), *LANGUAGE_NAMES.items()]
 
 
 #: the help text under every field where a new password is chosen

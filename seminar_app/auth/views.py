@@ -34,6 +34,9 @@ def _after_login_url(target: str | None) -> str:
 
 
 def _set_language_cookie(response, language: str):
+    if not language:  # the account follows the device's language (Accept-Language)
+        response.delete_cookie(LANGUAGE_COOKIE)
+        return response
     response.set_cookie(
         LANGUAGE_COOKIE,
         language,

@@ -6,7 +6,9 @@ Names, roles and statuses come from services.registration_labels, like everywher
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ..i18n import country_name, local_datetime, local_time, zone_abbreviation
+from flask_babel import gettext as _
+
+from ..i18n import country_name, local_date, local_datetime, local_time, zone_abbreviation
 from ..models import Event, Registration, utcnow
 from ..services.registration_labels import display_name, role_label
 
@@ -25,3 +27,12 @@ def delegate_summary(registration: Registration) -> str:
         part for part in (display_name(registration), country_name(registration.country),
                           role_label(registration.delegation_role)) if part
     )
+
+
+def early_notice(event: Event) -> str | None:
+    """A warning for the desk before the event's first day (in its zone), else None."""
+    zone = ZoneInfo(event.timezone)
+    if utcnow().astimezone(zone).date() >= event.start_at.astimezone(zone).date():
+        return None
+    return _("The event starts on %(date)s; check-ins now are counted early.",
+             date=local_date(event.start_at, event.timezone))

@@ -13,7 +13,6 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..extensions import db
 from ..json_input import JsonBodyError, read_json_body
 from ..models import Event, Registration
 from ..services import checkin as checkin_service
@@ -22,7 +21,7 @@ from ..services.errors import NotFound, ServiceError
 from ..services.registration_labels import display_name, role_label, status_label
 from ..view_helpers import load_event
 from . import bp
-from .display import arrival_time, delegate_summary
+from .display import arrival_time, delegate_summary, early_notice
 from .forms import CheckInActionForm, CheckInCodeForm, CheckInSearchForm
 
 log = logging.getLogger(__name__)
@@ -90,7 +89,7 @@ def _render_desk(event: Event, *, outcome=None, code_form=None, search_form=None
         "checkin/desk_show.html", event=event, active="checkin", outcome=outcome,
         code_form=code_form or CheckInCodeForm(formdata=None),
         search_form=search_form or CheckInSearchForm(formdata=None),
-        results=results, arrived=arrived, expected=expected,
+        results=results, arrived=arrived, expected=expected, early_notice=early_notice(event),
         can_manage=has_permission(current_user, event, Permission.MANAGE),
     ), status
 
@@ -110,7 +109,6 @@ def _check_in(event: Event, *, status_if_ok=200, **how):
     try:
         result = checkin_service.check_in(event, user=current_user, **how)
     except ServiceError as error:
-        db.session.rollback()
         outcome = _error_outcome(error.message, not_found=isinstance(error, NotFound))
         return outcome, error.status_code, False
     return _checked_in_outcome(event, result), status_if_ok, not result.already_checked_in
@@ -196,7 +194,6 @@ def undo(event_id: int, registration_id: int):
     try:
         checkin_service.undo_check_in(registration, user=current_user)
     except ServiceError as error:
-        db.session.rollback()
         return _answer(event, _error_outcome(error.message), error.status_code)
     message = _("The check-in of %(name)s was undone.", name=delegate_summary(registration))
     if _is_htmx():

@@ -126,7 +126,6 @@ def _life_cycle_action(event_id: int, action, message: str):
     try:
         action(event)
     except ServiceError as error:
-        db.session.rollback()
         return _render_overview(event, error=error.message, status=error.status_code)
     flash(message, "success")
     return redirect(url_for(".event_overview", event_id=event.id))

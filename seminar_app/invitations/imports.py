@@ -6,12 +6,14 @@ is this event's import by the current user.
 """
 
 import logging
+from contextlib import suppress
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..extensions import db
+from ..i18n import current_language
+from ..services import import_template as templates
 from ..services import invitations as invitation_service
 from ..services import invitee_import as service
 from ..services.access import Permission
@@ -81,6 +83,19 @@ def _render_preview(event, tabs, upload, confirm_form, status=200):
         **tabs), status
 
 
+@bp.get("/events/<int:event_id>/invitations/import/template.<any(csv, xlsx):file_format>")
+@login_required
+def import_template(event_id: int, file_format: str):
+    """An empty import file (CSV or XLSX) with the columns in the page's language."""
+    _load(event_id)
+    language = current_language()
+    name = "undangan-template" if language == "id" else "invitees-template"
+    return Response(templates.import_template(file_format, language),
+                    mimetype=templates.FORMATS[file_format],
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{file_format}"',
+                             "Cache-Control": "no-store"})
+
+
 @bp.get("/events/<int:event_id>/invitations/import/preview")
 @login_required
 def import_preview(event_id: int):
@@ -94,7 +109,6 @@ def import_preview(event_id: int):
         form = ImportConfirmForm(formdata=None, data={"file": upload.id})
         return _render_preview(event, tabs, upload, form)
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "warning")
         return redirect(url_for(".import_upload", event_id=event.id), 303)
 
@@ -109,7 +123,6 @@ def import_confirm(event_id: int):
     try:
         upload = service.get_import_file(event, form.file.data, actor=current_user)
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "warning")
         return redirect(url_for(".import_upload", event_id=event.id), 303)
     if not valid:
@@ -138,10 +151,8 @@ def import_discard(event_id: int):
     event, _tabs = _load(event_id)
     form = ImportDiscardForm()
     if form.validate_on_submit():
-        try:
+        with suppress(ServiceError):  # the file is gone already: nothing to discard
             service.discard_import_file(
                 service.get_import_file(event, form.file.data, actor=current_user))
-        except ServiceError:
-            db.session.rollback()
     flash(_("The file was discarded; nothing was imported."), "info")
     return redirect(url_for(".import_upload", event_id=event.id), 303)

@@ -164,7 +164,6 @@ def invitee_delete(event_id: int, invitee_id: int):
     try:
         service.delete_invitee(invitee, actor=current_user)
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "danger")
         return redirect(_show_url(event, invitee), 303)
     flash(_("%(name)s was removed from the invitation list.", name=name), "success")
@@ -284,7 +283,6 @@ def invitee_clear_bounce(event_id: int, invitee_id: int):
     try:
         service.clear_bounce(invitee, actor=current_user)
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "warning")
     else:
         flash(_("The bounce was cleared."), "success")

@@ -15,7 +15,7 @@ from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 
 from ..errors import render_error
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..i18n import LANGUAGE_COOKIE
 from ..models import EventStatus, Invitee, RegistrationSource, RegistrationStatus
 from ..registration.forms import ManageLinkResendForm, build_registration_form, form_data
@@ -230,7 +230,6 @@ def register(token: str):
     except registration_service.AlreadyRegistered:
         # another address that is registered already: the same neutral answer as the public
         # form (its link is emailed to it), so the page never tells who is registered
-        db.session.rollback()
         link_requests.request_manage_link(event, data["email"])
         return render_template("registration/manage_link_sent.html", event=event,
                                resend_form=ManageLinkResendForm(formdata=None))

@@ -11,7 +11,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..crypto import EncryptedDate, EncryptedText
@@ -178,6 +180,16 @@ class Registration(db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}".strip()
+
+    @hybrid_property
+    def sort_name(self) -> str:
+        """The name lists are sorted by: the family name, or the single name of who has one."""
+        return self.family_name or self.given_name
+
+    @sort_name.inplace.expression
+    @classmethod
+    def _sort_name_expression(cls):
+        return func.coalesce(func.nullif(cls.family_name, ""), cls.given_name)
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.reference} event={self.event_id} {self.status}>"

@@ -4,6 +4,8 @@ Every view: login required -> load the email (404) -> check access (403) -> form
 service call -> flash -> redirect. Rules live in services.outbox_admin.
 """
 
+from urllib.parse import urlsplit
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -61,6 +63,17 @@ def _filters(form: EmailFilterForm) -> dict:
             "event_id": int(event_id) if event_id else None}
 
 
+def _link_base_mismatch() -> dict | None:
+    """For admins: BASE_URL and the address this page was opened at, when their hosts differ."""
+    base = (current_app.config.get("BASE_URL") or "").strip()
+    if not base or not current_user.is_admin:
+        return None
+    configured = urlsplit(base).netloc.lower()
+    if configured == request.host.lower():
+        return None
+    return {"base": base, "here": request.host_url}
+
+
 @bp.get("/manage/emails")
 @login_required
 def index():
@@ -76,7 +89,8 @@ def index():
     return render_template(
         "outbox/email_list.html", form=form, page=page, counts=counts, filters=filters,
         retry_form=EmailRetryFailedForm(formdata=None, data={"event_id": filters["event_id"]}),
-        action_form=EmailActionForm(formdata=None), **_helpers(),
+        action_form=EmailActionForm(formdata=None), link_mismatch=_link_base_mismatch(),
+        **_helpers(),
     ), (200 if valid else 422)
 
 
@@ -102,7 +116,6 @@ def retry(email_id: int):
     try:
         retry_email(email, actor=current_user)
     except ServiceError as error:
-        db.session.rollback()
         return _render_show(email, error=error.message, status=error.status_code)
     flash(_("The email to %(email)s will be sent again.", email=email.recipient), "success")
     return redirect(url_for(".show", email_id=email.id))
@@ -123,7 +136,6 @@ def retry_failed():
     try:
         count = retry_failed_emails(actor=current_user, event=event)
     except ServiceError as error:
-        db.session.rollback()
         abort(error.status_code)
     flash(ngettext("%(num)d failed email will be sent again.",
                    "%(num)d failed emails will be sent again.", count), "success")

@@ -50,7 +50,7 @@ from ..services.participant_list import (
     registered_countries,
     registrations_query,
 )
-from ..services.policies import can_see_passport, record_passport_read
+from ..services.policies import can_see_contact, can_see_passport, record_passport_read
 from ..services.questions import event_questions
 from ..services.registration_labels import (
     HONORIFIC_LABELS,
@@ -197,7 +197,8 @@ def _render_detail(event, registration, permissions, *, reject_form=None, cancel
     return render_template(
         "participants/registration_show.html", event=event, registration=registration,
         questions=event_questions(event), answers=answers, history=history, invitee=invitee,
-        can_manage=Permission.MANAGE in permissions, show_passport=show_passport, error=error,
+        can_manage=Permission.MANAGE in permissions, show_passport=show_passport,
+        show_contact=can_see_contact(current_user, event), error=error,
         documents=[(endpoint, label) for endpoint, label, visa in DOCUMENT_LINKS
                    if endpoint in current_app.view_functions
                    and (registration.needs_visa_letter or not visa)],
@@ -226,7 +227,6 @@ def _decision(event_id: int, registration_id: int, action, prefix: str | None):
     try:
         message = action(registration, form.reason.data or "")
     except ServiceError as error:
-        db.session.rollback()
         return _render_detail(event, registration, permissions, error=error.message,
                               status=error.status_code)
     flash(message, "success")

@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import ngettext
 from flask_login import current_user
 
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..models import Delegation, Event, RegistrationStatus
 from ..services import delegations as delegation_service
 from ..services.errors import ServiceError
@@ -32,8 +32,8 @@ MORE_ROWS = 5
 
 
 def attach_member_error(form, rows: list[int], error: delegation_service.MemberError) -> int:
-    """Roll back and show ``error`` on its member row (``rows``: row index of each member)."""
-    db.session.rollback()
+    """Show ``error`` on its member row (``rows``: row index of each member); the use case
+    rolled back already."""
     entry = form.members.entries[rows[error.row]].form if error.row < len(rows) else None
     field = entry._fields.get(error.field) if entry is not None and error.field else None
     if field is not None:

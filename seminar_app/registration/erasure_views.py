@@ -50,7 +50,6 @@ def erasure_request(token: str):
         try:
             asked = retention.request_erasure(registration)
         except ServiceError as error:
-            db.session.rollback()
             return render_error(error.status_code, error.message)
         flash(_("Your request has been sent to the organizers. They will erase your personal "
                 "data and keep only anonymous figures.") if asked else

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..errors import render_error
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..models import Event, QuestionKind, Registration, RegistrationStatus, utcnow
 from ..page_cache import form_pages
 from ..services import link_requests
@@ -135,7 +135,6 @@ def register(slug: str):
     try:
         registration, token = registration_service.register(event, data=data, answers=answers)
     except registration_service.AlreadyRegistered:
-        db.session.rollback()
         link_requests.request_manage_link(event, data["email"])
         return render_template("registration/manage_link_sent.html", event=event)
     except ServiceError as error:
@@ -234,7 +233,6 @@ def cancel(token: str):
         try:
             registration_service.cancel_registration(registration)
         except ServiceError as error:
-            db.session.rollback()
             return render_error(409 if isinstance(error, Conflict) else error.status_code,
                                 error.message)
         return render_template("registration/registration_cancelled.html", event=event,

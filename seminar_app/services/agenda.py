@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..database import use_case
 from ..extensions import db
 from ..i18n import formatting_locale
 from ..models import AgendaSession, Event, Speaker
@@ -69,6 +70,7 @@ def get_session(event: Event, session_id: int) -> AgendaSession:
     return session
 
 
+@use_case
 def add_session(event: Event, *, day: date, start: time, end: time, title: str,
                 room: str = "", description: str = "", speakers: Iterable[dict] = (),
                 translations: dict | None = None) -> AgendaSession:
@@ -85,11 +87,11 @@ def add_session(event: Event, *, day: date, start: time, end: time, title: str,
     db.session.add(session)
     db.session.flush()
     record_action("agenda.session_add", session, event_id=event.id, title=session.title)
-    db.session.commit()
     log.info("added session %s to event %s", session.id, event.id)
     return session
 
 
+@use_case
 def update_session(session: AgendaSession, *, day: date, start: time, end: time, title: str,
                    room: str = "", description: str = "", speakers: Iterable[dict] = (),
                    translations: dict | None = None) -> AgendaSession:
@@ -100,17 +102,16 @@ def update_session(session: AgendaSession, *, day: date, start: time, end: time,
     title, description = _texts(session, event, title, description, translations)
     _apply(session, title=title, room=room, description=description, speakers=speakers)
     record_action("agenda.session_update", session, event_id=event.id, title=session.title)
-    db.session.commit()
     log.info("updated session %s of event %s", session.id, event.id)
     return session
 
 
+@use_case
 def delete_session(session: AgendaSession) -> None:
     """Remove a session and its speakers from the programme."""
     event_id, title = session.event_id, session.title
     record_action("agenda.session_delete", session, event_id=event_id, title=title)
     db.session.delete(session)
-    db.session.commit()
     log.info("deleted session %s of event %s", session.id, event_id)
 
 

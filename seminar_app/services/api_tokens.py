@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import exists, select, update
 
+from ..database import transaction, use_case
 from ..extensions import db
 from ..models import ApiToken, Event, TeamMember, User, api_token_events, utcnow
 from .access import Permission, can_create_events, event_permissions, visible_events_query
@@ -87,6 +88,7 @@ def expiry_moment(expires_on: date | None) -> datetime | None:
     return datetime.combine(expires_on + timedelta(days=1), time(0), tzinfo=UTC)
 
 
+@use_case
 def create_token(user: User, *, name: str, can_write: bool = False,
                  event_ids=(), expires_on: date | None = None) -> tuple[ApiToken, str]:
     """A new token of ``user``; returns it and the secret token (shown once). Commits.
@@ -119,18 +121,17 @@ def create_token(user: User, *, name: str, can_write: bool = False,
     record_action("api_token.create", token, user=user, name=name, prefix=token.prefix,
                   can_write=token.can_write, event_ids=sorted(e.id for e in events),
                   expires_at=expires_at.isoformat() if expires_at else None)
-    db.session.commit()
     log.info("API token %s created by user %s", token.prefix, user.id)
     return token, secret
 
 
+@use_case
 def revoke_token(token: ApiToken, *, actor: User) -> ApiToken:
     """Stop a token from working, for good. Commits."""
     if token.revoked_at is not None:
         raise Conflict(_("This API token is already revoked."))
     token.revoked_at = utcnow()
     record_action("api_token.revoke", token, user=actor, name=token.name, prefix=token.prefix)
-    db.session.commit()
     log.info("API token %s revoked by user %s", token.prefix, actor.id)
     return token
 
@@ -168,10 +169,10 @@ def authenticate(secret: str | None) -> ApiToken:
     if not token.created_by.active:
         raise InvalidToken(_("The account of this API token is deactivated."))
     if token.last_used_at is None or token.last_used_at < now - LAST_USED_RESOLUTION:
-        db.session.execute(
-            update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
-            .execution_options(synchronize_session=False))
-        db.session.commit()
+        with transaction():
+            db.session.execute(
+                update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
+                .execution_options(synchronize_session=False))
     return token
 
 

@@ -22,6 +22,7 @@ from icalendar import Event as ICalEvent
 
 from ..i18n import country_name
 from ..models import Event, EventStatus, utcnow
+from .mail import link_base_url
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def event_uid(event: Event) -> str:
 
 def event_url(event: Event) -> str:
     """The absolute address of the event's public page (works outside requests too)."""
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/events/{quote(event.slug)}"
+    return f"{link_base_url().rstrip('/')}/events/{quote(event.slug)}"
 
 
 def calendar_filename(event: Event) -> str:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select, update
 
+from ..database import use_case
 from ..extensions import db
 from ..i18n import country_name
 from ..models import Event, Registration, RegistrationStatus, User, utcnow
@@ -86,6 +87,7 @@ def find_registration(event: Event, registration_id: int) -> Registration:
     return registration
 
 
+@use_case
 def check_in(
     event: Event, *, badge_code: str | None = None, registration_id: int | None = None, user: User
 ) -> CheckInResult:
@@ -111,7 +113,6 @@ def check_in(
     if claimed:
         record_action("registration.check_in", registration, user=user,
                       reference=registration.reference)
-    db.session.commit()
     db.session.refresh(registration)
     if registration.checked_in_at is None:  # cancelled by somebody else meanwhile
         raise Conflict(_status_message(registration.status), field="code")
@@ -125,6 +126,7 @@ def check_in(
     )
 
 
+@use_case
 def undo_check_in(registration: Registration, *, user: User) -> None:
     """Forget a registration's arrival (organizers only, for a mistaken check-in)."""
     if not has_permission(user, registration.event, Permission.MANAGE):
@@ -136,7 +138,6 @@ def undo_check_in(registration: Registration, *, user: User) -> None:
     registration.checked_in_by_id = None
     record_action("registration.undo_check_in", registration, user=user,
                   checked_in_at=previous_at.isoformat(), checked_in_by_id=previous_by)
-    db.session.commit()
     log.info("check-in of registration %s undone by user %s", registration.id, user.id)
 
 
@@ -182,8 +183,8 @@ def search_for_checkin(event: Event, q: str, limit: int = 20) -> list[Registrati
                                    row.reference)))
         if all(word in haystack for word in words):
             confirmed_first = row.status != RegistrationStatus.CONFIRMED
-            matches.append(((confirmed_first, _fold(row.family_name), _fold(row.given_name),
-                             row.id), row.id))
+            matches.append(((confirmed_first, _fold(row.family_name or row.given_name),
+                             _fold(row.given_name), row.id), row.id))
     ids = [reg_id for _key, reg_id in sorted(matches)[:limit]]
     if not ids:
         return []
@@ -206,7 +207,7 @@ def checkin_roster(event: Event) -> list[dict]:
     rows = db.session.scalars(
         select(Registration).where(Registration.event_id == event.id,
                                    Registration.status == RegistrationStatus.CONFIRMED)
-        .order_by(Registration.family_name, Registration.given_name, Registration.id)
+        .order_by(Registration.sort_name, Registration.given_name, Registration.id)
     )
     return [{
         "id": registration.id,
@@ -249,6 +250,7 @@ class SyncedArrival:
     message: str = ""
 
 
+@use_case
 def sync_offline_arrivals(event: Event, arrivals: list, *, user: User) -> list[SyncedArrival]:
     """Record arrivals scanned while a desk was offline; the earliest time stands.
 
@@ -285,7 +287,6 @@ def sync_offline_arrivals(event: Event, arrivals: list, *, user: User) -> list[S
         db.session.refresh(registration)
         answers.append(SyncedArrival(code, "checked_in" if claimed else "already",
                                      registration.id, registration.checked_in_at))
-    db.session.commit()
     log.info("offline desk of user %s synced %d arrival(s) for event %s", user.id,
              len(answers), event.id)
     return answers

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Event
+from .cohost_roles import cohost_role_label
 
 #: languages organizers write their texts in, in the order the forms show them
 CONTENT_LANGUAGES = ("en", "id")
@@ -199,3 +200,4 @@ def register_template_helpers(app) -> None:
     app.add_template_global(localized, "localized")
     app.add_template_global(fallback_note, "fallback_note")
     app.add_template_filter(localized_text, "localized")
+    app.add_template_global(cohost_role_label, "cohost_role")

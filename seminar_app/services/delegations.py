@@ -19,6 +19,7 @@ import logging
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..database import use_case
 from ..extensions import db
 from ..i18n import country_name
 from ..models import (
@@ -134,6 +135,7 @@ def _registration(event: Event, values: dict, existing: Registration | None, *, 
     return registration, token
 
 
+@use_case
 def register_delegation(event: Event, head_data: dict, members_data: list[dict], *,
                         source=RegistrationSource.ONLINE, actor=None,
                         answers: dict[int, str] | None = None,
@@ -181,7 +183,6 @@ def register_delegation(event: Event, head_data: dict, members_data: list[dict],
         notifications.notify_registration_created(
             registration, token, position=waitlist_position(registration))
     notifications.notify_delegation_registered(delegation, registrations)
-    db.session.commit()
     log.info("delegation %s for event %s: %d registrations %s", delegation.id, event.id,
              len(registrations), status)
     return delegation, {r.id: t for r, t in zip(registrations, tokens, strict=True)}

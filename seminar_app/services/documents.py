@@ -5,6 +5,7 @@ import logging
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..database import use_case
 from ..extensions import db
 from ..models import CoHost, Event, Registration, RegistrationStatus
 from .audit import record_action
@@ -18,6 +19,7 @@ LETTERHEAD_MAX_SIDE = 2000
 SIGNATORY_MAX_LENGTH = 200
 
 
+@use_case
 def update_document_settings(event: Event, *, signatory_name: str, signatory_title: str,
                              letterhead: bytes | None = None, letterhead_filename: str = "",
                              remove_letterhead: bool = False) -> Event:
@@ -40,7 +42,6 @@ def update_document_settings(event: Event, *, signatory_name: str, signatory_tit
         db.session.delete(old)
     record_action("event.documents_update", event, signatory_name=name,
                   letterhead_changed=changed_letterhead)
-    db.session.commit()
     return event
 
 
@@ -57,7 +58,7 @@ def visa_letter_registrations(event: Event) -> list[Registration]:
              .where(Registration.event_id == event.id, Registration.needs_visa_letter.is_(True),
                     Registration.status.notin_([RegistrationStatus.CANCELLED,
                                                 RegistrationStatus.REJECTED]))
-             .order_by(Registration.family_name, Registration.given_name, Registration.id))
+             .order_by(Registration.sort_name, Registration.given_name, Registration.id))
     rows = db.session.scalars(query).all()
     return sorted(rows, key=lambda r: r.status != RegistrationStatus.CONFIRMED)
 
@@ -66,6 +67,6 @@ def badge_registrations(event: Event, status: RegistrationStatus) -> list[Regist
     """The event's registrations in ``status``, by country then name, for badge printing."""
     query = (select(Registration)
              .where(Registration.event_id == event.id, Registration.status == status)
-             .order_by(Registration.country, Registration.family_name,
+             .order_by(Registration.country, Registration.sort_name,
                        Registration.given_name, Registration.id))
     return list(db.session.scalars(query))

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from ..database import use_case
 from ..extensions import db
 from ..models import CoHost, Event, EventStatus, TeamMember, User, utcnow
 from .access import can_create_events
@@ -57,14 +58,13 @@ def _slug_taken_error() -> Conflict:
     return Conflict(_("This address is already used by another event."), field="slug")
 
 
-def _commit_event(event: Event, action: str, *, user: User | None = None, **details) -> None:
-    """Flush, audit and commit; a slug taken meanwhile becomes a Conflict on the slug field."""
+def _save_event(event: Event, action: str, *, user: User | None = None, **details) -> None:
+    """Flush and audit (the use case commits); a slug taken meanwhile becomes a Conflict on
+    the slug field (the use case rolls back)."""
     try:
         db.session.flush()
         record_action(action, event, user=user, **details)
-        db.session.commit()
     except IntegrityError as error:
-        db.session.rollback()
         if "slug" in str(error.orig).lower():
             raise _slug_taken_error() from error
         raise
@@ -102,6 +102,7 @@ def _with_texts(data: dict, event: Event | None = None) -> tuple[dict, dict]:
 
 # --- events ----------------------------------------------------------------------------------
 
+@use_case
 def create_event(*, owner: User, data: dict) -> Event:
     """Create a draft event owned by ``owner`` from the organizer's ``data``."""
     if not can_create_events(owner):
@@ -116,11 +117,12 @@ def create_event(*, owner: User, data: dict) -> Event:
         values["slug"] = free_slug(slugify(values["title"]))
     event = Event(owner_id=owner.id, status=EventStatus.DRAFT, **values)
     db.session.add(event)
-    _commit_event(event, "event.create", user=owner, slug=event.slug)
+    _save_event(event, "event.create", user=owner, slug=event.slug)
     log.info("event %s created by %s", event.slug, owner.email)
     return event
 
 
+@use_case
 def update_event(event: Event, *, data: dict) -> Event:
     """Change an event's details; an empty slug keeps the current one."""
     data, translations = _with_texts(data, event)
@@ -144,10 +146,11 @@ def update_event(event: Event, *, data: dict) -> Event:
         promoted = promote_waitlisted(event)
         if promoted:
             log.info("event %s: %d promoted after a change of places", event.id, len(promoted))
-    _commit_event(event, "event.update", changed=changed)
+    _save_event(event, "event.update", changed=changed)
     return event
 
 
+@use_case
 def publish_event(event: Event) -> Event:
     """Make a draft visible; it must not have ended and needs a venue or an online link."""
     if event.status == EventStatus.CANCELLED:
@@ -160,19 +163,21 @@ def publish_event(event: Event) -> Event:
         raise ServiceError(_("Add a venue or an online link before publishing."))
     event.status = EventStatus.PUBLISHED
     event.published_at = utcnow()
-    _commit_event(event, "event.publish")
+    _save_event(event, "event.publish")
     return event
 
 
+@use_case
 def unpublish_event(event: Event) -> Event:
     """Turn a published event back into a draft (only published events)."""
     if event.status != EventStatus.PUBLISHED:
         raise Conflict(_("Only a published event can be unpublished."))
     event.status = EventStatus.DRAFT
-    _commit_event(event, "event.unpublish")
+    _save_event(event, "event.unpublish")
     return event
 
 
+@use_case
 def cancel_event(event: Event, *, reason: str = "") -> Event:
     """Cancel a draft or published event for good, keeping it visible with ``reason``."""
     if event.status == EventStatus.CANCELLED:
@@ -180,7 +185,7 @@ def cancel_event(event: Event, *, reason: str = "") -> Event:
     event.status = EventStatus.CANCELLED
     event.cancelled_at = utcnow()
     event.cancellation_reason = (reason or "").strip()
-    _commit_event(event, "event.cancel", reason=event.cancellation_reason)
+    _save_event(event, "event.cancel", reason=event.cancellation_reason)
     return event
 
 
@@ -197,6 +202,7 @@ _NOT_CLONED = ("slug", "status", "owner_id", "created_at", "updated_at", "publis
                "cancelled_at", "cancellation_reason")
 
 
+@use_case
 def clone_event(event: Event, *, owner: User) -> Event:
     """A draft copy of ``event`` owned by ``owner``: details, agenda and co-hosts, not the team."""
     if not can_create_events(owner):
@@ -211,7 +217,7 @@ def clone_event(event: Event, *, owner: User) -> Event:
             session_copy.speakers.append(type(speaker)(**_column_values(speaker, "session_id")))
         copy.sessions.append(session_copy)
     db.session.add(copy)
-    _commit_event(copy, "event.clone", user=owner, source_event_id=event.id,
+    _save_event(copy, "event.clone", user=owner, source_event_id=event.id,
                   source_slug=event.slug)
     return copy
 
@@ -226,6 +232,7 @@ def _check_cohost_values(name: str, url: str) -> None:
                            field="url")
 
 
+@use_case
 def add_cohost(event: Event, *, name: str, role: str = "", url: str = "",
                logo: bytes | None = None, logo_filename: str = "") -> CoHost:
     """Add a co-host at the end of the event's list, with an optional logo image."""
@@ -238,10 +245,10 @@ def add_cohost(event: Event, *, name: str, role: str = "", url: str = "",
     db.session.add(cohost)
     db.session.flush()
     record_action("cohost.create", cohost, name=cohost.name)
-    db.session.commit()
     return cohost
 
 
+@use_case
 def update_cohost(cohost: CoHost, *, name: str, role: str = "", url: str = "",
                   logo: bytes | None = None, logo_filename: str = "",
                   remove_logo: bool = False) -> CoHost:
@@ -257,10 +264,10 @@ def update_cohost(cohost: CoHost, *, name: str, role: str = "", url: str = "",
     if old_logo is not None and cohost.logo is not old_logo:
         _delete_upload_if_unused(old_logo)
     record_action("cohost.update", cohost, name=cohost.name)
-    db.session.commit()
     return cohost
 
 
+@use_case
 def delete_cohost(cohost: CoHost) -> None:
     """Remove a co-host (its logo too, unless a cloned event still shows it)."""
     record_action("cohost.delete", cohost, name=cohost.name)
@@ -269,7 +276,6 @@ def delete_cohost(cohost: CoHost) -> None:
     db.session.flush()
     if logo is not None:
         _delete_upload_if_unused(logo)
-    db.session.commit()
 
 
 def _delete_upload_if_unused(upload) -> None:
@@ -277,6 +283,7 @@ def _delete_upload_if_unused(upload) -> None:
         db.session.delete(upload)
 
 
+@use_case
 def move_cohost(cohost: CoHost, *, direction: str) -> None:
     """Move a co-host one place ``"up"`` or ``"down"`` in the event's list."""
     if direction not in ("up", "down"):
@@ -292,11 +299,11 @@ def move_cohost(cohost: CoHost, *, direction: str) -> None:
     for position, item in enumerate(siblings, start=1):
         item.position = position
     record_action("cohost.move", cohost, direction=direction)
-    db.session.commit()
 
 
 # --- the team --------------------------------------------------------------------------------
 
+@use_case
 def add_team_member(event: Event, *, email: str, can_manage: bool = False,
                     can_invite: bool = False, can_checkin: bool = False) -> TeamMember:
     """Give the staff account with ``email`` a place on the event's team."""
@@ -317,9 +324,7 @@ def add_team_member(event: Event, *, email: str, can_manage: bool = False,
         db.session.flush()
         record_action("team.add", member, email=user.email, **_rights(member))
         notify_team_member_added(member)
-        db.session.commit()
     except IntegrityError as error:
-        db.session.rollback()
         raise duplicate from error
     return member
 
@@ -329,18 +334,18 @@ def _rights(member: TeamMember) -> dict:
             "can_checkin": member.can_checkin}
 
 
+@use_case
 def update_team_member(member: TeamMember, *, can_manage: bool, can_invite: bool,
                        can_checkin: bool) -> TeamMember:
     """Change what a team member may do on the event."""
     member.can_manage, member.can_invite = bool(can_manage), bool(can_invite)
     member.can_checkin = bool(can_checkin)
     record_action("team.update", member, email=member.user.email, **_rights(member))
-    db.session.commit()
     return member
 
 
+@use_case
 def remove_team_member(member: TeamMember) -> None:
     """Take a member off the event's team."""
     record_action("team.remove", member, email=member.user.email)
     db.session.delete(member)
-    db.session.commit()

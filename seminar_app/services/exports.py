@@ -7,8 +7,10 @@ spreadsheet formula injection: in CSV every cell is quoted (a separator inside a
 splits it), a cell starting with ``= + - @``, a tab or a carriage return is prefixed with a
 single quote, and so is every such character that follows a separator, quote or line break
 (spaces between allowed) inside the cell (``MFA;=1+1`` becomes ``MFA;'=1+1``: Indonesian
-Excel splits at ``;``); in XLSX every value is written as a string cell (write_string), so no
-formula is ever created. CSV is streamed; XLSX is built in memory with row data spooled to a
+Excel splits at ``;``); in XLSX every text is written as a string cell (write_string), so no
+formula is ever created; dates and times are date cells (the time in the event's zone, its name
+in the cell's number format), so that spreadsheets sort and filter them as dates. CSV is
+streamed; XLSX is built in memory with row data spooled to a
 temporary file (xlsxwriter's constant_memory mode).
 """
 
@@ -18,15 +20,18 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 import xlsxwriter
+from babel import Locale
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..i18n import LANGUAGE_NAMES, country_name, local_datetime
+from ..i18n import country_name, local_datetime, zone_abbreviation
 from ..models import Event, ExtraQuestion, QuestionKind, Registration
 from .content_language import choice_label, localized_text
 from .participant_list import ParticipantFilters, registrations_query
@@ -66,8 +71,29 @@ def neutralize_formula(value: str) -> str:
     return "'" + value if value.lstrip(" ").startswith(FORMULA_TRIGGERS) else value
 
 
-def _iso(value: date | None) -> str:
-    return value.isoformat() if value else ""
+class LocalMoment(NamedTuple):
+    """A time in the event's zone: CSV writes ``text``, XLSX a date cell of ``local``."""
+
+    local: datetime
+    text: str
+    zone_name: str
+
+
+def _language_name(code: str, language: str) -> str:
+    """The name of the language ``code`` in ``language`` ("Inggris" for en in Indonesian)."""
+    try:
+        return Locale.parse(code).get_language_name(language) or code
+    except (ValueError, TypeError):
+        return code
+
+
+def cell_text(value) -> str:
+    """The text of an export value (a date as YYYY-MM-DD, a LocalMoment as its text)."""
+    if isinstance(value, LocalMoment):
+        return value.text
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def _answer_text(question: ExtraQuestion, value: str, language: str) -> str:
@@ -91,7 +117,11 @@ def export_columns(event: Event, *, language: str, with_passport: bool,
     zone = event.timezone
 
     def when(value):
-        return local_datetime(value, zone, DATETIME_PATTERN) if value else ""
+        if not value:
+            return ""
+        local = value.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+        return LocalMoment(local, local_datetime(value, zone, DATETIME_PATTERN),
+                           zone_abbreviation(value, zone))
 
     columns = [
         Column(_l("Reference"), lambda r, a: r.reference, 12),
@@ -107,7 +137,7 @@ def export_columns(event: Event, *, language: str, with_passport: bool,
         Column(_l("Delegation"), lambda r, a: r.delegation.name if r.delegation else "", 26),
         Column(_l("Email"), lambda r, a: r.email, 28),
         Column(_l("Phone"), lambda r, a: r.phone, 16),
-        Column(_l("Language"), lambda r, a: LANGUAGE_NAMES.get(r.language, r.language), 14),
+        Column(_l("Language"), lambda r, a: _language_name(r.language, language), 14),
         Column(_l("Status"), lambda r, a: str(STATUS_LABELS[r.status]), 14),
         Column(_l("Registered at"), lambda r, a: when(r.created_at), 20),
         Column(_l("Checked in at"), lambda r, a: when(r.checked_in_at), 20),
@@ -119,9 +149,9 @@ def export_columns(event: Event, *, language: str, with_passport: bool,
         columns += [
             Column(_l("Passport number"), lambda r, a: r.passport_number),
             Column(_l("Nationality"), lambda r, a: country_name(r.nationality, language), 22),
-            Column(_l("Date of birth"), lambda r, a: _iso(r.birth_date), 12),
+            Column(_l("Date of birth"), lambda r, a: r.birth_date, 12),
             Column(_l("Place of birth"), lambda r, a: r.birth_place),
-            Column(_l("Passport expiry"), lambda r, a: _iso(r.passport_expiry), 12),
+            Column(_l("Passport expiry"), lambda r, a: r.passport_expiry, 12),
         ]
     return columns + [_question_column(q, language) for q in questions]
 
@@ -162,11 +192,11 @@ def csv_stream(rows: Iterable[list[str]]) -> Iterator[str]:
     writer = csv.writer(_Echo(), lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     yield "\ufeff"
     for row in rows:
-        yield writer.writerow([neutralize_formula(value) for value in row])
+        yield writer.writerow([neutralize_formula(cell_text(value)) for value in row])
 
 
-def xlsx_bytes(rows: Iterable[list[str]], *, widths: list[int], sheet_name: str) -> bytes:
-    """The rows as an XLSX workbook: bold frozen header, autofilter, string cells only."""
+def xlsx_bytes(rows: Iterable[list], *, widths: list[int], sheet_name: str) -> bytes:
+    """The rows as an XLSX workbook: bold frozen header, autofilter, string and date cells."""
     output = io.BytesIO()
     workbook = xlsxwriter.Workbook(output, {"constant_memory": True,
                                             "strings_to_formulas": False,
@@ -174,11 +204,17 @@ def xlsx_bytes(rows: Iterable[list[str]], *, widths: list[int], sheet_name: str)
                                             "strings_to_numbers": False})
     sheet = workbook.add_worksheet(sheet_name[:31] or "Sheet1")
     bold = workbook.add_format({"bold": True, "bg_color": "#E9ECEF", "bottom": 1})
-    last_row, columns = -1, 0
+    last_row, columns, date_formats = -1, 0, {}
     for last_row, row in enumerate(rows):
         columns = max(columns, len(row))
         for col, value in enumerate(row):
-            sheet.write_string(last_row, col, value, bold if last_row == 0 else None)
+            if last_row and isinstance(value, (date, LocalMoment)):
+                moment, pattern = _date_cell(value)
+                if pattern not in date_formats:
+                    date_formats[pattern] = workbook.add_format({"num_format": pattern})
+                sheet.write_datetime(last_row, col, moment, date_formats[pattern])
+            else:
+                sheet.write_string(last_row, col, value, bold if last_row == 0 else None)
     for col in range(columns):
         sheet.set_column(col, col, widths[col] if col < len(widths) else 18)
     sheet.freeze_panes(1, 0)
@@ -186,6 +222,13 @@ def xlsx_bytes(rows: Iterable[list[str]], *, widths: list[int], sheet_name: str)
         sheet.autofilter(0, 0, max(last_row, 0), columns - 1)
     workbook.close()
     return output.getvalue()
+
+
+def _date_cell(value) -> tuple[datetime, str]:
+    """A date cell's value and number format; a LocalMoment shows its zone after the time."""
+    if isinstance(value, LocalMoment):
+        return value.local, f'yyyy-mm-dd hh:mm "{value.zone_name.replace(chr(34), "")}"'
+    return datetime.combine(value, time()), "yyyy-mm-dd"
 
 
 def export_filename(event: Event, extension: str, *, today: date) -> str:

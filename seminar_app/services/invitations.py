@@ -29,6 +29,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..database import use_case
 from ..extensions import db
 from ..i18n import is_country_code
 from ..models import (
@@ -181,8 +182,7 @@ def _duplicate() -> Conflict:
 def _flush_or_duplicate() -> None:
     try:
         db.session.flush()
-    except IntegrityError as error:
-        db.session.rollback()
+    except IntegrityError as error:  # the use case rolls back
         log.info("invitee refused by a constraint: %s", error.orig)
         raise _duplicate() from error
 
@@ -197,6 +197,7 @@ def new_invitee(event: Event, values: dict, *, actor=None) -> Invitee:
     return invitee
 
 
+@use_case
 def add_invitee(event: Event, data: dict, *, actor=None) -> Invitee:
     """Add one invitee to ``event`` and commit."""
     values = _checked(data)
@@ -205,10 +206,10 @@ def add_invitee(event: Event, data: dict, *, actor=None) -> Invitee:
     invitee = new_invitee(event, values, actor=actor)
     _flush_or_duplicate()
     record_action("invitee.create", invitee, user=actor, email=invitee.email)
-    db.session.commit()
     return invitee
 
 
+@use_case
 def update_invitee(invitee: Invitee, data: dict, *, actor=None) -> Invitee:
     """Change an invitee's details and commit (the personal link stays the same)."""
     values = _checked(data)
@@ -219,10 +220,10 @@ def update_invitee(invitee: Invitee, data: dict, *, actor=None) -> Invitee:
         setattr(invitee, key, value)
     _flush_or_duplicate()
     record_action("invitee.update", invitee, user=actor, changed=changed)
-    db.session.commit()
     return invitee
 
 
+@use_case
 def delete_invitee(invitee: Invitee, *, actor=None) -> None:
     """Remove an invitee who has not registered; their emails stay in the outbox history,
     without their address and name (as in the audit log: services.retention.scrub_invitee)."""
@@ -231,7 +232,6 @@ def delete_invitee(invitee: Invitee, *, actor=None) -> None:
     record_action("invitee.delete", invitee, user=actor, email=invitee.email)
     scrub_invitee(invitee)
     db.session.delete(invitee)
-    db.session.commit()
 
 
 def get_invitee(event: Event, invitee_id: int) -> Invitee:
@@ -260,10 +260,10 @@ def invitee_groups(event: Event) -> list[str]:
     return sorted(names, key=str.casefold)
 
 
+@use_case
 def issue_new_link(invitee: Invitee, *, actor=None) -> Invitee:
     """Give ``invitee`` a new personal link (the old one stops working) and commit."""
     rotate_invitee_link(invitee)
-    db.session.commit()
     return invitee
 
 
@@ -272,6 +272,7 @@ def _answer_moment(answered_on: date, event: Event) -> datetime:
     return datetime.combine(answered_on, time(12), tzinfo=ZoneInfo(event.timezone)).astimezone(UTC)
 
 
+@use_case
 def record_offline_response(invitee: Invitee, *, response, channel, answered_on: date,
                             note: str = "", actor=None) -> Invitee:
     """Record an answer that reached staff outside the system (a note verbale, a call...)."""
@@ -315,7 +316,6 @@ def record_offline_response(invitee: Invitee, *, response, channel, answered_on:
     record_action("invitee.record_response", invitee, user=actor, response=response,
                   previous=previous, channel=channel, answered_on=answered_on.isoformat())
     cancel_queued_invitations(invitee, actor=actor)
-    db.session.commit()
     return invitee
 
 
@@ -337,6 +337,7 @@ def find_registration(event: Event, lookup: str) -> Registration:
     return registration
 
 
+@use_case
 def link_registration(invitee: Invitee, lookup: str, *, actor=None) -> Invitee:
     """Link ``invitee`` to an existing registration of the same event; they have accepted.
     Only for staff who may see the registration's data (``policies.can_link_invitation``)."""
@@ -358,18 +359,17 @@ def link_registration(invitee: Invitee, lookup: str, *, actor=None) -> Invitee:
     invitee.decline_reason = ""
     try:
         db.session.flush()
-    except IntegrityError as error:
-        db.session.rollback()
+    except IntegrityError as error:  # the use case rolls back
         log.info("link refused by a constraint: %s", error.orig)
         raise Conflict(_("This registration is already linked to another invitee."),
                        field="lookup") from error
     record_action("invitee.link_registration", invitee, user=actor,
                   registration=registration.reference, previous_registration_id=previous)
     cancel_queued_invitations(invitee, actor=actor)
-    db.session.commit()
     return invitee
 
 
+@use_case
 def mark_bounced(invitee: Invitee, reason: str = "", *, actor=None) -> Invitee:
     """Record that mail to the invitee's address bounces (no more bulk mail is useful)."""
     reason = _CONTROL.sub("", reason or "").strip()
@@ -379,10 +379,10 @@ def mark_bounced(invitee: Invitee, reason: str = "", *, actor=None) -> Invitee:
     invitee.bounced_at = utcnow()
     invitee.bounce_reason = reason
     record_action("invitee.mark_bounced", invitee, user=actor, reason=reason)
-    db.session.commit()
     return invitee
 
 
+@use_case
 def clear_bounce(invitee: Invitee, *, actor=None) -> Invitee:
     """Remove a recorded bounce (e.g. after the address was corrected)."""
     if invitee.bounced_at is None:
@@ -391,7 +391,6 @@ def clear_bounce(invitee: Invitee, *, actor=None) -> Invitee:
     invitee.bounced_at = None
     invitee.bounce_reason = ""
     record_action("invitee.clear_bounce", invitee, user=actor, previous_reason=previous)
-    db.session.commit()
     return invitee
 
 

@@ -35,6 +35,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..database import use_case
 from ..extensions import db
 from ..i18n import country_choices
 from ..models import Event, Honorific, Invitee, Upload, utcnow
@@ -388,6 +389,7 @@ def _marker(event: Event, user) -> str:
     return f"{MARKER}:{event.id}:{user.id}:"
 
 
+@use_case
 def store_import_file(event: Event, data: bytes, filename: str, *, actor) -> Upload:
     """Check that ``data`` can be read, keep it for the preview and commit; the Upload."""
     parse_file(data)
@@ -400,7 +402,6 @@ def store_import_file(event: Event, data: bytes, filename: str, *, actor) -> Upl
         filename=(_marker(event, actor) + name)[:255],
     )
     db.session.add(upload)
-    db.session.commit()
     return upload
 
 
@@ -425,10 +426,10 @@ def import_filename(upload: Upload) -> str:
     return upload.filename.split(":", 3)[-1]
 
 
+@use_case
 def discard_import_file(upload: Upload) -> None:
     """Forget an import file without importing it."""
     db.session.delete(upload)
-    db.session.commit()
 
 
 # --- importing -------------------------------------------------------------------------------
@@ -441,6 +442,7 @@ class ImportResult:
     invalid: int
 
 
+@use_case
 def import_invitees(event: Event, upload: Upload, *, on_existing: str = "skip",
                     group_name: str = "", actor=None) -> ImportResult:
     """Import the valid rows of ``upload`` in bulk, delete the file, commit once."""
@@ -473,8 +475,7 @@ def import_invitees(event: Event, upload: Upload, *, on_existing: str = "skip",
         for start in range(0, len(changes), BATCH):
             db.session.execute(update(Invitee), changes[start:start + BATCH])
         db.session.flush()
-    except IntegrityError as error:
-        db.session.rollback()
+    except IntegrityError as error:  # the use case rolls back
         log.info("import refused by a constraint: %s", error.orig)
         raise Conflict(_("The invitation list changed while importing. Please check the preview "
                          "and import again."), field="file") from error
@@ -484,9 +485,7 @@ def import_invitees(event: Event, upload: Upload, *, on_existing: str = "skip",
                   created=result.created, updated=result.updated, skipped=result.skipped,
                   invalid=result.invalid, on_existing=on_existing, group_name=_text(group_name))
     db.session.delete(upload)
-    db.session.commit()
-    db.session.expire_all()
-    return result
+    return result  # the commit expires every loaded invitee (the bulk statements bypassed them)
 
 
 @dataclass(frozen=True)

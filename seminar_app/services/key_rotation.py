@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Text, and_, bindparam, column, select, table, update
 
 from ..crypto import DataKeyError, KeyRing, current_keyring, encrypted_columns, key_id_of
+from ..database import transaction
 from ..extensions import db
 
 log = logging.getLogger(__name__)
@@ -71,31 +72,28 @@ def _rotate_table(name: str, columns: list, *, dry_run: bool, batch_size: int
     counts = [ColumnKeys(f"{name}.{col}") for col, _type in columns]
     last_id = 0
     while True:
-        rows = db.session.execute(
-            select(raw.c.id, *(raw.c[col] for col, _type in columns))
-            .where(raw.c.id > last_id).order_by(raw.c.id).limit(batch_size)).all()
-        if not rows:
-            return counts
-        last_id = rows[-1][0]
-        for index, (col, type_) in enumerate(columns):
-            changes = []
-            for row in rows:
-                value = row[index + 1]
-                if value in (None, ""):
-                    continue
-                new = _new_value(ring, value, type_.context, counts[index])
-                if new is not None:
-                    changes.append({"row_id": row[0], "old": value, "new": new})
-            if changes and not dry_run:
-                db.session.execute(
-                    update(raw).where(and_(raw.c.id == bindparam("row_id"),
-                                           raw.c[col] == bindparam("old")))
-                    .values({col: bindparam("new")}), changes)
-                counts[index].rotated += len(changes)
-        if dry_run:
-            db.session.rollback()
-        else:
-            db.session.commit()
+        with transaction(dry_run=dry_run):  # one batch: committed, or rolled back (dry run)
+            rows = db.session.execute(
+                select(raw.c.id, *(raw.c[col] for col, _type in columns))
+                .where(raw.c.id > last_id).order_by(raw.c.id).limit(batch_size)).all()
+            if not rows:
+                return counts
+            last_id = rows[-1][0]
+            for index, (col, type_) in enumerate(columns):
+                changes = []
+                for row in rows:
+                    value = row[index + 1]
+                    if value in (None, ""):
+                        continue
+                    new = _new_value(ring, value, type_.context, counts[index])
+                    if new is not None:
+                        changes.append({"row_id": row[0], "old": value, "new": new})
+                if changes and not dry_run:
+                    db.session.execute(
+                        update(raw).where(and_(raw.c.id == bindparam("row_id"),
+                                               raw.c[col] == bindparam("old")))
+                        .values({col: bindparam("new")}), changes)
+                    counts[index].rotated += len(changes)
 
 
 def rotate_keys(*, dry_run: bool = False, batch_size: int = BATCH_SIZE) -> list[ColumnKeys]:

@@ -32,6 +32,7 @@ from reportlab.platypus import (
 from ..branding import event_host, site_name
 from ..i18n import country_name, formatting_locale
 from ..models import Honorific, Registration, RegistrationStatus
+from .content_language import localized_text
 from .errors import Conflict
 from .pdf_fonts import BOLD, REGULAR, register_fonts
 from .pdf_paragraph import TextParagraph
@@ -66,7 +67,8 @@ def render_visa_letter_pdf(registration: Registration, *, language: str = "en",
     with force_locale(language):
         doc = SimpleDocTemplate(
             out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=14 * mm,
-            bottomMargin=21 * mm, title=_("Visa invitation letter — %(title)s", title=event.title),
+            bottomMargin=21 * mm,
+            title=_("Visa invitation letter — %(title)s", title=_title(event, language)),
             author=event.letter_signatory_name, creator=site_name(), invariant=1,
             pageCompression=int(compress),
         )
@@ -107,6 +109,11 @@ def _letterhead(event, width: float) -> list:
     return [Image(io.BytesIO(event.letterhead.data), width=width, height=height), Spacer(1, 4 * mm)]
 
 
+def _title(event, language: str) -> str:
+    """The event's title in the letter's language (its other language when not translated)."""
+    return localized_text(event, "title", language)
+
+
 def _long_date(value, language: str) -> str:
     return format_date(value, "long", locale=formatting_locale(language)) if value else "—"
 
@@ -129,7 +136,7 @@ def _addressee(registration: Registration) -> list[str]:
 def _salutation(registration: Registration) -> str:
     if registration.honorific == Honorific.HE:
         return _("Your Excellency,")
-    name = " ".join(p for p in (honorific_text(registration), registration.family_name) if p)
+    name = " ".join(p for p in (honorific_text(registration), registration.sort_name) if p)
     return _("Dear %(name)s,", name=name)
 
 
@@ -141,9 +148,10 @@ def _invitation(registration: Registration, language: str) -> str:
     if place:
         return _("On behalf of the organizers, we have the honour to invite you to attend "
                  "%(event)s, to be held on %(dates)s at %(place)s.",
-                 event=event.title, dates=dates, place=place)
+                 event=_title(event, language), dates=dates, place=place)
     return _("On behalf of the organizers, we have the honour to invite you to attend "
-             "%(event)s, to be held on %(dates)s.", event=event.title, dates=dates)
+             "%(event)s, to be held on %(dates)s.", event=_title(event, language),
+             dates=dates)
 
 
 def _passport_table(registration: Registration, language: str, styles) -> Table:
@@ -174,7 +182,7 @@ def _story(registration: Registration, language: str, today) -> list:
              _p(_("Reference: %(reference)s", reference=registration.reference), styles["right"]),
              Spacer(1, 4 * mm)]
     story += [_p(line, styles["address"]) for line in _addressee(registration)]
-    story.append(_p(_("Visa invitation letter — %(title)s", title=event.title),
+    story.append(_p(_("Visa invitation letter — %(title)s", title=_title(event, language)),
                     styles["subject"], bold=True))
     story += [_p(_salutation(registration), styles["body"]),
               _p(_invitation(registration, language), styles["body"]),

@@ -11,6 +11,7 @@ is registered.
 
 import logging
 
+from ..database import use_case
 from ..extensions import db
 from ..models import Event
 from . import registrations
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 MAX_EMAIL_LENGTH = 320
 
 
+@use_case
 def request_manage_link(event: Event, email: str) -> None:
     """Queue sending ``email`` its personal link for ``event``; the same work for any address.
 
@@ -29,7 +31,6 @@ def request_manage_link(event: Event, email: str) -> None:
     """
     address = (email or "").strip().lower()[:MAX_EMAIL_LENGTH]
     run_task_after_commit("send_manage_link", event.id, address)
-    db.session.commit()
 
 
 def send_manage_link(event_id: int, email: str) -> bool:

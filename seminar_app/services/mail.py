@@ -28,7 +28,7 @@ from email.header import Header
 from email.utils import formatdate, parseaddr
 from urllib.parse import quote, urlsplit
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import force_locale
 from flask_mail import Attachment, BadHeaderError, Connection, Message
 
@@ -52,9 +52,20 @@ _RESERVED_HEADERS = {"from", "to", "cc", "bcc", "subject", "date", "message-id",
                      "mime-version", "content-type", "content-transfer-encoding"}
 
 
+def link_base_url() -> str:
+    """The address emailed links start with: BASE_URL when set; else (development) the address
+    of the current request, else the one ``flask serve`` listens on (SERVED_URL)."""
+    configured = (current_app.config.get("BASE_URL") or "").strip()
+    if configured:
+        return configured
+    if has_request_context():
+        return request.host_url
+    return current_app.config.get("SERVED_URL") or "http://127.0.0.1:5000"
+
+
 def external_url(endpoint: str, **values) -> str:
-    """An absolute URL for ``endpoint`` under BASE_URL, also outside a request (workers)."""
-    base = urlsplit(current_app.config["BASE_URL"])
+    """An absolute URL for ``endpoint`` under link_base_url(), also outside a request."""
+    base = urlsplit(link_base_url())
     adapter = current_app.url_map.bind(
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
     )

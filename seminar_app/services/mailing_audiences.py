@@ -218,7 +218,7 @@ def audience_breakdown(event: Event, kind: MailingKind, audience: dict) -> Break
     groups = [] if model is Registration else db.session.execute(
         select(Invitee.group_name, func.count()).where(*clauses).group_by(Invitee.group_name)
         .order_by(func.count().desc(), Invitee.group_name)).all()
-    order = (Invitee.name,) if model is Invitee else (Registration.family_name,
+    order = (Invitee.name,) if model is Invitee else (Registration.sort_name,
                                                       Registration.given_name)
     sample = list(db.session.scalars(select(model).where(*clauses)
                                      .order_by(*order, model.id).limit(SAMPLE_SIZE)))

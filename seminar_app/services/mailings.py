@@ -38,6 +38,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..database import transaction, use_case
 from ..extensions import db
 from ..models import (
     Event,
@@ -131,13 +132,13 @@ def get_unsubscribe_target(token: str) -> Invitee | Registration:
     return person
 
 
+@use_case
 def unsubscribe(token: str) -> Invitee | Registration:
     """Stop bulk emails to the owner of ``token`` (idempotent) and commit."""
     person = get_unsubscribe_target(token)
     if person.unsubscribed_at is None:
         person.unsubscribed_at = utcnow()
         record_action(f"{person.__tablename__[:-1]}.unsubscribe", person, email=person.email)
-        db.session.commit()
         log.info("%s %s unsubscribed", person.__tablename__, person.id)
     return person
 
@@ -251,6 +252,7 @@ def _sent_before(event: Event, send_key: str) -> Mailing | None:
     return existing
 
 
+@use_case
 def create_mailing(event: Event, kind: MailingKind, data: dict, *, send_key: str,
                    attach_calendar: bool = False, actor: User | None = None,
                    expected: int | None = None) -> tuple[Mailing, bool]:
@@ -278,7 +280,7 @@ def create_mailing(event: Event, kind: MailingKind, data: dict, *, send_key: str
     db.session.add(mailing)
     try:
         db.session.flush()
-    except IntegrityError:
+    except IntegrityError:  # the same send_key committed meanwhile: read theirs
         db.session.rollback()
         existing = db.session.scalar(select(Mailing).where(Mailing.send_key == send_key))
         if existing is None or existing.event_id != event.id:
@@ -287,7 +289,6 @@ def create_mailing(event: Event, kind: MailingKind, data: dict, *, send_key: str
     record_action("mailing.create", mailing, user=actor, kind=kind.value, audience=audience,
                   recipients=counts["recipients"])
     run_task_after_commit("prepare_mailing", mailing.id)
-    db.session.commit()
     log.info("mailing %s (%s, %d recipients) created for event %s", mailing.id, kind.value,
              counts["recipients"], event.id)
     return mailing, True
@@ -308,24 +309,24 @@ def prepare_mailing(mailing_id: int, *, chunk_size: int | None = None) -> int:
     query, last_id, added = audience_query(mailing), 0, 0
     model = query.column_descriptions[0]["entity"]
     while True:
-        people = list(db.session.scalars(query.where(model.id > last_id).limit(chunk_size)))
-        if not people:
-            break
-        last_id = people[-1].id
-        now, rows = utcnow(), []
-        for person in people:
-            if person.email in done:
-                continue
-            row = renderer.outbox_row(person, mailing, now)
-            if row is not None:
-                rows.append(row)
-        ids = insert_outbox_rows(rows)
-        done.update(row["recipient"] for row in rows)
-        added += len(ids)
-        db.session.commit()  # the chunk's ids go to send_emails now
-    mailing = db.session.get(Mailing, mailing_id)
-    mailing.prepared_at = utcnow()
-    db.session.commit()
+        with transaction():  # one chunk: its ids go to send_emails at the commit
+            people = list(db.session.scalars(query.where(model.id > last_id).limit(chunk_size)))
+            if not people:
+                break
+            last_id = people[-1].id
+            now, rows = utcnow(), []
+            for person in people:
+                if person.email in done:
+                    continue
+                row = renderer.outbox_row(person, mailing, now)
+                if row is not None:
+                    rows.append(row)
+            ids = insert_outbox_rows(rows)
+            done.update(row["recipient"] for row in rows)
+            added += len(ids)
+    with transaction():
+        mailing = db.session.get(Mailing, mailing_id)
+        mailing.prepared_at = utcnow()
     log.info("mailing %s prepared: %d email(s) added", mailing_id, added)
     return added
 
@@ -433,7 +434,7 @@ def shown_subjects(mailing: Mailing) -> list[tuple[str, str]]:
 def preview_people(event: Event, kind: MailingKind, *, limit: int = 500) -> list:
     """Whom a preview can be shown for: invitees, or delegates for announcements."""
     model = Registration if kind == MailingKind.ANNOUNCEMENT else Invitee
-    order = (Registration.family_name, Registration.given_name) if model is Registration \
+    order = (Registration.sort_name, Registration.given_name) if model is Registration \
         else (Invitee.name,)
     return list(db.session.scalars(select(model).where(model.event_id == event.id)
                                    .order_by(*order, model.id).limit(limit)))
@@ -454,6 +455,7 @@ def preview(event: Event, kind: MailingKind, person) -> RenderedEmail:
     return renderer.render(person)[0]
 
 
+@use_case
 def send_test(event: Event, kind: MailingKind, person, *, actor: User):
     """Queue the email of ``kind`` for ``person`` to ``actor``'s own address; commits.
 
@@ -471,5 +473,4 @@ def send_test(event: Event, kind: MailingKind, person, *, actor: User):
         rendered=RenderedEmail(subject=subject, text=rendered.text, html=rendered.html))
     record_action("mailing.send_test", event, user=actor, kind=kind.value,
                   person=f"{person.__tablename__}:{person.id}")
-    db.session.commit()
     return email

@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..database import use_case
 from ..extensions import db
 from ..i18n import country_name, local_date, local_datetime, local_time, zone_abbreviation
 from ..markdown import HREF, drop_unsafe_links, render_markdown
@@ -244,6 +245,7 @@ def placeholders_in_links(body: str, kind: MailingKind) -> list[str]:
     return found
 
 
+@use_case
 def save_templates(event: Event, kind: MailingKind, wording: dict[str, dict], *,
                    actor=None) -> dict[str, MessageTemplate]:
     """Store the event's wording of ``kind`` in every language and commit.
@@ -271,17 +273,16 @@ def save_templates(event: Event, kind: MailingKind, wording: dict[str, dict], *,
         row.updated_by_id = getattr(actor, "id", None)
     db.session.flush()
     record_action("message_template.save", event, user=actor, kind=kind.value)
-    db.session.commit()
     log.info("templates %s of event %s saved", kind.value, event.id)
     return saved
 
 
+@use_case
 def reset_templates(event: Event, kind: MailingKind, *, actor=None) -> None:
     """Forget the event's own wording of ``kind``: the defaults apply again; commits."""
     for row in saved_templates(event, kind).values():
         db.session.delete(row)
     record_action("message_template.reset", event, user=actor, kind=kind.value)
-    db.session.commit()
 
 
 # --- values and rendering --------------------------------------------------------------------

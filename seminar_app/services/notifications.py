@@ -10,6 +10,7 @@ import logging
 
 from flask_babel import force_locale
 
+from ..database import use_case
 from ..extensions import db
 from ..models import OutboxEmail, RegistrationStatus, TeamMember, User
 from .audit import record_action
@@ -40,6 +41,7 @@ def notify_team_member_added(member: TeamMember) -> OutboxEmail:
     )
 
 
+@use_case
 def send_test_email(*, to: str, user: User) -> OutboxEmail:
     """Queue a test message to ``to`` (an administrator's own address) and commit."""
     email = queue_email(
@@ -50,7 +52,6 @@ def send_test_email(*, to: str, user: User) -> OutboxEmail:
         context={"user": user, "outbox_url": external_url("outbox.index")},
     )
     record_action("mail.send_test", email, user=user, to=to)
-    db.session.commit()
     log.info("test email %s queued for %s by user %s", email.id, to, user.id)
     return email
 

@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select, text, update
 
 from ..crypto import lenient_decryption
-from ..database import is_postgresql
+from ..database import is_postgresql, use_case
 from ..extensions import db
 from ..models import OutboxEmail, OutboxStatus, utcnow
 
@@ -64,6 +64,7 @@ def _due(now: datetime):
     )
 
 
+@use_case
 def claim_emails(ids, *, now: datetime | None = None) -> list[ClaimedEmail]:
     """Mark the due queued rows among ``ids`` as sending (one conditional UPDATE) and commit."""
     ids = sorted(set(ids))
@@ -85,7 +86,6 @@ def claim_emails(ids, *, now: datetime | None = None) -> list[ClaimedEmail]:
                    OutboxEmail.attempts)
             .where(OutboxEmail.id.in_(claimed)).order_by(OutboxEmail.id)
         ).all() if claimed else []
-    db.session.commit()
     return [ClaimedEmail(*row) for row in rows]
 
 
@@ -96,6 +96,7 @@ def backoff_seconds(attempts: int) -> int:
     return max(0, min(base * 2 ** max(attempts - 1, 0), cap))
 
 
+@use_case
 def _set(email_id: int, **values) -> None:
     """Record one row's outcome in its own short transaction.
 
@@ -112,7 +113,6 @@ def _set(email_id: int, **values) -> None:
         update(OutboxEmail).where(OutboxEmail.id == email_id).values(**values)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
 
 
 def remove_personal_links(text: str) -> str:
@@ -164,6 +164,7 @@ def mark_retry(email: ClaimedEmail, error: str, *, now: datetime | None = None) 
          next_attempt_at=now + timedelta(seconds=backoff_seconds(email.attempts)))
 
 
+@use_case
 def release_emails(ids, error: str) -> None:
     """Put claimed rows that were never tried back in the queue, attempt not counted."""
     if not ids:
@@ -175,9 +176,9 @@ def release_emails(ids, error: str) -> None:
                 last_error=error[:2000], enqueued_at=None)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
 
 
+@use_case
 def record_no_server(ids) -> None:
     """Keep queued rows queued and say why: no MAIL_SERVER; the sweeper sends them later."""
     ids = list(ids)
@@ -189,7 +190,6 @@ def record_no_server(ids) -> None:
         .values(last_error=NO_SERVER_ERROR, enqueued_at=None)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
 
 
 def _requeue_stuck(now: datetime) -> int:
@@ -214,12 +214,12 @@ def _requeue_stuck(now: datetime) -> int:
     return requeued
 
 
+@use_case
 def sweep_outbox(*, now: datetime | None = None, limit: int = 10_000) -> list[int]:
     """Re-queue stuck rows; return the due queued ids not handed to a worker lately."""
     now = now or utcnow()
     _requeue_stuck(now)
     if not current_app.config.get("MAIL_SERVER"):
-        db.session.commit()
         return []
     requeue_after = int(current_app.config.get("MAIL_REQUEUE_AFTER_SECONDS", 300))
     not_handed_over = or_(
@@ -234,7 +234,6 @@ def sweep_outbox(*, now: datetime | None = None, limit: int = 10_000) -> list[in
     ))
     if ids:
         mark_enqueued(ids, now=now)
-    db.session.commit()
     return ids
 
 

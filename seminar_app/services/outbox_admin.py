@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, func, or_, select, true, update
 
+from ..database import use_case
 from ..extensions import db
 from ..models import Event, OutboxEmail, OutboxStatus, TeamMember, User, utcnow
 from .access import Permission, has_permission
@@ -111,6 +112,7 @@ def _requeue_values() -> dict:
             "next_attempt_at": None, "enqueued_at": utcnow()}
 
 
+@use_case
 def retry_email(email: OutboxEmail, *, actor: User) -> OutboxEmail:
     """Send a failed (or waiting) email again now: queued, attempts reset; commits."""
     if not can_view_email(actor, email):
@@ -125,11 +127,11 @@ def retry_email(email: OutboxEmail, *, actor: User) -> OutboxEmail:
     record_action("mail.retry", email, user=actor, recipient=email.recipient,
                   previous_error=previous[:500])
     dispatch_after_commit([email.id])
-    db.session.commit()
     log.info("email %s re-queued by user %s", email.id, actor.id)
     return email
 
 
+@use_case
 def retry_failed_emails(*, actor: User, event: Event | None = None, mailing=None) -> int:
     """Re-queue every failed email of ``event`` (all of them: admins only), or of one
     ``mailing`` of that event; commits; the count."""
@@ -153,7 +155,6 @@ def retry_failed_emails(*, actor: User, event: Event | None = None, mailing=None
                   event_id=event.id if event is not None else None, count=len(ids),
                   mailing_id=mailing.id if mailing is not None else None)
     dispatch_after_commit(ids)
-    db.session.commit()
     log.info("%d failed email(s) re-queued by user %s", len(ids), actor.id)
     return len(ids)
 

@@ -113,7 +113,7 @@ def protocol_key(registration: Registration, delegation: Delegation | None = Non
     is_head = delegation is not None and registration.id == delegation.head_registration_id
     return (0 if is_head else 1, HONORIFIC_RANK.get(registration.honorific, 4),
             ROLE_RANK.get(registration.delegation_role, 5),
-            registration.family_name.lower(), registration.given_name.lower(), registration.id)
+            registration.sort_name.lower(), registration.given_name.lower(), registration.id)
 
 
 def _delegation_order(descending: bool) -> list:
@@ -129,7 +129,7 @@ def _delegation_order(descending: bool) -> list:
              else_=len(HONORIFIC_RANK)),
         case({role: r for role, r in ROLE_RANK.items()}, value=Registration.delegation_role,
              else_=len(ROLE_RANK)),
-        func.lower(Registration.family_name), func.lower(Registration.given_name),
+        func.lower(Registration.sort_name), func.lower(Registration.given_name),
         Registration.id,
     ]
     return [key.desc() if descending else key.asc() for key in outer] \
@@ -144,7 +144,7 @@ def _order_by(filters: ParticipantFilters, language: str | None):
     if filters.sort in GROUPING_SORTS:
         return _delegation_order(filters.descending)
     if filters.sort == "name":
-        keys = [func.lower(Registration.family_name), func.lower(Registration.given_name)]
+        keys = [func.lower(Registration.sort_name), func.lower(Registration.given_name)]
     elif filters.sort == "country":
         ranks = {code: rank for rank, (code, _name) in enumerate(country_choices(language))}
         keys = [case(ranks, value=Registration.country, else_=len(ranks))]

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from ..database import use_case
 from ..extensions import db
 from ..models import AuditEntry, User, utcnow
 from .audit import record_action
@@ -84,6 +85,7 @@ def user_for_reset_token(token: str) -> User:
     return user
 
 
+@use_case
 def request_password_reset(email: str) -> None:
     """Hand ``email`` to the background queue, which sends a link if an account has it.
 
@@ -91,7 +93,6 @@ def request_password_reset(email: str) -> None:
     """
     email = (email or "").strip().lower()[:254]
     run_task_after_commit(RESET_TASK, email)
-    db.session.commit()
 
 
 def _recent_reset_emails(user: User) -> int:
@@ -102,6 +103,7 @@ def _recent_reset_emails(user: User) -> int:
         AuditEntry.created_at >= since)) or 0
 
 
+@use_case
 def send_password_reset(email: str) -> bool:
     """The task's work: email a reset link to the active account ``email``; True if sent."""
     user = find_user_by_email(email) if email else None
@@ -113,18 +115,17 @@ def send_password_reset(email: str) -> bool:
         return False
     record_action("user.password_reset_request", user, user=None)
     notify_password_reset(user, token=reset_token(user))
-    db.session.commit()
     log.info("password reset link queued for user %s", user.id)
     return True
 
 
+@use_case
 def reset_password(token: str, *, password: str) -> User:
     """Set a new password through a reset link; the link and every session stop working."""
     user = user_for_reset_token(token)
     check_password_rules(password, field="new_password", email=user.email, name=user.name)
     store_password(user, password)
     record_action("user.password_reset", user, user=user)
-    db.session.commit()
     log.info("user %s chose a new password through a reset link", user.id)
     return user
 

@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 
-from ..extensions import db
+from ..database import use_case
 from ..models import (
     Event,
     EventStatus,
@@ -76,6 +76,7 @@ def can_link_invitation(user, event: Event) -> bool:
     return can_see_passport(user, event)
 
 
+@use_case
 def record_passport_read(user, event: Event, what: str, *, registration=None,
                          **details) -> None:
     """Audit that ``user`` read passport data of ``event`` (``what``: "page", "visa_letter",
@@ -85,7 +86,6 @@ def record_passport_read(user, event: Event, what: str, *, registration=None,
     if registration is not None:
         details["reference"] = registration.reference
     record_action("passport.read", registration, event_id=event.id, user=user, **details)
-    db.session.commit()
 
 
 # --- the delegate's personal link ------------------------------------------------------------

@@ -11,6 +11,7 @@ import logging
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from ..database import use_case
 from ..extensions import db
 from ..models import Event, ExtraQuestion, QuestionKind, RegistrationAnswer, utcnow
 from .audit import record_action
@@ -127,6 +128,7 @@ def _touch_event(event_id: int) -> None:
                        .values(updated_at=utcnow()))
 
 
+@use_case
 def add_question(event: Event, *, label: str, kind, choices=(), required: bool = False,
                  actor=None, translations: dict | None = None) -> ExtraQuestion:
     """Add a question at the end of the event's registration form (texts: see ``_clean``)."""
@@ -142,10 +144,10 @@ def add_question(event: Event, *, label: str, kind, choices=(), required: bool =
     db.session.flush()
     record_action("question.create", question, user=actor, label=label, kind=kind.value)
     _touch_event(event.id)
-    db.session.commit()
     return question
 
 
+@use_case
 def update_question(question: ExtraQuestion, *, label: str, kind, choices=(),
                     required: bool = False, actor=None,
                     translations: dict | None = None) -> ExtraQuestion:
@@ -167,7 +169,6 @@ def update_question(question: ExtraQuestion, *, label: str, kind, choices=(),
     question.translations = translations
     record_action("question.update", question, user=actor, changed=changed)
     _touch_event(question.event_id)
-    db.session.commit()
     return question
 
 
@@ -194,6 +195,7 @@ def _keep_answers(question: ExtraQuestion, choices: list[str], translations: dic
         ).values(value=value))
 
 
+@use_case
 def delete_question(question: ExtraQuestion, *, actor=None) -> None:
     """Remove a question and every answer given to it."""
     event_id, label = question.event_id, question.label
@@ -207,7 +209,6 @@ def delete_question(question: ExtraQuestion, *, actor=None) -> None:
     for position, other in enumerate(_questions_of(event_id)):
         other.position = position
     _touch_event(event_id)
-    db.session.commit()
 
 
 def _questions_of(event_id: int) -> list[ExtraQuestion]:
@@ -217,6 +218,7 @@ def _questions_of(event_id: int) -> list[ExtraQuestion]:
     ))
 
 
+@use_case
 def move_question(question: ExtraQuestion, *, direction: str, actor=None) -> None:
     """Move a question one place ``up`` or ``down`` (nothing happens at either end)."""
     if direction not in ("up", "down"):
@@ -231,4 +233,3 @@ def move_question(question: ExtraQuestion, *, direction: str, actor=None) -> Non
         item.position = position
     record_action("question.move", question, user=actor, direction=direction)
     _touch_event(question.event_id)
-    db.session.commit()

@@ -231,8 +231,11 @@ INPUT_FIELDS = (
                help=_l("For example Hon. or Sen.")),
     InputField("given_name", TEXT, _l("Given name"), 100, required=True, rule=check_name,
                autocomplete="given-name"),
-    InputField("family_name", TEXT, _l("Family name"), 100, required=True, rule=check_name,
-               autocomplete="family-name"),
+    InputField("family_name", TEXT, _l("Family name"), 100, rule=check_name,
+               autocomplete="family-name",
+               help=_l("Leave empty if you have a single name (common in Indonesia and "
+                       "Myanmar): write it as your given name."),
+               api_description="Empty for a delegate with a single name."),
     InputField("email", EMAIL, _l("Email"), 254, required=True, clean=_email,
                autocomplete="email"),
     InputField("country", COUNTRY, _l("Country you represent"), 2, required=True,

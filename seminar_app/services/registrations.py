@@ -32,7 +32,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..database import commit_keeping_values
+from ..database import keep_values, use_case
 from ..extensions import db
 from ..models import (
     Event,
@@ -174,6 +174,7 @@ def _initial_status(event: Event, country: str, source: RegistrationSource, *,
                          exclude_id=exclude_id, count=count)
 
 
+@use_case
 def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, actor=None,
              answers: dict[int, str] | None = None,
              invitee=None) -> tuple[Registration, str]:
@@ -230,7 +231,7 @@ def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, acto
             db.session.flush()
             notifications.notify_registration_created(
                 registration, token, position=waitlist_position(registration), replacing=email)
-    commit_keeping_values(registration, event)
+    keep_values(registration, event)  # the commit keeps them loaded (database.py)
     log.info("registration %s for event %s: %s", registration.id, event.id, registration.status)
     return registration, token
 
@@ -270,14 +271,14 @@ def _write_registration(event: Event, registration: Registration | None, values:
 def _flush_or_conflict() -> None:
     try:
         db.session.flush()
-    except IntegrityError as error:
-        db.session.rollback()
+    except IntegrityError as error:  # the use case rolls back
         log.warning("registration refused by a constraint: %s", error.orig)
         raise AlreadyRegistered(
             _("This email address is already registered for this event."), field="email"
         ) from error
 
 
+@use_case
 def update_registration(registration: Registration, *, data: dict, answers=None,
                         actor=None) -> Registration:
     """Change a registration's details (never its email or status); audited."""
@@ -308,12 +309,12 @@ def update_registration(registration: Registration, *, data: dict, answers=None,
     record_action("registration.update", registration, user=actor, fields=changed)
     if actor is None and changed:  # through the personal link: tell the address it belongs to
         notifications.notify_registration_changed(registration, fields=changed)
-    db.session.commit()
     return registration
 
 
 # --- cancelling ----------------------------------------------------------------------------
 
+@use_case
 def cancel_registration(registration: Registration, *, actor=None, reason: str = "") -> list:
     """Cancel a registration (by the delegate, or by staff with ``actor``); promotes others.
 
@@ -331,7 +332,6 @@ def cancel_registration(registration: Registration, *, actor=None, reason: str =
                   by_staff=actor is not None, reason=registration.decision_reason)
     notifications.notify_registration_cancelled(registration, by_staff=actor is not None)
     promoted = promote_waitlisted(event) if was_confirmed else []
-    db.session.commit()
     log.info("registration %s cancelled; %d promoted", registration.id, len(promoted))
     return promoted
 
@@ -388,21 +388,21 @@ def _reject(registration: Registration, actor, reason: str) -> None:
     notifications.notify_registration_rejected(registration)
 
 
+@use_case
 def approve_registration(registration: Registration, *, actor) -> Registration:
     """Approve a PENDING registration: CONFIRMED when there is room, else WAITLISTED."""
     event = lock_event(registration.event_id)
     db.session.refresh(registration)
     _approve(event, registration, actor)
-    db.session.commit()
     return registration
 
 
+@use_case
 def reject_registration(registration: Registration, *, actor, reason: str = "") -> Registration:
     """Reject a PENDING or WAITLISTED registration, with an optional reason told to them."""
     lock_event(registration.event_id)
     db.session.refresh(registration)
     _reject(registration, actor, reason)
-    db.session.commit()
     return registration
 
 
@@ -417,6 +417,7 @@ def _registrations_of(event: Event, ids) -> list[Registration]:
         .execution_options(populate_existing=True)))
 
 
+@use_case
 def approve_registrations(event: Event, ids, *, actor) -> dict[str, int]:
     """Approve the PENDING registrations among ``ids`` (oldest first); counts per outcome."""
     event = lock_event(event.id)
@@ -431,10 +432,10 @@ def approve_registrations(event: Event, ids, *, actor) -> dict[str, int]:
         for member in _approve_together(event, registration, actor):
             done.add(member.id)
             counts[member.status.value] += 1
-    db.session.commit()
     return counts
 
 
+@use_case
 def reject_registrations(event: Event, ids, *, actor, reason: str = "") -> dict[str, int]:
     """Reject the PENDING or WAITLISTED registrations among ``ids``; counts per outcome."""
     lock_event(event.id)
@@ -446,12 +447,12 @@ def reject_registrations(event: Event, ids, *, actor, reason: str = "") -> dict[
             continue
         _reject(registration, actor, reason)
         counts["rejected"] += 1
-    db.session.commit()
     return counts
 
 
 # --- the personal link -----------------------------------------------------------------------
 
+@use_case
 def resend_manage_link(event: Event, email: str) -> bool:
     """Email a new personal link to ``email``'s registration, if there is one (silently)."""
     email = (email or "").strip().lower()
@@ -464,5 +465,4 @@ def resend_manage_link(event: Event, email: str) -> bool:
     record_action("registration.resend_link", registration, user=None)
     notifications.notify_registration_link(
         registration, token, position=waitlist_position(registration))
-    db.session.commit()
     return True

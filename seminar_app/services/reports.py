@@ -167,7 +167,7 @@ def protocol_key(registration: Registration) -> tuple:
     """Heads of delegation first, then H.E., Amb., Prof., Dr., others; then by name."""
     return (registration.delegation_role != DelegationRole.HEAD,
             HONORIFIC_RANK.get(registration.honorific, OTHER_RANK),
-            registration.family_name.casefold(), registration.given_name.casefold(),
+            registration.sort_name.casefold(), registration.given_name.casefold(),
             registration.id)
 
 

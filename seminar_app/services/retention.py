@@ -40,6 +40,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..database import transaction, use_case
 from ..extensions import db
 from ..models import (
     AuditEntry,
@@ -210,14 +211,11 @@ def purge_personal_data(now: datetime | None = None, dry_run: bool = False) -> l
         select(Event.id).where(Event.end_at <= now).order_by(Event.end_at, Event.id)).all()
     results = []
     for event_id in event_ids:
-        event = db.session.get(Event, event_id)
-        if now < passport_deadline(event):
-            continue
-        counts = _purge_event(event, now)
-        if dry_run:
-            db.session.rollback()
-        else:
-            db.session.commit()
+        with transaction(dry_run=dry_run):  # one event: committed, or rolled back (dry run)
+            event = db.session.get(Event, event_id)
+            if now < passport_deadline(event):
+                continue
+            counts = _purge_event(event, now)
         results.append(counts)
         if counts.total:
             log.info("personal data of event %s %s: %s", event_id,
@@ -238,6 +236,7 @@ def _cancel_before_erasure(event: Event, registration: Registration, actor) -> l
     return promote_waitlisted(event) if was_confirmed else []
 
 
+@use_case
 def erase_registration(registration: Registration, *, actor) -> PurgeCounts:
     """Erase one delegate's personal data now (an organizer of the event) and commit."""
     if not can_see_passport(actor, registration.event):
@@ -251,12 +250,12 @@ def erase_registration(registration: Registration, *, actor) -> PurgeCounts:
     _anonymise_registration(registration, counts)
     record_action("registration.erase", registration, user=actor,
                   registration_id=registration.id, reference=registration.reference)
-    db.session.commit()
     log.info("registration %s erased by user %s; %d promoted", registration.id,
              getattr(actor, "id", None), len(promoted))
     return counts
 
 
+@use_case
 def request_erasure(registration: Registration) -> bool:
     """Record a delegate's request to erase their data and email the organizers; commit.
 
@@ -268,7 +267,6 @@ def request_erasure(registration: Registration) -> bool:
     registration.erasure_requested_at = utcnow()
     record_action("registration.erasure_request", registration, user=None)
     notifications.notify_erasure_requested(registration)
-    db.session.commit()
     log.info("registration %s: erasure requested", registration.id)
     return True
 

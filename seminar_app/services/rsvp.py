@@ -27,6 +27,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..database import use_case
 from ..extensions import db
 from ..models import (
     InvitationResponse,
@@ -89,6 +90,7 @@ def clean_decline_reason(reason: str | None) -> str:
 
 # --- declining ---------------------------------------------------------------------------
 
+@use_case
 def decline_invitation(invitee: Invitee, *, reason: str = "") -> Invitee:
     """Record the invitee's "no" given through the link, with an optional reason; commit."""
     text = clean_decline_reason(reason)
@@ -111,7 +113,6 @@ def decline_invitation(invitee: Invitee, *, reason: str = "") -> Invitee:
     record_action("invitee.decline", invitee, user=None, channel=ResponseChannel.ONLINE,
                   previous=previous, reason=text)
     cancel_queued_invitations(invitee)
-    db.session.commit()
     log.info("invitee %s declined event %s", invitee.id, invitee.event_id)
     return invitee
 
@@ -136,14 +137,14 @@ def accept_invitation(invitee: Invitee, *, data: dict,
     try:
         registration, token = register(invitee.event, data=data, answers=answers,
                                        source=RegistrationSource.INVITATION, invitee=invitee)
-    except AlreadyRegistered:
-        db.session.rollback()
+    except AlreadyRegistered:  # register rolled back its transaction
         if _normalized_email(data.get("email")) != invitee.email:
             raise
         return Acceptance(_link_existing(invitee), linked_existing=True)
     return Acceptance(registration, token)
 
 
+@use_case
 def _link_existing(invitee: Invitee) -> Registration:
     """Bind the invitation to the registration its own email already has; commit."""
     event = lock_event(invitee.event_id)
@@ -164,7 +165,6 @@ def _link_existing(invitee: Invitee) -> Registration:
     token = new_manage_token(registration)
     notifications.notify_registration_link(registration, token,
                                            position=waitlist_position(registration))
-    db.session.commit()
     log.info("invitee %s linked to existing registration %s", invitee.id, registration.id)
     return registration
 
@@ -180,6 +180,7 @@ def opens_directly(invitee: Invitee, registration: Registration) -> bool:
         and registration.email == invitee.email
 
 
+@use_case
 def issue_registration_link(invitee: Invitee) -> str | None:
     """Open the invitation's registration: a short-lived personal-link token when the page may
     open it directly (``opens_directly``), else None after emailing a new link to the
@@ -196,5 +197,4 @@ def issue_registration_link(invitee: Invitee) -> str | None:
             position=waitlist_position(registration))
     record_action("registration.open_from_invitation", registration, user=None,
                   invitee_id=invitee.id, emailed=not direct)
-    db.session.commit()
     return token if direct else None

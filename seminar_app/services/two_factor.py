@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from pyotp.utils import strings_equal
 from sqlalchemy import delete, exists, func, or_, select, update
 
+from ..database import transaction, use_case
 from ..extensions import db
 from ..models import RecoveryCode, TeamMember, User, UserRole, utcnow
 from ..models.users import new_session_nonce
@@ -73,13 +74,13 @@ def issuer_name() -> str:
     return current_app.config.get("TWO_FACTOR_ISSUER") or "seminar_app"
 
 
+@use_case
 def begin_enrolment(user: User) -> str:
     """The secret being set up for ``user``: the one pending, or a new one (committed)."""
     if user.has_two_factor:
         raise Conflict(_("Two-factor sign-in is already on for your account."))
     if not user.totp_secret:
         user.totp_secret = pyotp.random_base32()
-        db.session.commit()
     return user.totp_secret
 
 
@@ -160,6 +161,7 @@ def remaining_recovery_codes(user: User) -> int:
         RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0
 
 
+@use_case
 def confirm_enrolment(user: User, *, code: str) -> list[str]:
     """Switch two-factor sign-in on with a first code; returns the new recovery codes."""
     if user.has_two_factor:
@@ -174,15 +176,14 @@ def confirm_enrolment(user: User, *, code: str) -> list[str]:
     user.session_nonce = new_session_nonce()
     codes = _new_recovery_codes(user)
     record_action("user.two_factor_enable", user, user=user)
-    db.session.commit()
     log.info("user %s switched two-factor sign-in on", user.id)
     return codes
 
 
 def _refused(user: User, reason: str, message: str, field: str) -> InvalidCode:
     """Audit a refused code (committed) and return the error to raise."""
-    record_action("user.two_factor_failed", user, user=user, reason=reason)
-    db.session.commit()
+    with transaction():
+        record_action("user.two_factor_failed", user, user=user, reason=reason)
     log.info("user %s: second factor refused (%s)", user.id, reason)
     return InvalidCode(message, field=field)
 
@@ -196,8 +197,9 @@ def log_in_with_code(user: User, *, code: str) -> tuple[str, int | None]:
         record_login(user, method="totp")
         return "totp", None
     if len(_digits(code)) != TOTP_DIGITS and _accept_recovery_code(user, code):
-        record_action("user.recovery_code_used", user, user=user)
-        record_login(user, method="recovery_code")
+        with transaction():
+            record_action("user.recovery_code_used", user, user=user)
+            record_login(user, method="recovery_code")
         return "recovery_code", remaining_recovery_codes(user)
     raise _refused(user, "wrong_code",
                    _("This code is not correct, or was already used. Enter the newest code "
@@ -222,10 +224,10 @@ def regenerate_recovery_codes(user: User, *, confirmation: str) -> list[str]:
     """New recovery codes (the old ones stop working); needs the password or a code."""
     if not user.has_two_factor:
         raise Conflict(_("Two-factor sign-in is off for your account."))
-    _check_confirmation(user, confirmation)
-    codes = _new_recovery_codes(user)
-    record_action("user.recovery_codes_regenerate", user, user=user)
-    db.session.commit()
+    _check_confirmation(user, confirmation)  # a refusal is audited in its own transaction
+    with transaction():
+        codes = _new_recovery_codes(user)
+        record_action("user.recovery_codes_regenerate", user, user=user)
     log.info("user %s made new recovery codes", user.id)
     return codes
 
@@ -242,14 +244,15 @@ def disable_two_factor(user: User, *, confirmation: str) -> User:
     """Switch two-factor sign-in off (needs the password or a code); ends other sessions."""
     if not user.has_two_factor:
         raise Conflict(_("Two-factor sign-in is off for your account."))
-    _check_confirmation(user, confirmation)
-    _switch_off(user)
-    record_action("user.two_factor_disable", user, user=user)
-    db.session.commit()
+    _check_confirmation(user, confirmation)  # a refusal is audited in its own transaction
+    with transaction():
+        _switch_off(user)
+        record_action("user.two_factor_disable", user, user=user)
     log.info("user %s switched two-factor sign-in off", user.id)
     return user
 
 
+@use_case
 def reset_two_factor(user: User, *, actor: User | None) -> User:
     """An administrator (or the command line: no actor) switches ``user``'s two-factor
     sign-in off after a lost phone and lost codes."""
@@ -260,7 +263,6 @@ def reset_two_factor(user: User, *, actor: User | None) -> User:
         raise Conflict(_("Two-factor sign-in is not set up for this account."))
     _switch_off(user)
     record_action("user.two_factor_reset", user, user=actor)
-    db.session.commit()
     log.info("two-factor sign-in of user %s reset by %s", user.id,
              f"user {actor.id}" if actor else "the command line")
     return user

@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from ..database import transaction, use_case
 from ..extensions import db
 from ..models import User, UserRole, utcnow
 from ..models.users import new_session_nonce
@@ -33,8 +34,8 @@ from .password_rules import (  # noqa: F401 - the bounds are imported from here 
 
 log = logging.getLogger(__name__)
 
-#: the interface languages an account may prefer
-ACCOUNT_LANGUAGES = ("en", "id")
+#: the interface languages an account may prefer; "" follows the device (browser) language
+ACCOUNT_LANGUAGES = ("en", "id", "")
 
 
 class LoginFailed(ServiceError):
@@ -89,6 +90,7 @@ def _role(role: str | UserRole) -> UserRole:
         raise ServiceError(_("Unknown role: %(role)s.", role=role), field="role") from None
 
 
+@use_case
 def create_user(
     *, email: str, name: str, password: str, role: UserRole = UserRole.STAFF, language: str = "en"
 ) -> User:
@@ -109,7 +111,6 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     record_action("user.create", user, role=user.role.value)
-    db.session.commit()
     log.info("created %s account %s", user.role.value, user.email)
     return user
 
@@ -130,42 +131,43 @@ def check_credentials(*, email: str, password: str) -> User:
         reason = "inactive"
     else:
         return user
-    record_action(
-        "user.login_failed", user, user=user, email=email.strip().lower()[:254], reason=reason
-    )
-    db.session.commit()
+    with transaction():  # the failure stays audited although LoginFailed follows
+        record_action(
+            "user.login_failed", user, user=user, email=email.strip().lower()[:254], reason=reason
+        )
     log.info("failed login for %r (%s)", email.strip().lower()[:254], reason)
     raise LoginFailed(_("The email or the password is not correct, or the account is disabled."))
 
 
+@use_case
 def record_login(user: User, *, method: str = "password") -> User:
     """Note a completed login (``method``: password, totp or recovery_code) and commit."""
     user.last_login_at = utcnow()
     record_action("user.login", user, user=user, method=method)
-    db.session.commit()
     log.info("user %s logged in (%s)", user.id, method)
     return user
 
 
+@use_case
 def log_out_everywhere(user: User) -> User:
     """End every session of the account (this one included) and commit."""
     user.session_nonce = new_session_nonce()
     record_action("user.logout", user, user=user)
-    db.session.commit()
     log.info("user %s logged out (every session)", user.id)
     return user
 
 
+@use_case
 def update_profile(user: User, *, name: str, language: str) -> User:
     """Change the account's own display name and interface language."""
     _check_language(language)
     user.name = name.strip() or user.email
     user.language = language
     record_action("user.update_profile", user, name=user.name, language=language)
-    db.session.commit()
     return user
 
 
+@use_case
 def change_password(user: User, *, current_password: str, new_password: str) -> User:
     """Change the account's own password, ending its other sessions."""
     if not password_matches(user, current_password):
@@ -177,17 +179,16 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
     check_password_rules(new_password, field="new_password", email=user.email, name=user.name)
     store_password(user, new_password)
     record_action("user.change_password", user)
-    db.session.commit()
     log.info("user %s changed their password", user.id)
     return user
 
 
+@use_case
 def set_password(user: User, *, password: str) -> User:
     """Give the account a new password (administrators, command line); ends its sessions."""
     check_password_rules(password, email=user.email, name=user.name)
     store_password(user, password)
     record_action("user.set_password", user)
-    db.session.commit()
     log.info("password of user %s was reset", user.id)
     return user
 
@@ -218,6 +219,7 @@ def _check_admins_remain(user: User, *, role: UserRole, active: bool) -> None:
         )
 
 
+@use_case
 def update_user(
     user: User,
     *,
@@ -257,7 +259,6 @@ def update_user(
         user=actor,
         changes={key: _jsonable_change(value) for key, value in changes.items()},
     )
-    db.session.commit()
     log.info("user %s updated by %s: %s", user.id, actor.id, sorted(changes))
     return user
 
@@ -274,6 +275,7 @@ def _jsonable_change(change: tuple) -> list:
     return [value.value if isinstance(value, UserRole) else value for value in change]
 
 
+@use_case
 def set_user_role(user: User, *, role: str | UserRole) -> User:
     """Change an account's role (command line); the last active administrator stays one."""
     role = _role(role)
@@ -281,11 +283,11 @@ def set_user_role(user: User, *, role: str | UserRole) -> User:
     old = user.role
     user.role = role
     record_action("user.set_role", user, old=old.value, new=role.value)
-    db.session.commit()
     log.info("user %s role %s -> %s", user.id, old.value, role.value)
     return user
 
 
+@use_case
 def deactivate_user(user: User, *, actor: User | None = None) -> User:
     """Disable an account and end its sessions; an administrator cannot disable themself."""
     if actor is not None and actor.id == user.id:
@@ -295,15 +297,14 @@ def deactivate_user(user: User, *, actor: User | None = None) -> User:
     user.session_nonce = new_session_nonce()
     revoked = revoke_tokens_of_user(user, actor=actor)
     record_action("user.deactivate", user, user=actor, api_tokens_revoked=revoked)
-    db.session.commit()
     log.info("user %s deactivated", user.id)
     return user
 
 
+@use_case
 def activate_user(user: User) -> User:
     """Enable a deactivated account again (its API tokens revoked at deactivation stay so)."""
     user.active = True
     record_action("user.activate", user)
-    db.session.commit()
     log.info("user %s activated", user.id)
     return user

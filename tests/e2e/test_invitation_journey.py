@@ -68,7 +68,7 @@ def test_staff_invite_one_accepts_and_registers_another_declines(browsing, forum
     expect(page.locator("body")).to_contain_text("Enter a valid email address.")
     expect(page.locator("body")).to_contain_text("Retno Marsudi")
     screenshot(page, "invitations_import_preview")
-    page.get_by_role("button", name=re.compile(r"Import 2 valid rows")).click()
+    page.get_by_role("button", name=re.compile(r"Add 2 new invitees")).click()
     expect(page).to_have_url(re.compile(rf"{base}$"))
     rows = page.locator("#invitee-table tbody tr")
     expect(rows).to_have_count(2)

@@ -20,14 +20,16 @@ TEXTS = {
         "set_up": "Set up two-factor sign-in", "codes": "Your recovery codes",
         "code_page": "Two-factor sign-in", "recovery_left": "You used a recovery code; 9 left.",
         "forgot": "Forgot your password?", "sent": "If an active staff account has this address",
-        "subject": "Choose a new password for Seminar registration", "reset": "Choose a new password",
+        "subject": "Choose a new password for Seminar registration",
+        "reset": "Choose a new password",
         "saved": "Your new password is saved", "bad_code": "This code is not correct",
     },
     "id": {
         "set_up": "Siapkan masuk dua faktor", "codes": "Kode pemulihan Anda",
         "code_page": "Masuk dua faktor", "recovery_left": "Anda memakai kode pemulihan; tersisa 9.",
         "forgot": "Lupa kata sandi?", "sent": "Jika ada akun staf aktif dengan alamat ini",
-        "subject": "Pilih kata sandi baru untuk Pendaftaran seminar", "reset": "Pilih kata sandi baru",
+        "subject": "Pilih kata sandi baru untuk Pendaftaran seminar",
+        "reset": "Pilih kata sandi baru",
         "saved": "Kata sandi baru Anda tersimpan", "bad_code": "Kode ini tidak benar",
     },
 }

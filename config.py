@@ -103,7 +103,8 @@ class Config:
     #: delegates' personal links stop working this many days after their event ends
     PERSONAL_LINK_DAYS_AFTER_EVENT = env_int("PERSONAL_LINK_DAYS_AFTER_EVENT", 30)
     RESEND_LINK_RATE_LIMIT = os.environ.get("RESEND_LINK_RATE_LIMIT", "5 per minute")
-    #: codes entered after the password, per address and per account (see services.two_factor)
+    #: codes entered after the password, per address and per account (see
+    # services.accounts.two_factor)
     TWO_FACTOR_RATE_LIMIT = os.environ.get("TWO_FACTOR_RATE_LIMIT", "5 per minute;30 per hour")
     PASSWORD_RESET_RATE_LIMIT = os.environ.get(
         "PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"

@@ -78,7 +78,8 @@ def reset_schema(app) -> None:
 def create_organizer_and_event(app, *, capacity: int, slug: str):
     """An organizer account and a published public event; returns (email, event id, slug)."""
     from seminar_app.models import UserRole
-    from seminar_app.services import events, users
+    from seminar_app.services.accounts import users
+    from seminar_app.services.events import events
 
     email = f"organizer-{slug}@example.org"
     start = (datetime.now(UTC) + timedelta(days=30)).replace(tzinfo=None, microsecond=0)

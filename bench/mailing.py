@@ -41,7 +41,7 @@ def _sink(port, counter, ready):  # runs in a child process
 def _seed_invitees(app, event_id: int, count: int) -> None:
     from seminar_app.extensions import db
     from seminar_app.models import Event
-    from seminar_app.services.invitations import new_invitee
+    from seminar_app.services.invitations.invitations import new_invitee
 
     with app.app_context():
         event = db.session.get(Event, event_id)

@@ -16,7 +16,7 @@ Rules:
 - A value that cannot be decrypted (its key is not configured, or the key is wrong) raises
   ``DataKeyError`` (the command line and the worker stop with a clear message), except while
   a web request reads it: the page then shows it as empty ("—"), the error is logged, and the
-  value is an ``UnreadableText`` / ``UnreadableDict`` (services.mail refuses to send those).
+  value is an ``UnreadableText`` / ``UnreadableDict`` (services.mail.compose refuses to send those).
 - The derived AES keys are built once per configuration and cached in ``app.extensions``.
 """
 

@@ -9,8 +9,8 @@ import click
 from flask.cli import AppGroup
 
 from .crypto import DataKeyError, current_keyring, new_key
-from .services.key_rotation import rotate_keys
-from .services.retention import purge_personal_data
+from .services.privacy.key_rotation import rotate_keys
+from .services.privacy.retention import purge_personal_data
 
 data_cli = AppGroup("data", help="Personal data: encryption keys, retention and erasure.")
 

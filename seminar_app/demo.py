@@ -33,12 +33,12 @@ from .models import (
     Visibility,
     utcnow,
 )
+from .services.accounts.users import create_user, find_user_by_email
 from .services.audit import record_action
-from .services.invitations import add_invitee
-from .services.registrations import register
-from .services.rsvp import accept_invitation, decline_invitation
-from .services.uploads import create_image_upload
-from .services.users import create_user, find_user_by_email
+from .services.events.uploads import create_image_upload
+from .services.invitations.invitations import add_invitee
+from .services.invitations.rsvp import accept_invitation, decline_invitation
+from .services.registration.registrations import register
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from seminar_app import create_app
 from seminar_app.extensions import db as _db
 from seminar_app.extensions import limiter
 from seminar_app.models import UserRole
-from seminar_app.services.users import create_user
+from seminar_app.services.accounts.users import create_user
 
 PASSWORD = "correct horse battery staple"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')

@@ -5,7 +5,8 @@ Two ways to make a registration:
 - ``add_registration`` stores one directly through the model (bypassing the form's and the
   service's checks): for data the public form would refuse, for other statuses and for bulk
   set-ups;
-- ``make_registration`` registers through ``services.registrations.register``, like the public
+- ``make_registration`` registers through ``services.registration.registrations.register``, like
+the public
   form does, and returns ``(registration, token)``.
 
 Events come from tests.public_factories.create_event.
@@ -26,7 +27,7 @@ from seminar_app.models import (
     TeamMember,
     utcnow,
 )
-from seminar_app.services import registrations as service
+from seminar_app.services.registration import registrations as service
 from tests.conftest import AuthActions
 from tests.public_factories import create_event
 
@@ -67,7 +68,7 @@ def add_question(event, label, kind=QuestionKind.TEXT, *, required=False, choice
     question = ExtraQuestion(event_id=event.id, label=label, kind=kind, required=required,
                              choices=list(choices), position=position)
     db.session.add(question)
-    event.updated_at = utcnow()  # as services.questions does: the form changed
+    event.updated_at = utcnow()  # as services.registration.questions does: the form changed
     db.session.commit()
     return question
 
@@ -123,7 +124,7 @@ def visa_fields(event) -> dict:
 
 
 def service_data(**overrides) -> dict:
-    """``data`` for services.registrations.register."""
+    """``data`` for services.registration.registrations.register."""
     number = next(_numbers)
     data = {
         "honorific": "mr", "honorific_other": "", "given_name": "Budi",
@@ -149,8 +150,8 @@ def past(days=1):
 # --- invitations -----------------------------------------------------------------------------
 
 def add_invitee(event, **overrides):
-    """An invitee of ``event`` added through ``services.invitations.add_invitee``."""
-    from seminar_app.services import invitations
+    """An invitee of ``event`` added through ``services.invitations.invitations.add_invitee``."""
+    from seminar_app.services.invitations import invitations
 
     number = next(_numbers)
     data = {"honorific": "amb", "name": f"Invitee Number{number}",

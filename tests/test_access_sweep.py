@@ -43,7 +43,7 @@ from seminar_app.models import (
     User,
     utcnow,
 )
-from seminar_app.services import invitations
+from seminar_app.services.invitations import invitations
 from tests.conftest import AuthActions, csrf_token
 
 #: routes under /manage/ that are not checked here
@@ -180,7 +180,7 @@ def world(db, make_user) -> World:
                       audience={"audience": "all"}, recipient_count=1)
     db.session.add(mailing)
     db.session.commit()
-    from seminar_app.services.api_tokens import create_token
+    from seminar_app.services.accounts.api_tokens import create_token
 
     return World(
         admin, owner, outsider, team_user, event, cohost, session, speaker, member, upload, email,

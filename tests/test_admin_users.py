@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from seminar_app.models import UserRole
-from seminar_app.services.users import find_user_by_email, password_matches
+from seminar_app.services.accounts.users import find_user_by_email, password_matches
 from tests.conftest import AuthActions, post_form
 
 NEW_ACCOUNT = {

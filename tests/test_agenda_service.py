@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from seminar_app.extensions import db
 from seminar_app.models import AgendaSession, AuditEntry, Speaker
-from seminar_app.services import agenda as agenda_service
 from seminar_app.services.errors import NotFound, ServiceError
+from seminar_app.services.events import agenda as agenda_service
 from tests.public_factories import create_event, utc
 
 

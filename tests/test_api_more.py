@@ -17,7 +17,7 @@ from seminar_app.models import (
     RegistrationAnswer,
     utcnow,
 )
-from seminar_app.services import api_tokens
+from seminar_app.services.accounts import api_tokens
 from tests.factories import (
     add_invitee,
     add_question,

@@ -23,7 +23,7 @@ from config import TestingConfig
 from seminar_app import create_app
 from seminar_app.extensions import db
 from seminar_app.models import Mailing, MailingKind, RegistrationStatus
-from seminar_app.services import api_tokens
+from seminar_app.services.accounts import api_tokens
 from tests.factories import add_invitee, add_registration, registration_event
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,

@@ -5,7 +5,7 @@ import re
 from sqlalchemy import select
 
 from seminar_app.models import ApiToken, AuditEntry
-from seminar_app.services import api_tokens
+from seminar_app.services.accounts import api_tokens
 from tests.conftest import csrf_token, post_form
 from tests.factories import add_team_member, logged_in, registration_event
 
@@ -107,7 +107,7 @@ def _bearer(client, secret):
 
 
 def test_reactivated_account_old_tokens_stay_revoked(app, make_user, db):
-    from seminar_app.services.users import activate_user, deactivate_user
+    from seminar_app.services.accounts.users import activate_user, deactivate_user
 
     owner = make_user("organizer")
     make_user("admin")

@@ -8,14 +8,14 @@ import pytest
 from pypdf import PdfReader
 
 from seminar_app.models import DelegationRole, Honorific, RegistrationStatus
-from seminar_app.services import pdf_fonts
-from seminar_app.services.badges import (
+from seminar_app.services.documents import pdf_fonts
+from seminar_app.services.documents.badges import (
     BADGE_W,
     badge_content,
     badge_qr,
     render_badges_pdf,
 )
-from seminar_app.services.documents import badge_registrations
+from seminar_app.services.events.document_settings import badge_registrations
 from tests.factories import add_registration
 from tests.public_factories import create_event
 
@@ -114,7 +114,7 @@ def test_layout_line_joins_arabic_letters_and_orders_them_for_drawing():
 
 
 def test_fit_shrinks_a_long_name_so_that_it_never_overflows():
-    from seminar_app.services.badges import _fit
+    from seminar_app.services.documents.badges import _fit
 
     width = BADGE_W / 2
     line, size = _fit("Wolfeschlegelsteinhausenbergerdorff-Hohenzollern", width, 17, bold=True,
@@ -183,7 +183,7 @@ def test_badge_qr_decodes_to_exactly_the_badge_code(event):
 def test_badge_qr_is_printed_at_least_25_mm_wide():
     from reportlab.lib.units import mm
 
-    from seminar_app.services.badges import QR_SIDE_A4, QR_SIDE_SINGLE
+    from seminar_app.services.documents.badges import QR_SIDE_A4, QR_SIDE_SINGLE
 
     assert min(QR_SIDE_A4, QR_SIDE_SINGLE) >= 25 * mm
 

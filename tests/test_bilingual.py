@@ -8,15 +8,15 @@ from sqlalchemy import select
 
 from seminar_app.extensions import db
 from seminar_app.models import AgendaSession, Event, OutboxEmail
-from seminar_app.services import agenda as agenda_service
-from seminar_app.services import events as event_service
-from seminar_app.services.content_language import (
+from seminar_app.services.errors import ServiceError
+from seminar_app.services.events import agenda as agenda_service
+from seminar_app.services.events import events as event_service
+from seminar_app.services.events.content_language import (
     base_language_of,
     fallback_note,
     localized,
     merge_texts,
 )
-from seminar_app.services.errors import ServiceError
 from tests.conftest import post_form
 from tests.factories import form_fields, logged_in, make_registration
 from tests.public_factories import create_event

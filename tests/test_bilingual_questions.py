@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from seminar_app.extensions import db
 from seminar_app.models import ExtraQuestion, Registration, RegistrationAnswer
-from seminar_app.services import questions as service
 from seminar_app.services.errors import ServiceError
+from seminar_app.services.registration import questions as service
 from tests.conftest import post_form
 from tests.factories import add_registration, form_fields, logged_in
 from tests.public_factories import create_event

@@ -17,9 +17,10 @@ from seminar_app.models import (
     MailingKind,
     RegistrationStatus,
 )
-from seminar_app.services import mailings, notifications
-from seminar_app.services import message_templates as wording
-from seminar_app.services.letters import render_visa_letter_pdf
+from seminar_app.services import notifications
+from seminar_app.services.documents.letters import render_visa_letter_pdf
+from seminar_app.services.invitations import mailings
+from seminar_app.services.invitations import message_templates as wording
 from tests.factories import add_invitee, add_registration, logged_in, registration_event
 
 PACKAGE = re.compile(r"seminar[_-]app", re.IGNORECASE)

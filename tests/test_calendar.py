@@ -8,7 +8,7 @@ from icalendar import Calendar
 
 from seminar_app.extensions import db
 from seminar_app.models import EventStatus, Visibility
-from seminar_app.services.calendar import event_calendar
+from seminar_app.services.documents.calendar import event_calendar
 from tests.public_factories import create_event, utc
 
 

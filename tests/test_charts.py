@@ -2,7 +2,7 @@
 
 import xml.etree.ElementTree as ET
 
-from seminar_app.services.charts import bar_chart_svg
+from seminar_app.services.documents.charts import bar_chart_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -7,7 +7,7 @@ import pytest
 
 from seminar_app.extensions import db
 from seminar_app.models import AuditEntry, RegistrationStatus, utcnow
-from seminar_app.services import checkin
+from seminar_app.services.registration import checkin
 from tests.conftest import csrf_token
 from tests.factories import add_registration, add_team_member, logged_in, registration_event
 

@@ -8,13 +8,13 @@ from sqlalchemy import func, select
 
 from seminar_app.extensions import db
 from seminar_app.models import AuditEntry, Event, Registration, RegistrationStatus, User, utcnow
-from seminar_app.services.checkin import (
+from seminar_app.services.errors import Conflict, NotFound, PermissionDenied
+from seminar_app.services.registration.checkin import (
     arrival_counts,
     check_in,
     search_for_checkin,
     undo_check_in,
 )
-from seminar_app.services.errors import Conflict, NotFound, PermissionDenied
 from tests.factories import add_registration, add_team_member
 from tests.public_factories import create_event
 

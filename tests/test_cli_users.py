@@ -1,7 +1,7 @@
 """``flask users ...``: creating accounts, listing them, roles and passwords from a shell."""
 
 from seminar_app.models import UserRole
-from seminar_app.services.users import find_user_by_email, password_matches
+from seminar_app.services.accounts.users import find_user_by_email, password_matches
 
 SECRET = "cli password 2026"
 

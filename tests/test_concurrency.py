@@ -188,7 +188,7 @@ def test_simultaneous_cancellations_promote_in_order(live_server, make_user):
 def test_simultaneous_registrations_of_a_cancelled_address_reactivate_it_once(
         live_server, make_user):
     from seminar_app.models import AuditEntry
-    from seminar_app.services import registrations as service
+    from seminar_app.services.registration import registrations as service
 
     event = registration_event(make_user("organizer"), capacity=10)
     registration, _token = make_registration(event, email="back@example.org")

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from config import TestingConfig
 from seminar_app import create_app
 from seminar_app.models import AuditEntry, Event, OutboxEmail, Registration
-from seminar_app.services.registration_codes import new_manage_token
+from seminar_app.services.registration.registration_codes import new_manage_token
 from tests.test_access_sweep import World, _logged_in, world  # noqa: F401 - fixture
 
 #: tables whose row counts must not move when a request is refused

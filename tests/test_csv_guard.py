@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from seminar_app.services.exports import csv_stream, neutralize_formula
+from seminar_app.services.documents.exports import csv_stream, neutralize_formula
 from tests.factories import add_registration, logged_in
 from tests.public_factories import create_event
 

@@ -15,12 +15,12 @@ from seminar_app.models import (
     RegistrationStatus,
     utcnow,
 )
-from seminar_app.services.charts import (
+from seminar_app.services.documents.charts import (
     column_chart_svg,
     format_number,
     ranked_bar_chart_svg,
 )
-from seminar_app.services.dashboard import (
+from seminar_app.services.documents.dashboard import (
     OTHERS,
     event_dashboard,
     overview,

@@ -9,10 +9,13 @@ from sqlalchemy import select
 
 from seminar_app.extensions import db
 from seminar_app.models import AuditEntry, Delegation, Registration, RegistrationStatus
-from seminar_app.services import delegations as service
-from seminar_app.services import registrations as registration_service
 from seminar_app.services.errors import Conflict, ServiceError
-from seminar_app.services.participant_list import ParticipantFilters, registrations_query
+from seminar_app.services.registration import delegations as service
+from seminar_app.services.registration import registrations as registration_service
+from seminar_app.services.registration.participant_list import (
+    ParticipantFilters,
+    registrations_query,
+)
 from tests.conftest import post_form
 from tests.factories import (
     form_fields,

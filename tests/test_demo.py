@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from seminar_app.extensions import db
 from seminar_app.models import AuditEntry, Event, EventStatus, TeamMember, User, UserRole, utcnow
 from seminar_app.services.access import Permission, has_permission
-from seminar_app.services.users import find_user_by_email, password_matches
+from seminar_app.services.accounts.users import find_user_by_email, password_matches
 from tests.public_factories import create_event
 
 

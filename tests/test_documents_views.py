@@ -8,7 +8,7 @@ from PIL import Image
 
 from seminar_app.extensions import db
 from seminar_app.models import AuditEntry, RegistrationStatus, Upload
-from seminar_app.services.registration_codes import new_manage_token
+from seminar_app.services.registration.registration_codes import new_manage_token
 from tests.conftest import post_form
 from tests.factories import add_registration, add_team_member
 from tests.public_factories import create_event

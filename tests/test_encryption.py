@@ -19,7 +19,7 @@ from seminar_app.crypto import (
     parse_data_keys,
 )
 from seminar_app.models import OutboxEmail, OutboxStatus, Registration
-from seminar_app.services.mail import send_outbox_batch
+from seminar_app.services.mail.smtp import send_outbox_batch
 from tests.factories import make_registration, registration_event
 
 #: fixed keys (test ids must be the same in every xdist worker)

@@ -1,4 +1,5 @@
-"""Erasing one delegate (services.retention.erase_registration) from the participant page and
+"""Erasing one delegate (services.privacy.retention.erase_registration) from the participant page
+and
 the API, the subject access export, and the delegate's own request from their personal link."""
 
 import json
@@ -16,9 +17,9 @@ from seminar_app.models import (
     RegistrationLink,
     RegistrationStatus,
 )
-from seminar_app.services import api_tokens
+from seminar_app.services.accounts import api_tokens
 from seminar_app.services.errors import Conflict, PermissionDenied
-from seminar_app.services.retention import (
+from seminar_app.services.privacy.retention import (
     erase_registration,
     export_subject_data,
     request_erasure,

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from seminar_app.models import AuditEntry, CoHost, Event, Upload
-from seminar_app.services import events as event_service
+from seminar_app.services.events import events as event_service
 from tests.conftest import post_form
 from tests.test_events_manage import field_errors
 from tests.test_services_events import event_factory, png_bytes

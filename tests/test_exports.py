@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 
 from seminar_app.models import Honorific, RegistrationAnswer, RegistrationStatus
-from seminar_app.services.exports import neutralize_formula
-from seminar_app.services.questions import add_question
+from seminar_app.services.documents.exports import neutralize_formula
+from seminar_app.services.registration.questions import add_question
 from tests.factories import add_registration, add_team_member, logged_in
 from tests.public_factories import create_event
 

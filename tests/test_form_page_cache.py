@@ -1,5 +1,5 @@
 """The registration form kept rendered for anonymous visitors (seminar_app.page_cache), and the
-registration that locks its event only to decide (services.registrations.register)."""
+registration that locks its event only to decide (services.registration.registrations.register)."""
 
 from datetime import date, timedelta
 
@@ -15,8 +15,8 @@ from seminar_app.models import (
     Registration,
     RegistrationStatus,
 )
-from seminar_app.services import questions as question_service
-from seminar_app.services import registrations as service
+from seminar_app.services.registration import questions as question_service
+from seminar_app.services.registration import registrations as service
 from tests.conftest import CSRF_META
 from tests.factories import add_registration, form_fields, registration_event
 

@@ -16,9 +16,9 @@ from seminar_app.models import (
     ResponseChannel,
     utcnow,
 )
-from seminar_app.services import invitations, rsvp
-from seminar_app.services.invitation_status import funnel, invitee_progress
-from seminar_app.services.mail import RenderedEmail, insert_outbox_rows, outbox_row
+from seminar_app.services.invitations import invitations, rsvp
+from seminar_app.services.invitations.invitation_status import funnel, invitee_progress
+from seminar_app.services.mail.compose import RenderedEmail, insert_outbox_rows, outbox_row
 from tests.conftest import post_form
 from tests.factories import add_invitee, add_registration, logged_in, registration_event
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from seminar_app.services import invitee_import
-from seminar_app.services.import_template import COLUMNS, import_template
+from seminar_app.services.invitations import invitee_import
+from seminar_app.services.invitations.import_template import COLUMNS, import_template
 from tests.factories import add_invitee, logged_in, registration_event
 from tests.test_invitations_import import preview_of
 

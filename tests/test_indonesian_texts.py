@@ -9,8 +9,8 @@ from pypdf import PdfReader
 
 from seminar_app.extensions import db
 from seminar_app.models import CoHost, Honorific
-from seminar_app.services.cohost_roles import cohost_role_label
-from seminar_app.services.letters import render_visa_letter_pdf
+from seminar_app.services.documents.letters import render_visa_letter_pdf
+from seminar_app.services.events.cohost_roles import cohost_role_label
 from tests.factories import add_registration, logged_in
 from tests.public_factories import create_event
 from tests.test_exports import read_csv

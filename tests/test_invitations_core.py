@@ -3,8 +3,8 @@
 import pytest
 
 from seminar_app.models import Honorific, Invitee
-from seminar_app.services import invitations
 from seminar_app.services.errors import Conflict, NotFound, ServiceError
+from seminar_app.services.invitations import invitations
 from tests.factories import add_invitee, past, registration_event
 
 

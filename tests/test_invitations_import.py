@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from seminar_app.extensions import db
 from seminar_app.models import AuditEntry, Honorific, Invitee, Upload
-from seminar_app.services import invitee_import
 from seminar_app.services.errors import ServiceError
-from seminar_app.services.invitations import get_invitee_by_token, invitee_token
+from seminar_app.services.invitations import invitee_import
+from seminar_app.services.invitations.invitations import get_invitee_by_token, invitee_token
 from tests.conftest import post_form
 from tests.factories import add_invitee, logged_in, registration_event
 

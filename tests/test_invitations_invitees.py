@@ -251,7 +251,7 @@ def test_detail_page_shows_steps_emails_and_link(staff, event, app):
     assert "Invitation to the forum" in html and "550 5.1.1 No such user" in html
     assert "Bounced" in html
     if "rsvp.show" in app.view_functions:
-        from seminar_app.services.invitations import invitee_token
+        from seminar_app.services.invitations.invitations import invitee_token
 
         assert invitee_token(invitee) in html
 

@@ -17,7 +17,7 @@ from seminar_app.models import (
     RegistrationStatus,
     utcnow,
 )
-from seminar_app.services import mailings
+from seminar_app.services.invitations import mailings
 from tests.conftest import post_form
 from tests.factories import add_invitee, add_registration, logged_in, registration_event
 
@@ -207,7 +207,7 @@ def test_retry_only_touches_this_mailing(app, db, owner, event):
     first, second = _create(event), _create(event, audience="all")
     db.session.execute(update(OutboxEmail).values(status=OutboxStatus.FAILED))
     db.session.commit()
-    from seminar_app.services.outbox_admin import retry_failed_emails
+    from seminar_app.services.mail.outbox_admin import retry_failed_emails
 
     assert retry_failed_emails(actor=owner, event=event, mailing=first) == 1
     db.session.expire_all()

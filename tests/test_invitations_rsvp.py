@@ -21,9 +21,9 @@ from seminar_app.models import (
     Visibility,
     utcnow,
 )
-from seminar_app.services import invitations, rsvp
-from seminar_app.services import registrations as registration_service
 from seminar_app.services.errors import Conflict
+from seminar_app.services.invitations import invitations, rsvp
+from seminar_app.services.registration import registrations as registration_service
 from tests.conftest import post_form
 from tests.factories import (
     add_invitee,

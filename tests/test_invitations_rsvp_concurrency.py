@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from seminar_app.extensions import db
 from seminar_app.models import InvitationResponse, Invitee, Registration
-from seminar_app.services import invitations
+from seminar_app.services.invitations import invitations
 from tests.factories import add_invitee, form_fields, registration_event
 from tests.test_concurrency import _no_rate_limits, live_server, rush  # noqa: F401 - fixtures
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from seminar_app.extensions import db, limiter
 from seminar_app.models import AuditEntry, InvitationResponse, Invitee, OutboxEmail, Registration
-from seminar_app.services import invitations
+from seminar_app.services.invitations import invitations
 from tests.conftest import csrf_token
 from tests.factories import add_invitee, form_fields, registration_event
 from tests.test_hostile_input import hostile_text, mutated, query_strings

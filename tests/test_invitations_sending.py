@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from seminar_app.models import Mailing, MailingKind, OutboxEmail, OutboxStatus, utcnow
-from seminar_app.services import mailings, outbox
-from seminar_app.services.invitations import invitee_token
-from seminar_app.services.mail import send_outbox_batch
+from seminar_app.services.invitations import mailings
+from seminar_app.services.invitations.invitations import invitee_token
+from seminar_app.services.mail import outbox
+from seminar_app.services.mail.smtp import send_outbox_batch
 from tests.factories import add_invitee, registration_event
 
 LINK = re.compile(r"https?://[^\s\"<>]+/i/([A-Za-z0-9_-]+)")
@@ -135,7 +136,7 @@ def test_worker_killed_mid_batch_sweeper_requeues_at_most_one_duplicate(
         OutboxEmail.mailing_id == mailing.id).order_by(OutboxEmail.id)))
     # a worker claims the whole batch, sends and marks 4, sends the 5th and dies
     claimed = outbox.claim_emails(ids)
-    from seminar_app.services.mail import _Sender
+    from seminar_app.services.mail.smtp import _Sender
 
     sender = _Sender()
     for email in claimed[:4]:
@@ -208,7 +209,7 @@ def test_stalled_preparation_is_restarted_by_the_sweeper(app, db, event, monkeyp
     "Evil\r\n\r\nBody takeover",
 ])
 def test_header_injection_adds_no_header_or_recipient(app, db, event, smtp_server, evil):
-    from seminar_app.services.message_templates import save_templates
+    from seminar_app.services.invitations.message_templates import save_templates
 
     invitee = add_invitee(event, name="Plain Name")
     # names and groups go through check_invitee_values, which strips control characters;

@@ -17,7 +17,7 @@ from seminar_app.models import (
     RegistrationStatus,
     utcnow,
 )
-from seminar_app.services.invitation_status import (
+from seminar_app.services.invitations.invitation_status import (
     InviteeFilters,
     InviteeStatus,
     funnel,

@@ -4,9 +4,9 @@ import pytest
 from sqlalchemy import select
 
 from seminar_app.models import MailingKind, MessageTemplate, OutboxEmail
-from seminar_app.services import mailings
-from seminar_app.services import message_templates as wording
 from seminar_app.services.errors import ServiceError
+from seminar_app.services.invitations import mailings
+from seminar_app.services.invitations import message_templates as wording
 from tests.conftest import post_form
 from tests.factories import add_invitee, add_team_member, logged_in, registration_event
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from seminar_app.json_input import MAX_JSON_DEPTH, JsonBodyError, json_depth, parse_json
-from seminar_app.services import api_tokens
+from seminar_app.services.accounts import api_tokens
 from tests.conftest import csrf_token
 from tests.factories import add_registration, add_team_member, logged_in, registration_event
 

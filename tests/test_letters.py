@@ -10,8 +10,8 @@ from pypdf import PdfReader
 
 from seminar_app.extensions import db
 from seminar_app.models import Honorific, RegistrationStatus, Upload
+from seminar_app.services.documents.letters import check_visa_letter, render_visa_letter_pdf
 from seminar_app.services.errors import Conflict
-from seminar_app.services.letters import check_visa_letter, render_visa_letter_pdf
 from tests.factories import add_registration
 from tests.public_factories import create_event, utc
 

@@ -7,7 +7,7 @@ import pytest
 
 from config import ProductionConfig
 from seminar_app import create_app
-from seminar_app.services.mail import external_url, link_base_url
+from seminar_app.links import external_url, link_base_url
 from seminar_app.worker import _remember_served_url
 from tests.conftest import post_form
 

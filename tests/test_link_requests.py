@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from seminar_app.extensions import db
 from seminar_app.models import OutboxEmail
-from seminar_app.services import link_requests
-from seminar_app.services.invitations import invitee_token
+from seminar_app.services.invitations.invitations import invitee_token
+from seminar_app.services.registration import link_requests
 from tests.conftest import csrf_token, post_form
 from tests.factories import add_invitee, form_fields, make_registration, registration_event
 

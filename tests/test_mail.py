@@ -1,4 +1,5 @@
-"""services.mail: rendering into the outbox, links, languages, header safety (no SMTP here)."""
+"""services.mail.compose: rendering into the outbox, links, languages, header safety (no SMTP
+here)."""
 
 from datetime import timedelta
 from types import SimpleNamespace
@@ -6,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
+from seminar_app.links import external_url
 from seminar_app.models import (
     Event,
     EventType,
@@ -14,9 +16,9 @@ from seminar_app.models import (
     TeamMember,
     utcnow,
 )
-from seminar_app.services.mail import external_url, one_line, queue_email, render_email
+from seminar_app.services.mail.compose import one_line, queue_email, render_email
+from seminar_app.services.mail.outbox import NO_SERVER_ERROR
 from seminar_app.services.notifications import notify_team_member_added, send_test_email
-from seminar_app.services.outbox import NO_SERVER_ERROR
 
 
 def _test_context(name="Ann"):

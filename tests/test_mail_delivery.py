@@ -10,8 +10,9 @@ from types import SimpleNamespace
 from sqlalchemy import select, update
 
 from seminar_app.models import OutboxEmail, OutboxStatus, utcnow
-from seminar_app.services.mail import queue_email, send_outbox_batch
-from seminar_app.services.outbox import backoff_seconds
+from seminar_app.services.mail.compose import queue_email
+from seminar_app.services.mail.outbox import backoff_seconds
+from seminar_app.services.mail.smtp import send_outbox_batch
 from tests.test_mail import make_event
 
 

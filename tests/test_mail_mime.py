@@ -1,4 +1,4 @@
-"""The MIME writer of services/mail.py, read back with the standard library's parser."""
+"""The MIME writer of services/mail/smtp.py, read back with the standard library's parser."""
 
 from email import message_from_bytes
 from email.policy import default
@@ -6,7 +6,7 @@ from email.policy import default
 import pytest
 from flask_mail import BadHeaderError
 
-from seminar_app.services import mail, outbox
+from seminar_app.services.mail import compose, outbox, smtp
 
 HTML = "<html><body><p>Yth. Bapak Ibnu — “undangan” 🇮🇩</p></body></html>"
 
@@ -18,7 +18,7 @@ def _claimed(**overrides) -> outbox.ClaimedEmail:
         "subject": "Undangan: Forum Kerja Sama Selatan-Selatan — “Tumbuh Bersama” di Jakarta, "
                    "Gedung Pancasila",
         "body_text": "Dear Ambassador,\n\nZażółć gęślą jaźń.\n" * 30, "body_html": HTML,
-        "attachments": mail.clean_attachments([
+        "attachments": compose.clean_attachments([
             {"filename": "forum.ics", "content_type": "text/calendar",
              "data": "BEGIN:VCALENDAR\r\nSUMMARY:Forum é\r\nEND:VCALENDAR\r\n"},
             {"filename": "Programme acara (final).pdf", "content_type": "application/pdf",
@@ -35,7 +35,7 @@ def _claimed(**overrides) -> outbox.ClaimedEmail:
 
 def _parsed(app, email, sender="seminar_app <noreply@seminar-app.test>"):
     with app.app_context():
-        raw = mail._OutboxMessage(email, sender).as_bytes()
+        raw = smtp._OutboxMessage(email, sender).as_bytes()
     assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
     assert b"\n" not in raw.replace(b"\r\n", b"")  # CRLF line ends only
     return raw, message_from_bytes(raw, policy=default)

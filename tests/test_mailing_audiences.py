@@ -23,8 +23,9 @@ from seminar_app.models import (
     ResponseChannel,
     utcnow,
 )
-from seminar_app.services import invitations, mailing_audiences, mailings, outbox_admin, rsvp
-from seminar_app.services.mail import RenderedEmail, insert_outbox_rows, outbox_row
+from seminar_app.services.invitations import invitations, mailing_audiences, mailings, rsvp
+from seminar_app.services.mail import outbox_admin
+from seminar_app.services.mail.compose import RenderedEmail, insert_outbox_rows, outbox_row
 from tests.conftest import post_form
 from tests.factories import add_invitee, add_registration, form_fields, registration_event
 
@@ -284,7 +285,7 @@ def test_retry_failed_emails_never_sends_a_cancelled_invitation(app, db, owner, 
 
 
 def test_invitee_status_stays_the_answer_after_cancelling(app, db, event):
-    from seminar_app.services.invitation_status import InviteeStatus, invitee_progress
+    from seminar_app.services.invitations.invitation_status import InviteeStatus, invitee_progress
 
     invitee = add_invitee(event)
     _queued_invitation(event, invitee)

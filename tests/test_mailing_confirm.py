@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from seminar_app.extensions import db
 from seminar_app.models import Mailing, MailingKind, OutboxEmail, utcnow
-from seminar_app.services import rsvp
+from seminar_app.services.invitations import rsvp
 from tests.conftest import post_form
 from tests.factories import add_invitee, registration_event
 
@@ -148,7 +148,7 @@ def test_compose_reminder_has_no_include_answered(app, client, auth, owner, even
 
 
 def test_mailing_show_renders_subject_placeholders(app, client, auth, owner, event, invitees):
-    from seminar_app.services import mailings
+    from seminar_app.services.invitations import mailings
 
     auth.login(owner)
     mailing, _created = mailings.create_mailing(event, MailingKind.INVITATION,

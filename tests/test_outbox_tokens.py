@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select, text
 
 from seminar_app.models import OutboxEmail, OutboxStatus, Registration, utcnow
-from seminar_app.services import outbox
-from seminar_app.services.mail import send_outbox_batch
+from seminar_app.services.mail import outbox
+from seminar_app.services.mail.smtp import send_outbox_batch
 from tests.conftest import post_form
 from tests.factories import form_fields, registration_event, visa_fields
 
@@ -122,7 +122,7 @@ def test_mark_sent_removes_the_unsubscribe_link_from_the_headers(app, db, event,
     import secrets
 
     from seminar_app.models import MailingKind
-    from seminar_app.services import mailings
+    from seminar_app.services.invitations import mailings
     from tests.factories import add_invitee
 
     add_invitee(event)

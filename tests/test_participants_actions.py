@@ -12,7 +12,7 @@ from seminar_app.models import (
     RegistrationStatus,
     utcnow,
 )
-from seminar_app.services import registrations as registration_service
+from seminar_app.services.registration import registrations as registration_service
 from tests.conftest import post_form
 from tests.factories import (
     add_registration,

@@ -5,8 +5,8 @@ import re
 import pytest
 
 from seminar_app.models import Event
-from seminar_app.services import events as event_service
 from seminar_app.services.errors import ServiceError
+from seminar_app.services.events import events as event_service
 from tests.conftest import post_form
 from tests.test_events_manage import field_errors, form_data
 from tests.test_services_events import event_data

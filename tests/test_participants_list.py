@@ -7,7 +7,10 @@ import pytest
 from sqlalchemy import event as sa_event
 
 from seminar_app.models import DelegationRole, RegistrationStatus
-from seminar_app.services.participant_list import ParticipantFilters, participant_summary
+from seminar_app.services.registration.participant_list import (
+    ParticipantFilters,
+    participant_summary,
+)
 from tests.factories import add_registration, add_team_member, logged_in
 from tests.public_factories import create_event
 

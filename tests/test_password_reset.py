@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from seminar_app.models import AuditEntry
-from seminar_app.services import password_reset
-from seminar_app.services.users import password_matches
+from seminar_app.services.accounts import password_reset
+from seminar_app.services.accounts.users import password_matches
 from tests.conftest import PASSWORD, AuthActions, post_form
 
 NEW_PASSWORD = "violet harbour lantern 7"

@@ -15,10 +15,10 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, ContentStream
 
 from seminar_app.models import Honorific
-from seminar_app.services import pdf_fonts
-from seminar_app.services.badges import render_badges_pdf
-from seminar_app.services.letters import render_visa_letter_pdf
-from seminar_app.services.pdf_paragraph import wrap_text
+from seminar_app.services.documents import pdf_fonts
+from seminar_app.services.documents.badges import render_badges_pdf
+from seminar_app.services.documents.letters import render_visa_letter_pdf
+from seminar_app.services.documents.pdf_paragraph import wrap_text
 from tests.factories import add_registration
 from tests.public_factories import create_event, utc
 
@@ -216,7 +216,7 @@ def test_text_paragraph_splits_a_long_text_across_pages():
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import SimpleDocTemplate
 
-    from seminar_app.services.pdf_paragraph import TextParagraph
+    from seminar_app.services.documents.pdf_paragraph import TextParagraph
 
     out = io.BytesIO()
     style = ParagraphStyle("body", fontSize=10, leading=14)

@@ -18,14 +18,14 @@ from seminar_app.models import (
     RegistrationSource,
     utcnow,
 )
-from seminar_app.services import invitations
-from seminar_app.services import registrations as service
 from seminar_app.services.errors import NotFound, PermissionDenied
+from seminar_app.services.invitations import invitations
 from seminar_app.services.policies import (
     can_see_passport,
     mask_passport_number,
     personal_link_refusal,
 )
+from seminar_app.services.registration import registrations as service
 from tests.conftest import post_form
 from tests.factories import (
     add_invitee,

@@ -5,7 +5,7 @@ import pytest
 
 from seminar_app.extensions import db
 from seminar_app.models import CoHost, EventStatus
-from seminar_app.services.invitations import invitee_token
+from seminar_app.services.invitations.invitations import invitee_token
 from tests.factories import add_invitee, registration_event
 
 

@@ -16,7 +16,7 @@ from seminar_app.models import (
     Visibility,
     utcnow,
 )
-from seminar_app.services.uploads import create_image_upload
+from seminar_app.services.events.uploads import create_image_upload
 from tests.public_factories import create_event, utc
 
 

@@ -6,7 +6,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from seminar_app.models import EventStatus, EventType, Visibility, utcnow
-from seminar_app.services.listing import (
+from seminar_app.services.events.listing import (
     EventFilters,
     list_events,
     month_choices,

@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from seminar_app.models import AuditEntry, ExtraQuestion, QuestionKind, RegistrationAnswer
-from seminar_app.services import questions as service
 from seminar_app.services.errors import Conflict, ServiceError
+from seminar_app.services.registration import questions as service
 from tests.conftest import post_form
 from tests.factories import add_registration, add_team_member, logged_in
 from tests.public_factories import create_event

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from seminar_app.services import registrations as service
+from seminar_app.services.registration import registrations as service
 from tests.conftest import post_form
 from tests.factories import form_fields, make_registration, registration_event
 

@@ -1,4 +1,5 @@
-"""One definition of a registration's input (services.registration_input): the web forms and
+"""One definition of a registration's input (services.registration.registration_input): the web
+forms and
 the API's schema are built from it, and the service cleans every entry point the same way."""
 
 from datetime import date, timedelta
@@ -10,9 +11,10 @@ from seminar_app.extensions import db
 from seminar_app.models import Registration
 from seminar_app.registration.delegation_forms import MemberForm
 from seminar_app.registration.forms import build_registration_form
-from seminar_app.services import api_tokens, registration_input
-from seminar_app.services import delegations as delegation_service
-from seminar_app.services.registration_input import InvalidInput, check_phone
+from seminar_app.services.accounts import api_tokens
+from seminar_app.services.registration import delegations as delegation_service
+from seminar_app.services.registration import registration_input
+from seminar_app.services.registration.registration_input import InvalidInput, check_phone
 from tests.conftest import post_form
 from tests.factories import (
     add_registration,

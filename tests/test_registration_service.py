@@ -1,4 +1,5 @@
-"""services.registrations: capacity, quotas, the waiting list, moderation, tokens, references."""
+"""services.registration.registrations: capacity, quotas, the waiting list, moderation, tokens,
+references."""
 
 import hashlib
 import re
@@ -16,8 +17,8 @@ from seminar_app.models import (
     RegistrationStatus,
     Visibility,
 )
-from seminar_app.services import registrations as service
 from seminar_app.services.errors import Conflict, NotFound, PermissionDenied, ServiceError
+from seminar_app.services.registration import registrations as service
 from tests.factories import make_registration, past, registration_event
 
 CONFIRMED, WAITLISTED = RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED

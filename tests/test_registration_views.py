@@ -15,7 +15,7 @@ from seminar_app.models import (
     RegistrationStatus,
     Visibility,
 )
-from seminar_app.services import registrations as service
+from seminar_app.services.registration import registrations as service
 from tests.conftest import post_form
 from tests.factories import (
     add_question,

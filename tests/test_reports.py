@@ -25,9 +25,13 @@ from seminar_app.models import (
     RegistrationStatus,
     utcnow,
 )
-from seminar_app.services import registrations as registration_service
+from seminar_app.services.documents.reports import (
+    build_report,
+    render_report_pdf,
+    render_report_xlsx,
+)
 from seminar_app.services.errors import ServiceError
-from seminar_app.services.reports import build_report, render_report_pdf, render_report_xlsx
+from seminar_app.services.registration import registrations as registration_service
 from tests.conftest import post_form
 from tests.factories import (
     add_invitee,

@@ -1,4 +1,5 @@
-"""Retention (services.retention): the scheduled purge of passport data and the anonymisation
+"""Retention (services.privacy.retention): the scheduled purge of passport data and the
+anonymisation
 of registrations, its command and periodic task, the event's settings, and the scrubbing of a
 deleted invitee's address."""
 
@@ -23,17 +24,17 @@ from seminar_app.models import (
     RegistrationStatus,
     utcnow,
 )
-from seminar_app.services import invitations
 from seminar_app.services.audit import record_action
-from seminar_app.services.dashboard import event_dashboard
+from seminar_app.services.documents.dashboard import event_dashboard
+from seminar_app.services.documents.reports import build_report
 from seminar_app.services.errors import ServiceError
-from seminar_app.services.registration_codes import new_manage_token
-from seminar_app.services.reports import build_report
-from seminar_app.services.retention import (
+from seminar_app.services.invitations import invitations
+from seminar_app.services.privacy.retention import (
     add_months,
     check_retention_settings,
     purge_personal_data,
 )
+from seminar_app.services.registration.registration_codes import new_manage_token
 from tests.conftest import post_form
 from tests.factories import add_invitee, add_question, add_registration, logged_in
 from tests.public_factories import create_event

@@ -18,8 +18,8 @@ from seminar_app.models import (
     TeamMember,
     Upload,
 )
-from seminar_app.services import events as event_service
 from seminar_app.services.errors import Conflict, PermissionDenied, ServiceError
+from seminar_app.services.events import events as event_service
 
 NEXT_YEAR = datetime.now(UTC).year + 1
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from seminar_app.models import AuditEntry
-from seminar_app.services.users import deactivate_user
+from seminar_app.services.accounts.users import deactivate_user
 from tests.conftest import PASSWORD, AuthActions, post_form
 from tests.factories import add_registration, registration_event
 

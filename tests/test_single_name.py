@@ -11,8 +11,11 @@ from sqlalchemy import select
 
 from seminar_app.extensions import db
 from seminar_app.models import Registration
-from seminar_app.services.letters import render_visa_letter_pdf
-from seminar_app.services.participant_list import ParticipantFilters, registrations_query
+from seminar_app.services.documents.letters import render_visa_letter_pdf
+from seminar_app.services.registration.participant_list import (
+    ParticipantFilters,
+    registrations_query,
+)
 from tests.conftest import post_form
 from tests.factories import form_fields, make_registration, registration_event, visa_fields
 

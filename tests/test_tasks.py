@@ -1,4 +1,4 @@
-"""services.tasks and services.outbox: dispatch after commit, claims, the sweeper."""
+"""services.tasks and services.mail.outbox: dispatch after commit, claims, the sweeper."""
 
 import threading
 from datetime import timedelta
@@ -7,8 +7,8 @@ from types import SimpleNamespace
 from sqlalchemy import select, update
 
 from seminar_app.models import OutboxEmail, OutboxStatus, utcnow
-from seminar_app.services.mail import queue_email
-from seminar_app.services.outbox import (
+from seminar_app.services.mail.compose import queue_email
+from seminar_app.services.mail.outbox import (
     WORKER_STOPPED_ERROR,
     claim_emails,
     release_emails,

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from seminar_app.extensions import db
 from seminar_app.markdown import drop_unsafe_links, is_safe_url
 from seminar_app.models import MailingKind, MessageTemplate, OutboxEmail
-from seminar_app.services import mailings
-from seminar_app.services import message_templates as wording
 from seminar_app.services.errors import ServiceError
+from seminar_app.services.invitations import mailings
+from seminar_app.services.invitations import message_templates as wording
 from tests.conftest import post_form
 from tests.factories import add_invitee, add_registration, registration_event
 
@@ -149,7 +149,7 @@ def test_delivered_announcement_has_no_javascript_link(app, event, smtp_server):
 
 def test_link_placeholder_in_the_subject_is_refused():
     from seminar_app.models import MailingKind
-    from seminar_app.services.message_templates import check_template_values
+    from seminar_app.services.invitations.message_templates import check_template_values
 
     _values, errors = check_template_values(MailingKind.INVITATION, "en",
                                             "Answer here {rsvp_link}", "Dear {name}")

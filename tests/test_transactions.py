@@ -10,8 +10,8 @@ from sqlalchemy import event, inspect, select
 
 from seminar_app.database import keep_values, transaction, use_case
 from seminar_app.models import AuditEntry, User
+from seminar_app.services.accounts.users import set_password, update_profile
 from seminar_app.services.errors import ServiceError
-from seminar_app.services.users import set_password, update_profile
 
 APP_DIR = Path(__file__).resolve().parent.parent / "seminar_app"
 

@@ -20,7 +20,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from seminar_app.forms import BaseForm
-from seminar_app.services.mail import render_email
+from seminar_app.services.mail.compose import render_email
 from tests.conftest import post_form
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from seminar_app.models import AuditEntry, RecoveryCode, utcnow
-from seminar_app.services import two_factor
+from seminar_app.services.accounts import two_factor
 from seminar_app.services.errors import Conflict, PermissionDenied
 from tests.conftest import PASSWORD, AuthActions, post_form
 from tests.factories import add_team_member, registration_event

@@ -7,7 +7,7 @@ from PIL import Image
 
 from seminar_app.extensions import db
 from seminar_app.models import CoHost, EventStatus
-from seminar_app.services.uploads import create_image_upload
+from seminar_app.services.events.uploads import create_image_upload
 from tests.factories import add_team_member, logged_in
 from tests.public_factories import create_event
 

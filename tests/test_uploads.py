@@ -9,7 +9,7 @@ from PIL import Image
 from seminar_app.extensions import db as _db
 from seminar_app.models import CoHost, Upload
 from seminar_app.services.errors import ServiceError
-from seminar_app.services.uploads import create_image_upload
+from seminar_app.services.events.uploads import create_image_upload
 from tests.conftest import AuthActions
 
 

@@ -1,11 +1,10 @@
-"""The account rules in seminar_app.services.users, called directly."""
+"""The account rules in seminar_app.services.accounts.users, called directly."""
 
 import pytest
 from sqlalchemy import select
 
 from seminar_app.models import AuditEntry, UserRole
-from seminar_app.services.errors import Conflict, PermissionDenied, ServiceError
-from seminar_app.services.users import (
+from seminar_app.services.accounts.users import (
     LoginFailed,
     activate_user,
     change_password,
@@ -21,6 +20,7 @@ from seminar_app.services.users import (
     update_profile,
     update_user,
 )
+from seminar_app.services.errors import Conflict, PermissionDenied, ServiceError
 from tests.conftest import PASSWORD
 
 
@@ -233,7 +233,7 @@ def test_create_user_accepts_good_passwords(db, password):
 
 
 def test_common_password_list_is_shipped_and_large():
-    from seminar_app.services.password_rules import common_passwords
+    from seminar_app.services.accounts.password_rules import common_passwords
 
     words = common_passwords()
     assert len(words) >= 10_000
@@ -241,7 +241,7 @@ def test_common_password_list_is_shipped_and_large():
 
 
 def test_log_out_everywhere_rotates_the_nonce_and_is_audited(make_user, db):
-    from seminar_app.services.users import log_out_everywhere
+    from seminar_app.services.accounts.users import log_out_everywhere
 
     user = make_user("staff")
     nonce = user.session_nonce
@@ -251,7 +251,7 @@ def test_log_out_everywhere_rotates_the_nonce_and_is_audited(make_user, db):
 
 
 def test_deactivate_user_revokes_api_tokens(make_user, db):
-    from seminar_app.services.api_tokens import create_token
+    from seminar_app.services.accounts.api_tokens import create_token
 
     user = make_user("organizer")
     make_user("admin")

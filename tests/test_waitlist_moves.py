@@ -1,5 +1,6 @@
 """The waiting list moves whenever room appears, through one status rule and one promotion
-routine (services.waitlist): a higher capacity, a higher quota, a confirmed delegate moving to
+routine (services.registration.waitlist): a higher capacity, a higher quota, a confirmed delegate
+moving to
 another country; and the status of single registrations, delegations and approvals comes
 from the same ``decide_status``."""
 
@@ -7,9 +8,9 @@ import pytest
 
 from seminar_app.extensions import db
 from seminar_app.models import OutboxEmail, RegistrationSource, RegistrationStatus
-from seminar_app.services import events as event_service
-from seminar_app.services import registrations as service
-from seminar_app.services.waitlist import decide_status, needs_approval
+from seminar_app.services.events import events as event_service
+from seminar_app.services.registration import registrations as service
+from seminar_app.services.registration.waitlist import decide_status, needs_approval
 from tests.factories import make_registration, registration_event
 from tests.test_services_events import event_data
 

@@ -22,7 +22,7 @@ CREATE_SCHEMA = (
 )
 QUEUE_EMAIL = (
     "from seminar_app import create_app; from seminar_app.extensions import db\n"
-    "from seminar_app.services.mail import queue_email\n"
+    "from seminar_app.services.mail.compose import queue_email\n"
     "app = create_app()\n"
     "with app.app_context():\n"
     "    queue_email(template='test_message_to_staff', recipient='ann@example.org',\n"

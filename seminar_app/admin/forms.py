@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from ..auth.forms import language_choices, new_password_validators, role_choices
 from ..forms import BaseForm
 from ..models import UserRole
-from ..services.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from ..services.accounts.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
 def valid_email(form, field) -> None:

@@ -8,6 +8,8 @@ from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
 from ..models import User
+from ..services.accounts.two_factor import reset_two_factor
+from ..services.accounts.users import create_user, list_users, update_user
 from ..services.audit_log import (
     AUDIT_PER_PAGE,
     audit_entries_query,
@@ -16,8 +18,6 @@ from ..services.audit_log import (
     compact_details,
 )
 from ..services.errors import ServiceError
-from ..services.two_factor import reset_two_factor
-from ..services.users import create_user, list_users, update_user
 from ..view_helpers import attach_error, form_status, requested_page
 from . import bp
 from .forms import AuditFilterForm, UserCreateForm, UserEditForm

@@ -28,8 +28,8 @@ from ..extensions import db
 from ..forms import strip_control_characters
 from ..json_input import JsonBodyError, read_json_body
 from ..models import ApiToken, Event
-from ..services import api_tokens
 from ..services.access import Permission
+from ..services.accounts import api_tokens
 from ..services.errors import Conflict, ServiceError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

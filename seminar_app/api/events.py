@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from sqlalchemy import or_
 
 from ..models import Event, EventStatus, EventType, Visibility
-from ..services import events as event_service
 from ..services.access import Permission
-from ..services.api_tokens import scoped_events_query
-from ..services.event_values import DESCRIPTION_MAX, EVENT_FIELDS, EVENT_LANGUAGES, SLUG_MAX
+from ..services.accounts.api_tokens import scoped_events_query
+from ..services.events import events as event_service
+from ..services.events.event_values import DESCRIPTION_MAX, EVENT_FIELDS, EVENT_LANGUAGES, SLUG_MAX
 from . import core
 from .core import ApiError, Field, bp
 from .serializers import event_json

@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..models import Honorific, Mailing, MailingKind, RegistrationStatus
-from ..services import invitation_status
-from ..services import invitations as invitation_service
-from ..services import mailings as mailing_service
 from ..services.access import Permission
+from ..services.invitations import invitation_status
+from ..services.invitations import invitations as invitation_service
+from ..services.invitations import mailings as mailing_service
 from . import core
 from .core import ApiError, Field, bp
 from .serializers import invitee_json, mailing_json

@@ -14,7 +14,7 @@ from ..models import (
     RegistrationStatus,
     Visibility,
 )
-from ..services.invitation_status import InviteeStatus
+from ..services.invitations.invitation_status import InviteeStatus
 from .core import MAX_ID, MAX_PAGE, MAX_PER_PAGE, body_schema, bp
 from .events import CANCEL_INPUT, EVENT_INPUT
 from .invitations import (
@@ -108,7 +108,7 @@ MAILING = _object({
                          "queued": _s("integer"), "failed": _s("integer"),
                          "prepared": _s("boolean"), "done": _s("boolean")}),
 })
-#: a subject access request (services.retention.export_subject_data)
+#: a subject access request (services.privacy.retention.export_subject_data)
 PERSONAL_DATA = _object({
     "generated_at": TIME,
     "event": _object({"id": _s("integer"), "slug": _s(), "title": _s(), "start_at": TIME,

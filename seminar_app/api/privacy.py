@@ -1,7 +1,7 @@
 """Personal data of one registration: erase it now, read everything held on the delegate.
 
 Both need the manage right on the event (``privacy.can_see_passport``), like the participant
-page's buttons; erasing also needs a token that may write. Rules: services.retention.
+page's buttons; erasing also needs a token that may write. Rules: services.privacy.retention.
 """
 
 from flask_babel import gettext as _
@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Registration
-from ..services import retention
 from ..services.access import Permission
 from ..services.policies import can_see_passport, record_passport_read
+from ..services.privacy import retention
 from . import core
 from .core import ApiError, bp
 from .serializers import registration_json

@@ -19,18 +19,18 @@ from ..models import (
     RegistrationSource,
 )
 from ..models import RegistrationStatus as Status
-from ..services import checkin as checkin_service
-from ..services import registration_input
-from ..services import registrations as registration_service
 from ..services.access import Permission
-from ..services.participant_list import ParticipantFilters, registrations_query
 from ..services.policies import can_see_passport, record_passport_read
-from ..services.questions import event_questions
+from ..services.registration import checkin as checkin_service
+from ..services.registration import registration_input
+from ..services.registration import registrations as registration_service
+from ..services.registration.participant_list import ParticipantFilters, registrations_query
+from ..services.registration.questions import event_questions
 from . import core
 from .core import ApiError, Field, bp
 from .serializers import registration_json
 
-#: how the API spells each kind of the definition (services.registration_input)
+#: how the API spells each kind of the definition (services.registration.registration_input)
 _API_KINDS = {"text": "string", "email": "string", "country": "string", "phone": "string",
               "enum": "enum", "date": "date", "boolean": "boolean"}
 

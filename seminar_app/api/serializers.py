@@ -1,8 +1,8 @@
 """Models as JSON objects of the API (snake_case, ids as integers, times in UTC with Z)."""
 
 from ..models import Event, Invitee, Mailing, Registration
-from ..services.invitation_status import InviteeProgress
-from ..services.mailings import Progress
+from ..services.invitations.invitation_status import InviteeProgress
+from ..services.invitations.mailings import Progress
 from .core import iso
 
 

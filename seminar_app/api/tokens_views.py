@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import BaseForm
-from ..services import api_tokens
+from ..services.accounts import api_tokens
 from ..services.errors import ServiceError
 from ..view_helpers import attach_error, form_status
 

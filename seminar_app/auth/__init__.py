@@ -3,7 +3,7 @@ user's own account page and two-factor set-up (``auth`` blueprint)."""
 
 from flask import Blueprint
 
-from ..services.password_reset import register_reset_task
+from ..services.accounts.password_reset import register_reset_task
 
 bp = Blueprint("auth", __name__)
 

@@ -1,6 +1,6 @@
 """``flask users ...``: staff accounts from the command line.
 
-Passwords follow the same rules as on the web (services.password_rules). They are asked
+Passwords follow the same rules as on the web (services.accounts.password_rules). They are asked
 twice without echo, or read from the first line of standard input with
 ``--password-stdin`` (for scripts: ``printf '%s\\n' "$PW" | flask users create ...``). They are
 never printed or logged.
@@ -12,9 +12,8 @@ import click
 from flask.cli import AppGroup
 
 from ..models import UserRole
-from ..services.errors import ServiceError
-from ..services.two_factor import reset_two_factor
-from ..services.users import (
+from ..services.accounts.two_factor import reset_two_factor
+from ..services.accounts.users import (
     MIN_PASSWORD_LENGTH,
     create_user,
     find_user_by_email,
@@ -22,6 +21,7 @@ from ..services.users import (
     set_password,
     set_user_role,
 )
+from ..services.errors import ServiceError
 
 users_cli = AppGroup("users", help="Manage staff accounts.")
 

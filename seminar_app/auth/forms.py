@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 from ..forms import BaseForm
 from ..i18n import LANGUAGE_NAMES
 from ..models import UserRole
-from ..services.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from ..services.accounts.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 #: how each role is called in the interface
 ROLE_LABELS = {

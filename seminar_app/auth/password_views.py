@@ -5,13 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import limiter
-from ..services.errors import ServiceError
-from ..services.password_reset import (
+from ..services.accounts.password_reset import (
     InvalidResetLink,
     request_password_reset,
     reset_password,
     user_for_reset_token,
 )
+from ..services.errors import ServiceError
 from ..view_helpers import attach_error, form_status
 from . import bp
 from .forms import PasswordForgotForm, PasswordResetForm

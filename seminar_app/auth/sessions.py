@@ -2,7 +2,7 @@
 
 - ``last_seen`` (seconds since the epoch) is refreshed at most once a minute; a session idle
   for longer than STAFF_IDLE_MINUTES is logged out with a message (0 switches this off);
-- an account that must use two-factor sign-in (services.two_factor.must_enrol) but has not
+- an account that must use two-factor sign-in (services.accounts.two_factor.must_enrol) but has not
   set it up can open only the set-up page, logout and the language switch under /manage;
 - between the password and the code, the session holds only ``pending_login`` (account id,
   its session nonce, the time, and where to go next); it is valid for PENDING_LOGIN_SECONDS.
@@ -16,7 +16,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db
 from ..models import User
-from ..services.two_factor import must_enrol
+from ..services.accounts.two_factor import must_enrol
 from . import bp
 
 #: how long the code may be entered after the password

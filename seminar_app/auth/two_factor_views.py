@@ -5,8 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import limiter
-from ..services.errors import ServiceError
-from ..services.two_factor import (
+from ..services.accounts.two_factor import (
     begin_enrolment,
     confirm_enrolment,
     disable_two_factor,
@@ -18,6 +17,7 @@ from ..services.two_factor import (
     remaining_recovery_codes,
     two_factor_required,
 )
+from ..services.errors import ServiceError
 from ..view_helpers import attach_error, form_status
 from . import bp
 from .forms import LoginCodeForm, TwoFactorConfirmationForm, TwoFactorEnrolForm

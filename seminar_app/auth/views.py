@@ -9,15 +9,15 @@ from flask_login import current_user, login_required, logout_user
 
 from ..extensions import limiter
 from ..i18n import LANGUAGE_COOKIE
-from ..services.errors import ServiceError
-from ..services.two_factor import must_enrol
-from ..services.users import (
+from ..services.accounts.two_factor import must_enrol
+from ..services.accounts.users import (
     change_password,
     check_credentials,
     log_out_everywhere,
     record_login,
     update_profile,
 )
+from ..services.errors import ServiceError
 from ..view_helpers import form_status
 from ..web import safe_next_url
 from . import bp

@@ -1,6 +1,6 @@
 """How the check-in desk shows a check-in time and sums a delegate up in one line.
 
-Names, roles and statuses come from services.registration_labels, like everywhere else.
+Names, roles and statuses come from services.registration.registration_labels, like everywhere else.
 """
 
 from datetime import datetime
@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from ..i18n import country_name, local_date, local_datetime, local_time, zone_abbreviation
 from ..models import Event, Registration, utcnow
-from ..services.registration_labels import display_name, role_label
+from ..services.registration.registration_labels import display_name, role_label
 
 
 def arrival_time(moment: datetime, event: Event) -> str:

@@ -15,10 +15,10 @@ from flask_login import current_user, login_required
 
 from ..json_input import JsonBodyError, read_json_body
 from ..models import Event, Registration
-from ..services import checkin as checkin_service
 from ..services.access import Permission, has_permission
 from ..services.errors import NotFound, ServiceError
-from ..services.registration_labels import display_name, role_label, status_label
+from ..services.registration import checkin as checkin_service
+from ..services.registration.registration_labels import display_name, role_label, status_label
 from ..view_helpers import load_event
 from . import bp
 from .display import arrival_time, delegate_summary, early_notice

@@ -14,12 +14,12 @@ from flask_login import current_user, login_required
 
 from ..i18n import country_name, current_language, formatting_locale
 from ..models import utcnow
-from ..services import dashboard as service
-from ..services import reports
 from ..services.access import Permission
-from ..services.charts import column_chart_svg, format_number, ranked_bar_chart_svg
-from ..services.participant_list import STATUS_ORDER
-from ..services.registration_labels import (
+from ..services.documents import dashboard as service
+from ..services.documents import reports
+from ..services.documents.charts import column_chart_svg, format_number, ranked_bar_chart_svg
+from ..services.registration.participant_list import STATUS_ORDER
+from ..services.registration.registration_labels import (
     STATUS_LABELS,
     organisation_type_label,
     role_label,

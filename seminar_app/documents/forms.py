@@ -6,7 +6,7 @@ from wtforms import BooleanField, StringField
 from wtforms.validators import Length
 
 from ..forms import BaseForm
-from ..services.documents import SIGNATORY_MAX_LENGTH
+from ..services.events.document_settings import SIGNATORY_MAX_LENGTH
 
 
 def _strip(value):

@@ -25,13 +25,13 @@ from werkzeug.utils import secure_filename
 from ..extensions import limiter
 from ..i18n import current_language
 from ..models import Event, Registration, RegistrationStatus
-from ..services import documents as document_service
 from ..services.access import Permission, has_permission
-from ..services.badges import render_badges_pdf
+from ..services.documents.badges import render_badges_pdf
+from ..services.documents.letters import check_visa_letter, render_visa_letter_pdf
 from ..services.errors import Conflict, ServiceError
-from ..services.letters import check_visa_letter, render_visa_letter_pdf
+from ..services.events import document_settings as document_service
 from ..services.policies import can_see_passport, record_passport_read
-from ..services.registrations import get_registration_by_token
+from ..services.registration.registrations import get_registration_by_token
 from ..view_helpers import (
     attach_error,
     form_status,

@@ -12,7 +12,8 @@ from flask_login import login_required
 
 from ..models import Event
 from ..services.access import Permission
-from ..services.agenda import (
+from ..services.errors import ServiceError
+from ..services.events.agenda import (
     add_session,
     delete_session,
     event_days,
@@ -21,7 +22,6 @@ from ..services.agenda import (
     sessions_by_day,
     update_session,
 )
-from ..services.errors import ServiceError
 from ..view_helpers import attach_error, load_event, load_event_with_permissions
 from . import manage_bp
 from .agenda_forms import AgendaSessionForm

@@ -7,7 +7,7 @@ from wtforms import DateField, FieldList, FormField, StringField, TextAreaField,
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..forms import BaseForm
-from ..services.agenda import MAX_SPEAKERS
+from ..services.events.agenda import MAX_SPEAKERS
 from .forms import content_initial, content_texts
 
 #: a session's texts written in each language
@@ -95,7 +95,7 @@ class AgendaSessionForm(BaseForm):
         self.day.render_kw = {"min": first.isoformat(), "max": last.isoformat()}
 
     def session_values(self) -> dict:
-        """The keyword arguments for services.agenda.add_session / update_session."""
+        """The keyword arguments for services.events.agenda.add_session / update_session."""
         return {
             "day": self.day.data,
             "start": self.start_time.data,

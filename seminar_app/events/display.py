@@ -12,10 +12,10 @@ from flask_login import current_user
 from ..i18n import INDONESIAN_ZONES, current_language, formatting_locale, zone_abbreviation
 from ..models import Event, EventType
 from ..services.access import Permission, has_permission
-from ..services.agenda import sessions_by_day
-from ..services.calendar import calendar_filename, event_calendar
-from ..services.content_language import register_template_helpers
-from ..services.listing import (
+from ..services.documents.calendar import calendar_filename, event_calendar
+from ..services.events.agenda import sessions_by_day
+from ..services.events.content_language import register_template_helpers
+from ..services.events.listing import (
     event_types_listed,
     find_visible_event,
     list_events,

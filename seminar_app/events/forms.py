@@ -33,9 +33,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..forms import BaseForm
 from ..i18n import country_choices, current_language, is_country_code, is_timezone, timezone_choices
 from ..models import EventType, Visibility
-from ..services.content_language import CONTENT_LANGUAGES, text_of
-from ..services.event_values import DESCRIPTION_MAX, EVENT_FIELDS, EVENT_LANGUAGES, SLUG_MAX
-from ..services.retention import ANONYMISE_MONTHS_MAX, PASSPORT_DAYS_MAX
+from ..services.events.content_language import CONTENT_LANGUAGES, text_of
+from ..services.events.event_values import DESCRIPTION_MAX, EVENT_FIELDS, EVENT_LANGUAGES, SLUG_MAX
+from ..services.privacy.retention import ANONYMISE_MONTHS_MAX, PASSPORT_DAYS_MAX
 
 #: WTForms' own parse errors, listed so that they are extracted into our catalog
 WTFORMS_MESSAGES = (
@@ -168,7 +168,7 @@ class EventCreateForm(BaseForm):
     contact_phone = StringField(_l("Contact phone"), filters=_strip, validators=[
         Optional(), Length(max=40, message=_l("At most %(max)d characters.")),
         Regexp(r"^[0-9+()./ -]+$", message=_l("Use digits, spaces and + ( ) - only."))])
-    # personal data (services.retention)
+    # personal data (services.privacy.retention)
     passport_retention_days = IntegerField(
         _l("Delete passport data this many days after the event"), default=30,
         validators=[Optional(), NumberRange(min=0, max=PASSPORT_DAYS_MAX,
@@ -234,7 +234,7 @@ class EventCreateForm(BaseForm):
             yield "venue_name", _l("Give a venue or an online link (or both).")
 
     def event_data(self) -> dict:
-        """The values for services.events.create_event / update_event."""
+        """The values for services.events.events.create_event / update_event."""
         data = {name: getattr(self, name).data for name in EVENT_FIELDS}
         data["translations"] = content_texts(self, EVENT_TEXT_FIELDS)
         return data

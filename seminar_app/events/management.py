@@ -1,7 +1,7 @@
 """Organizer pages under /manage/: the event list, event details and life cycle, co-hosts, team.
 
 Every view: login required -> load the event (404) -> check the permission (403) -> form ->
-one service call -> flash -> redirect. Rules live in services.events.
+one service call -> flash -> redirect. Rules live in services.events.events.
 """
 
 import logging
@@ -14,9 +14,15 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..forms import strip_control_characters
 from ..models import AgendaSession, CoHost, Event, EventStatus, TeamMember
-from ..services import events as event_service
-from ..services.access import Permission, can_create_events, has_permission, visible_events_query
+from ..services.access import (
+    Permission,
+    can_create_events,
+    event_permissions,
+    has_permission,
+    visible_events_query,
+)
 from ..services.errors import ServiceError
+from ..services.events import events as event_service
 from ..view_helpers import (
     attach_error,
     form_status,
@@ -56,8 +62,11 @@ def index():
         query = query.where(Event.title.ilike(pattern, escape="\\"))
     page = db.paginate(query.order_by(Event.start_at.desc(), Event.id.desc()),
                        page=requested_page(), per_page=PER_PAGE, error_out=False)
+    # a direct link to the check-in desk where the desk's own permission allows it
+    checkin_event_ids = {event.id for event in page.items
+                         if has_permission(current_user, event, Permission.CHECKIN)}
     return render_template("manage/event_list.html", page=page, status=status, search=search,
-                           statuses=list(EventStatus),
+                           statuses=list(EventStatus), checkin_event_ids=checkin_event_ids,
                            can_create=can_create_events(current_user))
 
 
@@ -89,10 +98,12 @@ def _render_overview(event: Event, *, cancel_form=None, error: str | None = None
         "cohosts": len(event.cohosts),
         "team": len(event.team),
     }
+    permissions = event_permissions(current_user, event)
     return render_template(
         "manage/event_overview.html", event=event, counts=counts, error=error,
         cancel_form=cancel_form or EventCancelForm(formdata=None),
-        can_manage=has_permission(current_user, event, Permission.MANAGE),
+        can_manage=Permission.MANAGE in permissions, can_invite=Permission.INVITE in permissions,
+        can_checkin=Permission.CHECKIN in permissions,
         can_clone=can_create_events(current_user),
     ), status
 

@@ -1,6 +1,6 @@
 """An event's privacy page /events/<slug>/privacy: who is responsible for the delegates'
 personal data, what is collected and why, who sees it, how long it is kept (the event's own
-retention settings, services.retention) and how to ask for a copy or for erasure."""
+retention settings, services.privacy.retention) and how to ask for a copy or for erasure."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,8 +14,8 @@ from flask_login import current_user
 
 from ..i18n import formatting_locale
 from ..models import Event
-from ..services.listing import find_visible_event
-from ..services.retention import anonymise_deadline, passport_deadline
+from ..services.events.listing import find_visible_event
+from ..services.privacy.retention import anonymise_deadline, passport_deadline
 from . import public_bp
 
 

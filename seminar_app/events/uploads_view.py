@@ -1,6 +1,6 @@
 """Serving uploaded images (co-host logos, event letterheads) from the database.
 
-Who may see an image is decided by services.uploads.viewable_image: co-host logos of events
+Who may see an image is decided by services.events.uploads.viewable_image: co-host logos of events
 shown publicly are public; letterheads and the logos of drafts only for staff who may view
 the event. Any other request, and any other upload (an import file kept between preview and
 confirmation, an orphaned old logo), answers 404, so that upload ids cannot be walked.
@@ -9,7 +9,7 @@ confirmation, an orphaned old logo), answers 404, so that upload ids cannot be w
 from flask import Response, abort, request
 from flask_login import current_user
 
-from ..services.uploads import viewable_image
+from ..services.events.uploads import viewable_image
 from . import public_bp
 
 #: uploads never change (a new logo is a new upload), so browsers may keep them for a year

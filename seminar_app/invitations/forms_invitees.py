@@ -1,7 +1,8 @@
 """Forms of the invitee pages: one invitee, answers and bounces recorded by staff, the import.
 
 The forms check the shape of the input (required, lengths, choices); what a valid invitee is
-stays in ``services.invitations.check_invitee_values``, which the views reach through the
+stays in ``services.invitations.invitations.check_invitee_values``, which the views reach through
+the
 service functions.
 """
 
@@ -31,9 +32,9 @@ from ..registration.forms import (
     check_country,
     check_no_markup,
 )
-from ..services.invitations import OFFLINE_CHANNELS
-from ..services.invitee_import import ON_EXISTING
-from ..services.registration_labels import HONORIFIC_LABELS
+from ..services.invitations.invitations import OFFLINE_CHANNELS
+from ..services.invitations.invitee_import import ON_EXISTING
+from ..services.registration.registration_labels import HONORIFIC_LABELS
 
 CHANNEL_LABELS = {
     ResponseChannel.ONLINE: _l("Through the personal link"),
@@ -108,7 +109,7 @@ class InviteeForm(BaseForm):
         return valid
 
     def service_data(self) -> dict:
-        """What services.invitations.add_invitee / update_invitee take."""
+        """What services.invitations.invitations.add_invitee / update_invitee take."""
         return {name: self[name].data for name in (
             "honorific", "honorific_other", "name", "email", "country", "organisation",
             "position", "language", "group_name", "note")}

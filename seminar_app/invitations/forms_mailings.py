@@ -10,8 +10,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import BaseForm
 from ..models import MailingKind
-from ..services.message_templates import BODY_MAX, SUBJECT_MAX
-from ..services.registration_labels import STATUS_LABELS
+from ..services.invitations.message_templates import BODY_MAX, SUBJECT_MAX
+from ..services.registration.registration_labels import STATUS_LABELS
 
 AUDIENCE_LABELS = {
     "all": _l("All invitees"),

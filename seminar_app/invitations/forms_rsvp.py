@@ -7,7 +7,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from ..forms import BaseForm
 from ..models import Invitee
-from ..services.rsvp import DECLINE_REASON_MAX
+from ..services.invitations.rsvp import DECLINE_REASON_MAX
 
 
 def _no_markup(form, field) -> None:

@@ -1,7 +1,8 @@
 """Importing invitees from a CSV or XLSX file: upload -> preview (nothing saved) -> confirm.
 
 The file is kept as an Upload between the preview and the confirmation (see
-services/invitee_import.py); the confirm form names it by id, and the service checks that it
+services/invitations/invitee_import.py); the confirm form names it by id, and the service checks
+that it
 is this event's import by the current user.
 """
 
@@ -13,11 +14,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..i18n import current_language
-from ..services import import_template as templates
-from ..services import invitations as invitation_service
-from ..services import invitee_import as service
 from ..services.access import Permission
 from ..services.errors import ServiceError
+from ..services.invitations import import_template as templates
+from ..services.invitations import invitations as invitation_service
+from ..services.invitations import invitee_import as service
 from ..view_helpers import attach_error, form_status, load_event_with_permissions, requested_page
 from . import bp
 from .forms_invitees import ImportConfirmForm, ImportDiscardForm, ImportUploadForm

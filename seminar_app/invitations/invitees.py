@@ -14,13 +14,14 @@ from werkzeug.routing import BuildError
 
 from ..extensions import db
 from ..i18n import country_name
+from ..links import external_url
 from ..models import Event, Invitee
 from ..outbox.forms import STATUS_LABELS as EMAIL_STATUS_LABELS
-from ..services import invitations as service
 from ..services.access import Permission
-from ..services.charts import bar_chart_svg
+from ..services.documents.charts import bar_chart_svg
 from ..services.errors import ServiceError
-from ..services.invitation_status import (
+from ..services.invitations import invitations as service
+from ..services.invitations.invitation_status import (
     STATUS_COLOURS,
     STATUS_LABELS,
     STATUS_ORDER,
@@ -32,11 +33,10 @@ from ..services.invitation_status import (
     progress_of,
     status_counts,
 )
-from ..services.mail import external_url
-from ..services.outbox_admin import describe_error
+from ..services.mail.outbox_admin import describe_error
 from ..services.policies import can_link_invitation
-from ..services.registration_labels import HONORIFIC_LABELS, honorific_text
-from ..services.registration_labels import STATUS_LABELS as REGISTRATION_STATUS_LABELS
+from ..services.registration.registration_labels import HONORIFIC_LABELS, honorific_text
+from ..services.registration.registration_labels import STATUS_LABELS as REGISTRATION_STATUS_LABELS
 from ..view_helpers import (
     attach_error,
     form_status,

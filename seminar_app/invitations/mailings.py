@@ -2,8 +2,8 @@
 
 Staff (INVITE on the event) edit the wording of each kind of mailing, preview it for a person,
 send themselves a test, compose a mailing for an audience, confirm it after seeing who receives
-it and who is left out, and follow its progress. Rules live in services.mailings,
-services.mailing_audiences and services.message_templates.
+it and who is left out, and follow its progress. Rules live in services.invitations.mailings,
+services.invitations.mailing_audiences and services.invitations.message_templates.
 """
 
 import logging
@@ -16,12 +16,12 @@ from wtforms.fields.choices import SelectChoice
 
 from ..extensions import csrf
 from ..models import Event, MailingKind
-from ..services import mailing_audiences as audiences
-from ..services import mailings as service
-from ..services import message_templates as wording
 from ..services.access import Permission
 from ..services.errors import NotFound, ServiceError
-from ..services.outbox_admin import describe_error, retry_failed_emails
+from ..services.invitations import mailing_audiences as audiences
+from ..services.invitations import mailings as service
+from ..services.invitations import message_templates as wording
+from ..services.mail.outbox_admin import describe_error, retry_failed_emails
 from ..view_helpers import attach_error, form_status, load_event
 from . import bp, public_bp
 from .forms_mailings import (

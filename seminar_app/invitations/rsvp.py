@@ -5,7 +5,7 @@ Every /i/<token> page shares one rate-limit budget per address (so tokens cannot
 enumerated), is never cached and sends no Referer. A GET only shows; POSTs change. The pages
 speak the invitee's language unless the visitor chose one (language cookie, or ``?lang=``).
 An unknown token answers 404; an invitation whose event has ended or was cancelled answers
-410. The rules of answering live in services.rsvp.
+410. The rules of answering live in services.invitations.rsvp.
 """
 
 import logging
@@ -19,14 +19,15 @@ from ..extensions import limiter
 from ..i18n import LANGUAGE_COOKIE
 from ..models import EventStatus, Invitee, RegistrationSource, RegistrationStatus
 from ..registration.forms import ManageLinkResendForm, build_registration_form, form_data
-from ..services import invitation_link, link_requests
-from ..services import invitations as invitation_service
-from ..services import registrations as registration_service
-from ..services import rsvp as rsvp_service
-from ..services.content_language import localized_text
 from ..services.errors import NotFound, ServiceError
+from ..services.events.content_language import localized_text
+from ..services.invitations import invitation_link
+from ..services.invitations import invitations as invitation_service
+from ..services.invitations import rsvp as rsvp_service
 from ..services.policies import RefusalKind, registration_refusal
-from ..services.waitlist import waitlist_position
+from ..services.registration import link_requests
+from ..services.registration import registrations as registration_service
+from ..services.registration.waitlist import waitlist_position
 from ..view_helpers import attach_error, form_status
 from . import public_bp
 from .forms_rsvp import DeclineForm, OpenRegistrationForm, prefill

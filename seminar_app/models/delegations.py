@@ -2,7 +2,7 @@
 
 Each member has their own ``Registration`` (own reference, badge code and personal link)
 pointing here through ``Registration.delegation_id``. The whole delegation is confirmed,
-waitlisted or pending together (services.delegations, services.waitlist).
+waitlisted or pending together (services.registration.delegations, services.registration.waitlist).
 """
 
 from datetime import datetime

@@ -112,10 +112,10 @@ class Event(db.Model):
     #: why the event was cancelled, shown on its page
     cancellation_reason: Mapped[str] = mapped_column(Text, default="")
     #: passport data of the delegates is deleted this many days after the event ends
-    #: (services.retention)
+    #: (services.privacy.retention)
     passport_retention_days: Mapped[int] = mapped_column(default=30, server_default="30")
     #: registrations and invitees are anonymised this many months after the event ends;
-    #: NULL: never (services.retention); an explicit None is stored as NULL, not the default
+    #: NULL: never (services.privacy.retention); an explicit None is stored as NULL, not the default
     anonymise_after_months: Mapped[int | None] = mapped_column(
         Integer().evaluates_none(), default=24, server_default="24")
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

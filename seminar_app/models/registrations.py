@@ -151,7 +151,7 @@ class Registration(db.Model):
     #: organizer's reason for a rejection or cancellation, told to the delegate
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     #: when the delegate asked, through their personal link, for their data to be erased
-    #: (an organizer confirms it: services.retention)
+    #: (an organizer confirms it: services.privacy.retention)
     erasure_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -163,7 +163,7 @@ class Registration(db.Model):
     checked_in_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
-    #: the delegation this registration was submitted with (services.delegations)
+    #: the delegation this registration was submitted with (services.registration.delegations)
     delegation_id: Mapped[int | None] = mapped_column(
         ForeignKey("delegations.id", ondelete="SET NULL"), index=True
     )

@@ -1,7 +1,7 @@
 """Staff pages under /manage/emails: the outbox, one email, retries and a test message.
 
 Every view: login required -> load the email (404) -> check access (403) -> form -> one
-service call -> flash -> redirect. Rules live in services.outbox_admin.
+service call -> flash -> redirect. Rules live in services.mail.outbox_admin.
 """
 
 from urllib.parse import urlsplit
@@ -17,8 +17,7 @@ from ..extensions import db
 from ..models import OutboxEmail
 from ..services.access import Permission
 from ..services.errors import ServiceError
-from ..services.notifications import send_test_email
-from ..services.outbox_admin import (
+from ..services.mail.outbox_admin import (
     can_view_email,
     count_emails_by_status,
     describe_error,
@@ -28,6 +27,7 @@ from ..services.outbox_admin import (
     retry_email,
     retry_failed_emails,
 )
+from ..services.notifications import send_test_email
 from ..view_helpers import load_event, requested_page
 from . import bp
 from .forms import STATUS_LABELS, EmailActionForm, EmailFilterForm, EmailRetryFailedForm

@@ -12,8 +12,8 @@ from ..registration.delegation_forms import (
     requested_rows,
 )
 from ..registration.delegation_views import MORE_ROWS, delegation_thanks, submit_delegation
-from ..services import delegations as delegation_service
 from ..services.access import Permission
+from ..services.registration import delegations as delegation_service
 from ..view_helpers import load_event
 from . import bp
 

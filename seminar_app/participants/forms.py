@@ -12,8 +12,14 @@ from wtforms.widgets import HiddenInput
 
 from ..forms import BaseForm
 from ..models import QuestionKind
-from ..services.content_language import text_of
-from ..services.questions import CHOICE_MAX, CHOICES_MAX, CHOICES_MIN, LABEL_MAX, parse_choices
+from ..services.events.content_language import text_of
+from ..services.registration.questions import (
+    CHOICE_MAX,
+    CHOICES_MAX,
+    CHOICES_MIN,
+    LABEL_MAX,
+    parse_choices,
+)
 
 REASON_MAX = 2000
 #: at most this many registrations in one bulk action
@@ -133,7 +139,7 @@ class QuestionEditForm(BaseForm):
             raise ValidationError(_l("Give at least two options, one per line."))
 
     def question_data(self) -> dict:
-        """The values for services.questions.add_question / update_question."""
+        """The values for services.registration.questions.add_question / update_question."""
         return {"label": self.label.data or self.label_id.data, "kind": self.kind.data,
                 "choices": parse_choices(self.choices.data or self.choices_id.data or ""),
                 "required": self.required.data,

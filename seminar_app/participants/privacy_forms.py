@@ -1,4 +1,4 @@
-"""Forms of the personal-data actions on one registration (services.retention)."""
+"""Forms of the personal-data actions on one registration (services.privacy.retention)."""
 
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField

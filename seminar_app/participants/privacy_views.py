@@ -2,7 +2,7 @@
 
 Every view: login required -> load the event (404; 403 without access to it) and the
 registration, which must belong to it (404) -> ``privacy.can_see_passport`` (403: the event's
-organizers only) -> form -> one service call (services.retention) -> flash -> redirect.
+organizers only) -> form -> one service call (services.privacy.retention) -> flash -> redirect.
 """
 
 import json
@@ -13,10 +13,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..models import Event, Registration
-from ..services import retention
 from ..services.access import Permission
 from ..services.errors import ServiceError
 from ..services.policies import can_see_passport, record_passport_read
+from ..services.privacy import retention
 from ..view_helpers import attach_error, form_status, load_event, load_event_child
 from . import bp
 from .privacy_forms import RegistrationEraseForm

@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..models import Event, ExtraQuestion
-from ..services import questions as question_service
 from ..services.access import Permission
 from ..services.errors import ServiceError
+from ..services.registration import questions as question_service
 from ..view_helpers import attach_error, form_status, load_event, load_event_child
 from . import bp
 from .forms import KIND_LABELS, QuestionEditForm

@@ -37,12 +37,13 @@ from ..models import (
     utcnow,
 )
 from ..registration.forms import build_registration_form, form_data
-from ..services import exports
-from ..services import registrations as registration_service
 from ..services.access import Permission
-from ..services.charts import bar_chart_svg
+from ..services.documents import exports
+from ..services.documents.charts import bar_chart_svg
 from ..services.errors import ServiceError
-from ..services.participant_list import (
+from ..services.policies import can_see_contact, can_see_passport, record_passport_read
+from ..services.registration import registrations as registration_service
+from ..services.registration.participant_list import (
     STATUS_ORDER,
     ParticipantFilters,
     cancel_registrations,
@@ -50,9 +51,8 @@ from ..services.participant_list import (
     registered_countries,
     registrations_query,
 )
-from ..services.policies import can_see_contact, can_see_passport, record_passport_read
-from ..services.questions import event_questions
-from ..services.registration_labels import (
+from ..services.registration.questions import event_questions
+from ..services.registration.registration_labels import (
     HONORIFIC_LABELS,
     ROLE_LABELS,
     STATUS_LABELS,
@@ -132,6 +132,7 @@ def _render_list(event: Event, permissions: set, *, bulk_form=None, status: int 
         "participants/registration_list.html", event=event, page=page, filters=filters,
         summary=summary, chart=_country_chart(summary), countries=countries,
         statuses=STATUS_ORDER, can_manage=Permission.MANAGE in permissions,
+        can_invite=Permission.INVITE in permissions, can_checkin=Permission.CHECKIN in permissions,
         bulk_form=bulk_form or RegistrationBulkForm(formdata=None),
     ), status
 

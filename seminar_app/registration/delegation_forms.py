@@ -16,15 +16,16 @@ from wtforms.validators import Optional
 from ..forms import BaseForm
 from ..i18n import current_language
 from ..models import Event, Honorific
-from ..services.delegations import MAX_MEMBERS
-from ..services.registration_input import OTHER_HONORIFIC_MISSING
+from ..services.registration.delegations import MAX_MEMBERS
+from ..services.registration.registration_input import OTHER_HONORIFIC_MISSING
 from .form_fields import check_no_markup, input_field, length
 from .forms import RegistrationForm, build_registration_form
 
 DEFAULT_ROWS = 5
 #: the fields of a member row that, when all empty, mean "no member here"
 _ROW_FIELDS = ("given_name", "family_name", "email", "position", "honorific_other")
-#: a member row's fields (services.registration_input), with what differs from the head's
+#: a member row's fields (services.registration.registration_input), with what differs from the
+# head's
 _MEMBER_FIELDS = {
     "honorific": {"autocomplete": None},
     "honorific_other": {"help": None},

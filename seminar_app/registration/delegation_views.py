@@ -1,7 +1,8 @@
 """Public registration of a delegation: /events/<slug>/register/delegation.
 
 The head of delegation fills in their own registration and one row per member; the whole
-delegation is registered in one go (services.delegations) and the head lands on their own
+delegation is registered in one go (services.registration.delegations) and the head lands on their
+own
 personal page. Each member receives their own email with their personal link. A refused
 member row shows its error on that row; nothing is registered until every row is right.
 """
@@ -12,9 +13,9 @@ from flask_login import current_user
 
 from ..extensions import limiter
 from ..models import Delegation, Event, RegistrationStatus
-from ..services import delegations as delegation_service
 from ..services.errors import ServiceError
-from ..services.listing import find_visible_event
+from ..services.events.listing import find_visible_event
+from ..services.registration import delegations as delegation_service
 from ..view_helpers import attach_error, form_status
 from . import bp
 from .delegation_forms import (

@@ -1,7 +1,7 @@
 """A delegate asks, through their personal link, for their personal data to be erased.
 
 GET /r/<token>/erasure only shows what it means; the POST records the request
-(services.retention.request_erasure), which emails the event's organizers: one of them
+(services.privacy.retention.request_erasure), which emails the event's organizers: one of them
 confirms by erasing. Like every /r/ page: rate-limited per address, never cached, and a link
 that no longer works (services.policies.personal_link_refusal) gets its explanation.
 """
@@ -15,11 +15,11 @@ from sqlalchemy import select
 from ..errors import render_error
 from ..extensions import db
 from ..models import RegistrationLink
-from ..services import registrations as registration_service
-from ..services import retention
 from ..services.errors import ServiceError
 from ..services.policies import personal_link_refusal
-from ..services.registration_codes import hash_token
+from ..services.privacy import retention
+from ..services.registration import registrations as registration_service
+from ..services.registration.registration_codes import hash_token
 from . import bp
 from .erasure_forms import ErasureRequestForm
 from .views import manage_link_limit

@@ -1,5 +1,5 @@
 """The WTForms fields of the registration forms (single, delegation head and member rows),
-built from the one definition of a registration's input (services.registration_input).
+built from the one definition of a registration's input (services.registration.registration_input).
 
 Labels, lengths, choices, required fields, checks and messages come from the definition; this
 module adds what only a browser needs: the widget, the HTML autocomplete token and input mode.
@@ -29,8 +29,8 @@ from wtforms.validators import (
 from wtforms.widgets import Select, html_params
 
 from ..i18n import is_country_code
-from ..services import registration_input as definition
-from ..services.registration_input import (
+from ..services.registration import registration_input as definition
+from ..services.registration.registration_input import (
     BOOLEAN,
     COUNTRY,
     DATE,

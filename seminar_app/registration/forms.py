@@ -10,10 +10,10 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 from ..forms import BaseForm
 from ..i18n import country_choices, current_language
 from ..models import Event, ExtraQuestion, Honorific, QuestionKind
-from ..services.content_language import choice_label, localized_text
+from ..services.events.content_language import choice_label, localized_text
 from ..services.policies import WRITE_ONLY_FIELDS, mask_passport_number
-from ..services.questions import event_questions
-from ..services.registration_input import (
+from ..services.registration.questions import event_questions
+from ..services.registration.registration_input import (
     EMAIL_LANGUAGES,
     INPUT_FIELDS,
     OTHER_HONORIFIC_MISSING,
@@ -37,14 +37,16 @@ __all__ = ["EMAIL_LANGUAGES", "REQUIRED", "TOO_LONG", "LongSelect", "ManageLinkR
            "RegistrationCancelForm", "RegistrationForm", "build_registration_form",
            "check_country", "check_name", "check_no_markup", "form_data"]
 
-#: the registration's fields, from services.registration_input (labels, checks, choices)
+#: the registration's fields, from services.registration.registration_input (labels, checks,
+# choices)
 _RegistrationFields = type("_RegistrationFields", (BaseForm,), registration_form_fields())
 
 
 class RegistrationForm(_RegistrationFields):
     """A delegate's details; ``build_registration_form`` adds the event's extra questions.
 
-    The fields are built from services.registration_input; only the consent belongs to the
+    The fields are built from services.registration.registration_input; only the consent belongs to
+    the
     form alone.
     """
 
@@ -172,7 +174,7 @@ def form_data(form) -> tuple[dict, dict[int, str]]:
     """The service's arguments from a validated registration form: (data, answers).
 
     The values are collected as sent; the service cleans them (whitespace, passport number,
-    phone as E.164: services.registration_input), as it does for every entry point.
+    phone as E.164: services.registration.registration_input), as it does for every entry point.
     """
     data = {spec.name: form[spec.name].data for spec in INPUT_FIELDS if spec.name in form}
     answers = {question.id: str(form[f"q_{question.id}"].data or "")

@@ -1,7 +1,8 @@
 """Public registration pages and the delegate's self-service through their personal link.
 
 Register: load the event (404 for unknown or draft events) -> refuse with a clear page when
-registration is not open to the public -> form -> ``services.registrations.register`` ->
+registration is not open to the public -> form -> ``services.registration.registrations.register``
+->
 redirect to the personal page with a one-time message. A second registration with the same
 email gets a neutral answer and the link is emailed again, so the page never tells a stranger
 whether an address is registered. /r/<token> pages: a GET only shows; POSTs change; they are
@@ -18,25 +19,25 @@ from ..errors import render_error
 from ..extensions import limiter
 from ..models import Event, QuestionKind, Registration, RegistrationStatus, utcnow
 from ..page_cache import form_pages
-from ..services import link_requests
-from ..services import registrations as registration_service
-from ..services.content_language import choice_label, localized_text
 from ..services.errors import Conflict, ServiceError
-from ..services.listing import find_visible_event
+from ..services.events.content_language import choice_label, localized_text
+from ..services.events.listing import find_visible_event
 from ..services.policies import (
     RefusalKind,
     keep_write_only_values,
     personal_view,
     registration_refusal,
 )
-from ..services.questions import event_questions
-from ..services.registration_labels import (
+from ..services.registration import link_requests
+from ..services.registration import registrations as registration_service
+from ..services.registration.questions import event_questions
+from ..services.registration.registration_labels import (
     display_name,
     honorific_text,
     role_label,
     status_label,
 )
-from ..services.waitlist import waitlist_position
+from ..services.registration.waitlist import waitlist_position
 from ..view_helpers import attach_error, form_status
 from . import bp
 from .forms import (

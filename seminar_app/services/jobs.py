@@ -10,7 +10,10 @@ from flask import Flask
 from huey import Huey, crontab
 
 from ..extensions import db
-from . import link_requests, mail, mailings, outbox, retention
+from .invitations import mailings
+from .mail import outbox, smtp
+from .privacy import retention
+from .registration import link_requests
 from .tasks import build_huey, enqueue_emails, install_session_hooks
 
 log = logging.getLogger(__name__)
@@ -31,7 +34,7 @@ def _register_tasks(app: Flask, huey: Huey) -> dict:
     def send_emails(ids):
         """Deliver the outbox rows ``ids`` over one SMTP connection."""
         with app.app_context():
-            mail.send_outbox_batch(ids)
+            smtp.send_outbox_batch(ids)
 
     @huey.task()
     def prepare_mailing(mailing_id):
@@ -61,7 +64,8 @@ def _register_tasks(app: Flask, huey: Huey) -> dict:
 
     @huey.periodic_task(crontab(minute="0", hour="3"))
     def purge_personal_data():
-        """Daily at 03:00 UTC: apply every event's retention settings (services.retention)."""
+        """Daily at 03:00 UTC: apply every event's retention settings
+        (services.privacy.retention)."""
         with app.app_context():
             changed = [counts for counts in retention.purge_personal_data() if counts.total]
             if changed:

@@ -1,7 +1,8 @@
 """Who gets which email, and when.
 
 One ``notify_<event>`` function per occasion. Each queues outbox rows through
-``services.mail.queue_email`` in the recipient's language and does not commit: it runs inside
+``services.mail.compose.queue_email`` in the recipient's language and does not commit: it runs
+inside
 the calling service's transaction, and the emails leave after that commit. Templates are
 ``templates/emails/<event>_to_<recipient>.{txt,html}``.
 """
@@ -12,11 +13,12 @@ from flask_babel import force_locale
 
 from ..database import use_case
 from ..extensions import db
+from ..links import external_url
 from ..models import OutboxEmail, RegistrationStatus, TeamMember, User
 from .audit import record_action
-from .calendar import calendar_filename, event_calendar
-from .mail import external_url, queue_email
-from .registration_labels import display_name, field_labels, role_label, status_label
+from .documents.calendar import calendar_filename, event_calendar
+from .mail.compose import queue_email
+from .registration.registration_labels import display_name, field_labels, role_label, status_label
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +98,7 @@ def notify_registration_created(registration, token: str, *, position=None,
     """Tell a delegate their registration arrived: confirmed, pending or waitlisted.
 
     ``replacing``: the email queued for this registration earlier in the same transaction,
-    rewritten for the status decided since (services.registrations.register)."""
+    rewritten for the status decided since (services.registration.registrations.register)."""
     if registration.status == RegistrationStatus.CONFIRMED:
         return _notify_delegate(registration, "confirmed", token=token, attach_calendar=True,
                                 replacing=replacing)
@@ -181,7 +183,8 @@ def notify_invitation_forwarded(invitee, registration) -> OutboxEmail:
     )
 
 
-# --- personal data (services.retention) ------------------------------------------------------
+# --- personal data (services.privacy.retention)
+# ------------------------------------------------------
 
 def notify_erasure_requested(registration) -> list[OutboxEmail]:
     """Tell the event's organizers (its owner and the team members with the manage right) that

@@ -11,12 +11,12 @@ the services that queue work (mail, mailings, link requests) need not import the
 - ``prepare_mailing(mailing_id)`` renders a mailing's outbox rows in chunks (one commit per
   chunk) and hands them to ``send_emails`` in batches;
 - ``send_manage_link(event_id, email)`` answers a "lost your link" request in the background
-  (services.link_requests);
+  (services.registration.link_requests);
 - ``sweep_outbox()`` runs every minute: it re-queues rows stuck in "sending" (a crashed
   worker), hands due rows (retries, lost enqueues) to ``send_emails`` and restarts the
   preparation of mailings whose worker stopped half-way.
 - ``purge_personal_data()`` runs daily at 03:00 UTC: it deletes passport data and anonymises
-  registrations as each event's retention settings say (services.retention).
+  registrations as each event's retention settings say (services.privacy.retention).
 
 Emails reach the queue only after the transaction that created them commits: services call
 ``dispatch_after_commit(ids)`` (``queue_email`` does it for them), which keeps the ids in

@@ -1,0 +1,292 @@
+"""Check-in at the venue: marking a delegate's arrival, undoing it, counting and finding arrivals.
+
+The first check-in wins: the arrival time is written by one conditional UPDATE
+(``... WHERE checked_in_at IS NULL``), so two desks scanning the same badge at once record one
+time; the second answer reads the stored time back and says "already checked in". Only
+CONFIRMED registrations can be checked in. Codes and ids are always looked up within one event,
+so a badge of another event is simply "not found".
+"""
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import case, func, or_, select, update
+
+from ...database import use_case
+from ...extensions import db
+from ...i18n import country_name
+from ...models import Event, Registration, RegistrationStatus, User, utcnow
+from ..access import Permission, has_permission
+from ..audit import record_action
+from ..errors import Conflict, NotFound, PermissionDenied, ServiceError
+from .registration_labels import display_name, role_label
+
+log = logging.getLogger(__name__)
+
+#: longest code accepted: badge codes have 16 characters, references 9
+MAX_CODE_LENGTH = 32
+_CODE_SEPARATORS = re.compile(r"\s+")
+#: what a badge code or a reference can look like once normalized
+_CODE_SHAPE = re.compile(rf"[A-Z0-9-]{{1,{MAX_CODE_LENGTH}}}")
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    """The answer to one scan or tap at the check-in desk."""
+
+    registration: Registration
+    #: True when somebody had checked this registration in before this request
+    already_checked_in: bool
+    #: when the registration was (first) checked in, UTC
+    checked_in_at: datetime
+    #: who checked it in first (None when that account was deleted)
+    checked_in_by: User | None
+
+
+def _status_message(status: RegistrationStatus) -> str:
+    """Why a registration in ``status`` cannot be checked in."""
+    messages = {
+        RegistrationStatus.PENDING: _("Not confirmed: the registration awaits approval."),
+        RegistrationStatus.WAITLISTED: _("Not confirmed: the delegate is on the waiting list."),
+        RegistrationStatus.REJECTED: _("Not confirmed: the registration was rejected."),
+        RegistrationStatus.CANCELLED: _("Not confirmed: the registration was cancelled."),
+    }
+    return messages.get(status, _("This registration cannot be checked in."))
+
+
+def normalize_code(code: str) -> str:
+    """A scanned or typed code as stored: no surrounding or inner whitespace, upper case."""
+    return _CODE_SEPARATORS.sub("", code or "").upper()
+
+
+def _find_by_code(event: Event, code: str) -> Registration:
+    """The registration of ``event`` whose badge code (or reference) is ``code``."""
+    wanted = normalize_code(code)
+    if not _CODE_SHAPE.fullmatch(wanted):
+        raise NotFound(_("No registration of this event has this code."), field="code")
+    registration = db.session.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id,
+            (Registration.badge_code == wanted) | (Registration.reference == wanted),
+        )
+    )
+    if registration is None:
+        raise NotFound(_("No registration of this event has this code."), field="code")
+    return registration
+
+
+def find_registration(event: Event, registration_id: int) -> Registration:
+    """The registration ``registration_id`` of ``event``; NotFound when it belongs elsewhere."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        raise NotFound(_("No registration of this event has this number."))
+    return registration
+
+
+@use_case
+def check_in(
+    event: Event, *, badge_code: str | None = None, registration_id: int | None = None, user: User
+) -> CheckInResult:
+    """Mark the arrival of a confirmed registration of ``event``, found by code or id."""
+    if (badge_code is None) == (registration_id is None):
+        raise ValueError("give exactly one of badge_code and registration_id")
+    if badge_code is not None:
+        registration = _find_by_code(event, badge_code)
+    else:
+        registration = find_registration(event, registration_id)
+    if registration.status != RegistrationStatus.CONFIRMED:
+        raise Conflict(_status_message(registration.status), field="code")
+    claimed = db.session.execute(
+        update(Registration)
+        .where(
+            Registration.id == registration.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.checked_in_at.is_(None),
+        )
+        .values(checked_in_at=utcnow(), checked_in_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if claimed:
+        record_action("registration.check_in", registration, user=user,
+                      reference=registration.reference)
+    db.session.refresh(registration)
+    if registration.checked_in_at is None:  # cancelled by somebody else meanwhile
+        raise Conflict(_status_message(registration.status), field="code")
+    if claimed:
+        log.info("registration %s checked in by user %s", registration.id, user.id)
+    return CheckInResult(
+        registration=registration,
+        already_checked_in=not claimed,
+        checked_in_at=registration.checked_in_at,
+        checked_in_by=registration.checked_in_by,
+    )
+
+
+@use_case
+def undo_check_in(registration: Registration, *, user: User) -> None:
+    """Forget a registration's arrival (organizers only, for a mistaken check-in)."""
+    if not has_permission(user, registration.event, Permission.MANAGE):
+        raise PermissionDenied(_("Only the event's organizers can undo a check-in."))
+    if registration.checked_in_at is None:
+        raise Conflict(_("This registration is not checked in."))
+    previous_at, previous_by = registration.checked_in_at, registration.checked_in_by_id
+    registration.checked_in_at = None
+    registration.checked_in_by_id = None
+    record_action("registration.undo_check_in", registration, user=user,
+                  checked_in_at=previous_at.isoformat(), checked_in_by_id=previous_by)
+    log.info("check-in of registration %s undone by user %s", registration.id, user.id)
+
+
+def arrival_counts(event: Event) -> tuple[int, int]:
+    """(checked in, expected) among the confirmed registrations of ``event``."""
+    arrived = func.coalesce(
+        func.sum(case((Registration.checked_in_at.is_not(None), 1), else_=0)), 0
+    )
+    row = db.session.execute(
+        select(arrived, func.count(Registration.id)).where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def _fold(text: str) -> str:
+    """``text`` without case and accents, for matching ("José" and "jose" are equal)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def search_for_checkin(event: Event, q: str, limit: int = 20) -> list[Registration]:
+    """Registrations of ``event`` matching every word of ``q``; confirmed first, then by name.
+
+    A word matches the given or family name, the organisation or the reference. The match is
+    done in Python on a few columns of the event's registrations (hundreds to a few thousand):
+    it ignores case and accents in every script on SQLite and PostgreSQL alike, which SQL
+    ``lower()`` and ``LIKE`` do not.
+    """
+    words = [_fold(word) for word in (q or "").split()][:8]
+    if not words or limit <= 0:
+        return []
+    rows = db.session.execute(
+        select(Registration.id, Registration.status, Registration.given_name,
+               Registration.family_name, Registration.organisation, Registration.reference)
+        .where(Registration.event_id == event.id)
+    ).all()
+    matches = []
+    for row in rows:
+        haystack = _fold(" ".join((row.given_name, row.family_name, row.organisation,
+                                   row.reference)))
+        if all(word in haystack for word in words):
+            confirmed_first = row.status != RegistrationStatus.CONFIRMED
+            matches.append(((confirmed_first, _fold(row.family_name or row.given_name),
+                             _fold(row.given_name), row.id), row.id))
+    ids = [reg_id for _key, reg_id in sorted(matches)[:limit]]
+    if not ids:
+        return []
+    found = {reg.id: reg for reg in db.session.scalars(
+        select(Registration).where(Registration.id.in_(ids)))}
+    return [found[reg_id] for reg_id in ids if reg_id in found]
+
+
+# --- the offline desk ------------------------------------------------------------------------
+
+#: arrivals accepted in one sync request
+MAX_SYNC_ARRIVALS = 500
+#: how far a device clock may run ahead before its time is replaced by the server's
+CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
+
+
+def checkin_roster(event: Event) -> list[dict]:
+    """What a desk keeps on its device to work offline: the registrations of ``event`` that
+    may arrive, with the badge fields only (no passport, email or phone)."""
+    rows = db.session.scalars(
+        select(Registration).where(Registration.event_id == event.id,
+                                   Registration.status == RegistrationStatus.CONFIRMED)
+        .order_by(Registration.sort_name, Registration.given_name, Registration.id)
+    )
+    return [{
+        "id": registration.id,
+        "name": display_name(registration),
+        "organisation": registration.organisation,
+        "country": country_name(registration.country),
+        "role": role_label(registration.delegation_role),
+        "code": registration.badge_code,
+        "reference": registration.reference,
+        "checked_in_at": iso_time(registration.checked_in_at),
+    } for registration in rows]
+
+
+def iso_time(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _arrival_time(value, now: datetime) -> datetime:
+    """The device's time of a scan, in UTC; the server's time when missing or in the future."""
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return now
+    if moment.tzinfo is None:
+        return now
+    moment = moment.astimezone(UTC)
+    return now if moment > now + CLOCK_SKEW_ALLOWANCE else min(moment, now)
+
+
+@dataclass(frozen=True)
+class SyncedArrival:
+    """The server's answer about one arrival queued by an offline desk."""
+
+    code: str
+    #: "checked_in" (recorded now), "already" (known before) or "refused"
+    outcome: str
+    registration_id: int | None = None
+    #: the arrival time that stands (the earliest one reported)
+    checked_in_at: datetime | None = None
+    message: str = ""
+
+
+@use_case
+def sync_offline_arrivals(event: Event, arrivals: list, *, user: User) -> list[SyncedArrival]:
+    """Record arrivals scanned while a desk was offline; the earliest time stands.
+
+    Each item is ``{"code": badge code or reference, "at": ISO time on the device}``. A
+    registration with no arrival gets the reported time; one checked in later than the
+    reported time (another desk was online) gets the earlier time; one checked in earlier
+    keeps its time. Refusals (unknown code, not confirmed) are answered per item.
+    """
+    now, answers = utcnow(), []
+    for item in arrivals[:MAX_SYNC_ARRIVALS]:
+        code = normalize_code(str(item.get("code") or "") if isinstance(item, dict) else "")
+        try:
+            registration = _find_by_code(event, code)
+        except ServiceError as error:
+            answers.append(SyncedArrival(code, "refused", message=error.message))
+            continue
+        if registration.status != RegistrationStatus.CONFIRMED:
+            answers.append(SyncedArrival(code, "refused", registration.id,
+                                         message=_status_message(registration.status)))
+            continue
+        at = _arrival_time(item.get("at"), now)
+        claimed = db.session.execute(
+            update(Registration)
+            .where(Registration.id == registration.id,
+                   Registration.status == RegistrationStatus.CONFIRMED,
+                   or_(Registration.checked_in_at.is_(None), Registration.checked_in_at > at))
+            .values(checked_in_at=at, checked_in_by_id=user.id)
+            .execution_options(synchronize_session=False)
+        ).rowcount == 1
+        if claimed:
+            record_action("registration.check_in", registration, user=user,
+                          reference=registration.reference, offline=True, at=at.isoformat())
+        db.session.flush()
+        db.session.refresh(registration)
+        answers.append(SyncedArrival(code, "checked_in" if claimed else "already",
+                                     registration.id, registration.checked_in_at))
+    log.info("offline desk of user %s synced %d arrival(s) for event %s", user.id,
+             len(answers), event.id)
+    return answers

@@ -21,6 +21,13 @@ def site_name() -> str:
     return str(_DEFAULT_SITE_LABEL) if name in ("", DEFAULT_SITE_NAME) else name
 
 
+def product_name() -> str:
+    """The installation's name as configured, untranslated: for names that must not change
+    with the reader's language (the issuer authenticator apps show, a calendar's PRODID, the
+    API document's title)."""
+    return " ".join(str(current_app.config.get("SITE_NAME") or "").split()) or DEFAULT_SITE_NAME
+
+
 def organisation_name() -> str:
     """The organisation running the installation, or ""."""
     return " ".join(str(current_app.config.get("ORGANISATION_NAME") or "").split())
@@ -53,4 +60,5 @@ def email_footer(event=None) -> str:
 def register_branding(app) -> None:
     """Make these names available to every template (pages and emails)."""
     app.jinja_env.globals.update(site_name=site_name, organisation_name=organisation_name,
+                                 product_name=product_name,
                                  host_name=host_name, email_footer=email_footer)

@@ -172,3 +172,27 @@ def test_render_visa_letter_pdf_names_the_host_not_the_package(app, event):
     assert HOST in text.replace("\n", " ")
     assert reader.metadata.creator == "Seminar registration"
     assert not PACKAGE.search(text) and not PACKAGE.search(str(dict(reader.metadata)))
+
+
+def test_authenticator_calendar_and_api_name_the_installation_not_the_package(app, client,
+                                                                               event):
+    """Two-factor issuer, the code page, the .ics PRODID and the API document (issue 14)."""
+    from seminar_app.services.accounts.two_factor import issuer_name
+    from seminar_app.services.documents.calendar import event_calendar
+
+    app.config.update(SITE_NAME="Kemlu Events")
+    try:
+        with app.test_request_context("/"):
+            assert issuer_name() == "Kemlu Events"
+            ics = event_calendar(event).decode()
+        spec = client.get("/api/v1/openapi.json").get_json()
+        docs = client.get("/api/v1/docs").get_data(as_text=True)
+    finally:
+        app.config.update(SITE_NAME="Seminar registration")
+    assert "PRODID:-//Kemlu Events//Events//EN" in ics
+    assert spec["info"]["title"] == "Kemlu Events API"
+    assert "<title>Kemlu Events API</title>" in docs
+    for text in (ics, str(spec["info"]), docs):
+        assert "seminar_app" not in text
+    template = (Path(app.root_path).parent / "templates/auth/login_code.html").read_text()
+    assert "seminar_app" not in template and "%(issuer)s" in template

@@ -224,7 +224,8 @@ CANCELLED = (OutboxStatus.FAILED, mailing_audiences.CANCELLED_ANSWERED)
 
 
 @pytest.mark.parametrize("answer", ["recorded_accept", "recorded_decline", "online_decline",
-                                    "online_accept", "linked_registration"])
+                                    "online_accept", "linked_registration",
+                                    "public_registration"])
 def test_cancel_queued_invitations_when_the_invitee_answers(app, client, event, answer):
     invitee = add_invitee(event)
     other = add_invitee(event)
@@ -239,6 +240,9 @@ def test_cancel_queued_invitations_when_the_invitee_answers(app, client, event, 
     elif answer == "online_accept":
         assert post_form(client, f"/i/{invitations.invitee_token(invitee)}/register",
                          form_fields(email=invitee.email)).status_code == 303
+    elif answer == "public_registration":  # the public form, under the invitee's address
+        assert post_form(client, f"/events/{event.slug}/register",
+                         form_fields(email=invitee.email.upper())).status_code == 303
     else:
         registration = add_registration(event, email="registered-elsewhere@example.org")
         invitations.link_registration(invitee, registration.reference)

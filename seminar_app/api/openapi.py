@@ -3,6 +3,7 @@ browsable documentation (Swagger UI, vendored under static/vendor)."""
 
 from flask import render_template, url_for
 
+from ..branding import product_name
 from ..models import (
     DelegationRole,
     EventStatus,
@@ -461,10 +462,10 @@ def build_document() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "seminar_app API",
+            "title": f"{product_name()} API",
             "version": "1.0.0",
             "description": (
-                "Events, registrations and invitations of seminar_app. Authenticate with "
+                f"Events, registrations and invitations of {product_name()}. Authenticate with "
                 "`Authorization: Bearer <token>` (tokens are created by staff under "
                 "Manage → API tokens). A token acts with its creator's rights, limited to "
                 "its events and to reading unless it may write. Events outside its scope "

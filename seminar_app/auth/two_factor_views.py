@@ -10,6 +10,7 @@ from ..services.accounts.two_factor import (
     confirm_enrolment,
     disable_two_factor,
     grouped_secret,
+    issuer_name,
     log_in_with_code,
     provisioning_uri,
     qr_code_data_uri,
@@ -44,14 +45,15 @@ def login_code():
             method, left = log_in_with_code(user, code=form.code.data)
         except ServiceError as error:
             status = attach_error(form, error)
-            return render_template("auth/login_code.html", form=form), (
+            return render_template("auth/login_code.html", form=form, issuer=issuer_name()), (
                 401 if error.status_code == 401 else status)
         response = complete_login(user, target)
         if method == "recovery_code":
             flash(_("You used a recovery code; %(count)d left. Make new ones on your account "
                     "page if you are running out.", count=left), "warning")
         return response
-    return render_template("auth/login_code.html", form=form), form_status(form)
+    return render_template("auth/login_code.html", form=form,
+                           issuer=issuer_name()), form_status(form)
 
 
 def _render_manage(status: int = 200, *, confirm_form=None, disable_form=None):

@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from pyotp.utils import strings_equal
 from sqlalchemy import delete, exists, func, or_, select, update
 
+from ...branding import product_name
 from ...database import transaction, use_case
 from ...extensions import db
 from ...models import RecoveryCode, TeamMember, User, UserRole, utcnow
@@ -71,7 +72,7 @@ def must_enrol(user: User) -> bool:
 
 def issuer_name() -> str:
     """The name authenticator apps show next to the account."""
-    return current_app.config.get("TWO_FACTOR_ISSUER") or "seminar_app"
+    return current_app.config.get("TWO_FACTOR_ISSUER") or product_name()
 
 
 @use_case

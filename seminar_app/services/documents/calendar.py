@@ -20,13 +20,13 @@ from flask import current_app
 from icalendar import Calendar, Timezone, vCalAddress, vText
 from icalendar import Event as ICalEvent
 
+from ...branding import product_name
 from ...i18n import country_name
 from ...links import link_base_url
 from ...models import Event, EventStatus, utcnow
 
 log = logging.getLogger(__name__)
 
-PRODID = "-//seminar_app//Events//EN"
 MAX_DESCRIPTION = 4000
 
 
@@ -52,7 +52,7 @@ CALENDAR_REUSE_SECONDS = 60
 
 def event_calendar(event: Event) -> bytes:
     """The event as an iCalendar file (bytes, UTF-8); reused while the event is unchanged."""
-    key = (event.id, event.updated_at, event.status)
+    key = (event.id, event.updated_at, event.status, product_name())
     built = current_app.extensions.setdefault("event_calendars", {})
     entry = built.get(key)
     if entry is not None and entry[0] > time.monotonic():
@@ -66,7 +66,7 @@ def event_calendar(event: Event) -> bytes:
 
 def _build_calendar(event: Event) -> bytes:
     calendar = Calendar()
-    calendar.add("prodid", PRODID)
+    calendar.add("prodid", f"-//{product_name()}//Events//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")

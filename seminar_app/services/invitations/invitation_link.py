@@ -87,7 +87,8 @@ def check_answerable(invitee: Invitee) -> None:
 
 
 def check_invitation_can_register(event: Event, invitee: Invitee, email: str) -> bool:
-    """Inside ``register`` after the event lock: may ``invitee``'s link register ``email``?
+    """In ``rsvp.accept_invitation``, under the event lock: may ``invitee``'s link register
+    ``email``?
 
     Returns True when the registration is a forwarded one (another email than the invitee's).
     """

@@ -246,6 +246,14 @@ def cancel_queued_invitations(invitee: Invitee, *, actor=None) -> int:
     return len(ids)
 
 
+def cancel_queued_invitations_to(event_id: int, address: str, *, actor=None) -> int:
+    """``cancel_queued_invitations`` for every invitee of the event with this address: a
+    registration under an invitee's address answers their invitation too. No commit."""
+    invitees = db.session.scalars(select(Invitee).where(
+        Invitee.event_id == event_id, Invitee.email == address)).all()
+    return sum(cancel_queued_invitations(invitee, actor=actor) for invitee in invitees)
+
+
 def is_cancelled(email: OutboxEmail) -> bool:
     """True for an email cancelled because its invitee answered."""
     return email.status == OutboxStatus.FAILED and email.last_error == CANCELLED_ANSWERED

@@ -5,9 +5,10 @@ Rules:
   invitations can no longer be answered (``answerable``).
 - Accepting means registering (source INVITATION): allowed on invitation-only events, no
   moderation, capacity, quota and waiting list as usual, while the registration window is open
-  (no window set: until the event ends). It runs inside
-  ``services.registration.registrations.register``
-  (``invitee=``), so the registration and the invitee's answer are one transaction.
+  (no window set: until the event ends). ``accept_invitation`` is one transaction: it locks
+  the event, checks the invitation, registers (``services.registration.registrations.register``,
+  which joins the transaction) and binds the invitation, so the registration and the
+  invitee's answer are kept or lost together.
 - The invitation is bound to its invitee's email: a registration with another email is
   flagged ``forwarded_invitation`` and waits (PENDING) for an organizer's approval, whatever
   the event's moderation setting.
@@ -28,7 +29,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ...database import use_case
+from ...database import transaction, use_case
 from ...extensions import db
 from ...models import (
     InvitationResponse,
@@ -136,9 +137,15 @@ def accept_invitation(invitee: Invitee, *, data: dict,
     already registered (the caller answers neutrally, as the public form does).
     """
     try:
-        registration, token = register(invitee.event, data=data, answers=answers,
-                                       source=RegistrationSource.INVITATION, invitee=invitee)
-    except AlreadyRegistered:  # register rolled back its transaction
+        with transaction():
+            event = lock_event(invitee.event_id)  # before the invitee's row, as others do
+            forwarded = check_invitation_can_register(
+                event, invitee, _normalized_email(data.get("email")))
+            registration, token = register(event, data=data, answers=answers,
+                                           source=RegistrationSource.INVITATION,
+                                           forwarded=forwarded)
+            bind_registration(invitee, registration)
+    except AlreadyRegistered:  # the transaction was rolled back
         if _normalized_email(data.get("email")) != invitee.email:
             raise
         return Acceptance(_link_existing(invitee), linked_existing=True)

@@ -49,7 +49,7 @@ from ...models import (
 from .. import notifications
 from ..audit import record_action
 from ..errors import Conflict, NotFound, PermissionDenied, ServiceError
-from ..invitations.invitation_link import bind_registration, check_invitation_can_register
+from ..invitations.mailing_audiences import cancel_queued_invitations_to
 from ..policies import RefusalKind, personal_link_refusal, registration_refusal
 from .registration_codes import hash_token, new_codes, new_manage_token
 from .registration_input import REGISTRATION_FIELDS as REGISTRATION_FIELDS  # asked by others
@@ -180,13 +180,13 @@ def _initial_status(event: Event, country: str, source: RegistrationSource, *,
 @use_case
 def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, actor=None,
              answers: dict[int, str] | None = None,
-             invitee=None) -> tuple[Registration, str]:
+             forwarded: bool = False) -> tuple[Registration, str]:
     """Register a delegate; returns the registration and its personal-link token.
 
-    With ``invitee`` (source INVITATION) the registration is made through that invitation and
-    bound to it in the same transaction (services.invitations.invitation_link): another email than
-    the
-    invitee's makes a PENDING registration flagged ``forwarded_invitation``.
+    ``forwarded``: made through an invitation by another address than the invitee's; such a
+    registration waits for an organizer's approval (services.invitations.rsvp decides it and
+    binds the invitation in the same transaction). Registering an address that has invitations
+    to this event cancels their invitation and reminder emails still waiting.
 
     A new registration is written first as confirmed (or pending, with moderation) and its
     email rendered so; only then is the event locked, the places counted (without this
@@ -202,26 +202,21 @@ def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, acto
     existing = db.session.scalar(select(Registration).where(
         Registration.event_id == event.id, Registration.email == values["email"]))
     _refuse_active(existing)
-    locked = existing is not None or invitee is not None
+    locked = existing is not None
     if locked:
         event = lock_event(event.id)
         _check_can_register(event, source)
         if existing is not None:  # another request may have reactivated it meanwhile
             db.session.refresh(existing)
             _refuse_active(existing)
-    forwarded = False
-    if invitee is not None:
-        forwarded = check_invitation_can_register(event, invitee, values["email"])
     # unlocked: "confirmed if there is room", decided below (counting now would be wasted)
     guess = _initial_status(event, values["country"], source, forwarded=forwarded,
                             count=locked)
     registration, token = _write_registration(event, existing, values, source, guess,
                                               forwarded, answers)
-    extra = {"invitee_id": invitee.id, "forwarded": forwarded} if invitee is not None else {}
+    extra = {"forwarded": True} if forwarded else {}
     entry = record_action("registration.create", registration, user=actor, status=guess,
                           source=source, reactivated=existing is not None, **extra)
-    if invitee is not None:
-        bind_registration(invitee, registration)
     email = notifications.notify_registration_created(
         registration, token, position=waitlist_position(registration))
     if not locked:
@@ -235,6 +230,8 @@ def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, acto
             db.session.flush()
             notifications.notify_registration_created(
                 registration, token, position=waitlist_position(registration), replacing=email)
+    # after the event lock, as every writer of invitees' emails does
+    cancel_queued_invitations_to(event.id, registration.email, actor=actor)
     keep_values(registration, event)  # the commit keeps them loaded (database.py)
     log.info("registration %s for event %s: %s", registration.id, event.id, registration.status)
     return registration, token

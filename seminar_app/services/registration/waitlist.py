@@ -12,18 +12,19 @@ Rules:
 - The waiting list is served in ``waitlisted_at`` order, skipping delegates whose country is at
   its quota; promoted delegates are CONFIRMED directly (moderation does not apply again) and
   emailed a new personal link.
-- A delegation (services.registration.delegations) waits as one entry, at the place of its first
-member,
-  and is promoted whole: only when every one of its waiting members fits the free places and
-  their countries' quotas. Until then, smaller entries behind it that do fit may pass it (a
+- A delegation (services.registration.delegations) waits as one entry, at the place of its
+  first member, and is promoted whole: only when every one of its waiting members fits the
+  free places and their countries' quotas. Until then, smaller entries behind it that do fit may pass it (a
   free place never stays empty while someone who fits is waiting, as with the country quota);
   the delegation keeps its place and goes first as soon as enough places are free.
 - Whenever room appears (a cancellation, an erasure, a higher capacity or quota, a confirmed
   delegate moving to a country with room), ``promote_waitlisted`` runs under the event lock.
 - Every service that can change the number of confirmed registrations calls ``lock_event``
-  first and counts after it, so simultaneous requests never overbook: ``SELECT ... FOR UPDATE``
-  on the event row on PostgreSQL; on SQLite the writing transaction already holds the
-  database's write lock (``BEGIN IMMEDIATE``, see seminar_app/database.py).
+  before it counts, so simultaneous requests never overbook: ``SELECT ... FOR NO KEY UPDATE``
+  on the event row on PostgreSQL (rows that only point at the event can still be written
+  meanwhile, so a new registration is written first and the event locked last, for a count
+  and a commit); on SQLite the writing transaction already holds the database's write lock
+  (``BEGIN IMMEDIATE``, see seminar_app/database.py).
 
 services.registration.registrations uses these for registering, cancelling and moderating.
 """

@@ -15,5 +15,5 @@ def test_api_docs_render_every_operation_without_errors(browsing):
     expected = sum(len([m for m in item if m in ("get", "post", "patch", "delete")])
                    for item in spec["paths"].values())
     expect(operations).to_have_count(expected)
-    expect(page.locator(".info .title")).to_contain_text("seminar_app API")
+    expect(page.locator(".info .title")).to_contain_text("Seminar registration API")
     browsing.assert_clean()  # no CSP violation, no failed request

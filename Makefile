@@ -8,6 +8,8 @@ PORT ?= 5000
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 PG_TEST_URL ?= postgresql+psycopg://root@127.0.0.1:5432/test
+# the suite runs on every CPU (pytest-xdist); TEST_WORKERS=0 runs it in one process
+TEST_WORKERS ?= auto
 
 .PHONY: run test test-pg lint bench translations extract-messages migrate demo worker clean help chromium
 
@@ -50,7 +52,7 @@ worker: translations
 	$(FLASK) worker
 
 test: $(STAMP_DEV) translations chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Debian's chromium for the browser tests (tests/e2e); without it they are skipped.
 chromium:
@@ -60,7 +62,7 @@ chromium:
 	else apt-get install -y chromium || { apt-get update && apt-get install -y chromium; } || echo "chromium: apt-get could not install it; the browser tests will be skipped"; fi
 
 test-pg: $(STAMP_DEV) translations
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .

@@ -5,13 +5,13 @@ import logging
 import os
 import tempfile
 
-BENCHMARKS = ("rush", "pages", "mailing")
+BENCHMARKS = ("rush", "pages", "mailing", "invitees")
 
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("benchmarks", nargs="*", choices=[*BENCHMARKS, []],
-                        metavar="{rush,pages,mailing}",
+                        metavar="{rush,pages,mailing,invitees}",
                         help="which to run (default: all)")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--clients", type=int, default=50,
@@ -27,6 +27,8 @@ def _arguments() -> argparse.Namespace:
                         help="GETs of each page in the page benchmark (default 200)")
     parser.add_argument("--invitations", type=int, default=5000,
                         help="invitations in the mailing benchmark (default 5000)")
+    parser.add_argument("--invitees", type=int, default=20000,
+                        help="invitees in the invitee page benchmark (default 20000)")
     parser.add_argument("--registrations", type=int, default=5000,
                         help="registrations in the event for the page benchmark (default 5000)")
     return parser.parse_args()
@@ -43,7 +45,7 @@ def main() -> None:
 
 
 def _run(arguments: argparse.Namespace) -> None:
-    from bench import mailing, page_latency, registration_rush
+    from bench import invitee_pages, mailing, page_latency, registration_rush
 
     kinds = ("sqlite", "postgresql") if arguments.db == "both" else (arguments.db,)
     chosen = arguments.benchmarks or list(BENCHMARKS)
@@ -56,6 +58,9 @@ def _run(arguments: argparse.Namespace) -> None:
                              requests=arguments.page_requests)
         if "mailing" in chosen:
             mailing.run(kind, count=arguments.invitations)
+        if "invitees" in chosen:
+            invitee_pages.run(kind, invitees=arguments.invitees,
+                              requests=arguments.page_requests // 2)
 
 
 if __name__ == "__main__":

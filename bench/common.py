@@ -138,7 +138,8 @@ def gunicorn(url: str, workdir: Path, *, workers: int = 2, threads: int = 4,
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(24),
                DATA_KEYS="bench:" + secrets.token_urlsafe(32),
                RATELIMIT_ENABLED="false", INSTANCE_PATH=str(workdir), APP_ENV="production",
-               SESSION_COOKIE_SECURE="false", MAIL_SERVER="", TASK_QUEUE_URL=queue)
+               SESSION_COOKIE_SECURE="false", MAIL_SERVER="", TASK_QUEUE_URL=queue,
+               BASE_URL=f"http://127.0.0.1:{port}", REQUIRE_TWO_FACTOR="false")
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "--threads",
                str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning", *extra,
                *os.environ.get("BENCH_GUNICORN_OPTIONS", "").split(), "seminar_app:create_app()"]

@@ -68,7 +68,10 @@ def test_rendering_is_inert_for_template_syntax_even_if_stored(app, db, event):
                               "{event.__class__} {config}\n\n[Answer]({rsvp_link})"}}
     renderer = mailings.MailingRenderer(event, MailingKind.INVITATION, content)
     email, values = renderer.render(invitee, language="en")
-    assert "49" not in email.subject and "49" not in email.text and "49" not in email.html
+    # (the event's own title may hold "49": "Event 490" in a long run)
+    subject, text, html = (part.replace(event.title, "")
+                           for part in (email.subject, email.text, email.html))
+    assert "49" not in subject and "49" not in text and "49" not in html
     assert "<class" not in email.html and "<class" not in email.text
     assert "{event.__class__}" in email.text and "{config}" in email.text
     assert "{% raw %}" in email.text

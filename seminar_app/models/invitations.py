@@ -13,6 +13,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -100,6 +101,13 @@ class Invitee(db.Model):
     #: the address bounced (a permanent refusal, or a bounce recorded by staff)
     bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     bounce_reason: Mapped[str] = mapped_column(Text, default="")
+    #: where the invitation emails stand (not_sent, queued, sent, failed, bounced), kept by
+    #: services.invitations.mail_state.refresh_mail_state in the transaction that
+    #: changes an invitation email, so lists and counts never search the outbox per invitee
+    mail_state: Mapped[str] = mapped_column(String(16), default="not_sent",
+                                            server_default="not_sent")
+    #: an invitation or reminder email reached the invitee's server at least once
+    mail_sent: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..crypto import EncryptedJSON, EncryptedText
@@ -28,7 +28,11 @@ class OutboxEmail(db.Model):
 
     __tablename__ = "outbox_emails"
     #: one send never gives anyone the same email twice
-    __table_args__ = (UniqueConstraint("mailing_id", "recipient"),)
+    __table_args__ = (
+        UniqueConstraint("mailing_id", "recipient"),
+        #: an invitee's emails by state: one index probe per invitee, whatever the statistics
+        Index("ix_outbox_emails_invitee_status", "invitee_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -41,7 +45,7 @@ class OutboxEmail(db.Model):
     )
     #: the invitee the email was sent to, if any
     invitee_id: Mapped[int | None] = mapped_column(
-        ForeignKey("invitees.id", ondelete="SET NULL"), index=True
+        ForeignKey("invitees.id", ondelete="SET NULL")
     )
     #: template name, e.g. "registration_confirmed_to_delegate"
     template: Mapped[str] = mapped_column(String(100))

@@ -11,7 +11,13 @@
   document.addEventListener("DOMContentLoaded", function () {
     toggle(document.getElementById("needs_visa_letter"),
            document.querySelector("[data-visa-details]"),
-           function (box) { return box.checked; });
+           function (box) {
+             // the passport fields are required exactly when a visa letter is asked for
+             document.querySelectorAll("[data-required-when]").forEach(function (field) {
+               field.setAttribute("aria-required", box.checked ? "true" : "false");
+             });
+             return box.checked;
+           });
     toggle(document.getElementById("honorific"),
            document.querySelector("[data-honorific-other]"),
            function (select) { return select.value === "other"; });

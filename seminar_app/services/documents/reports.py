@@ -47,13 +47,10 @@ from ...models import (
     Honorific,
     InvitationResponse,
     Invitee,
-    OutboxEmail,
-    OutboxStatus,
     Registration,
     RegistrationStatus,
     utcnow,
 )
-from ..invitations.invitation_status import _inviting_emails  # the funnel's own rule of "sent"
 from ..registration.registration_labels import (
     display_name,
     honorific_text,
@@ -248,7 +245,7 @@ def _invitations(event: Event) -> list[InvitationLine]:
 
     rows = db.session.execute(
         select(Invitee.group_name, func.count(Invitee.id),
-               counted(_inviting_emails(OutboxEmail.status == OutboxStatus.SENT)),
+               counted(Invitee.mail_sent.is_(True)),  # the funnel's rule of "sent"
                counted(Invitee.response == InvitationResponse.ACCEPTED),
                counted(Invitee.response == InvitationResponse.DECLINED))
         .where(Invitee.event_id == event.id).group_by(Invitee.group_name)

@@ -38,6 +38,7 @@ from ...models import (
 )
 from ..audit import record_action
 from ..errors import ServiceError
+from .mail_state import refresh_mail_state
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +242,7 @@ def cancel_queued_invitations(invitee: Invitee, *, actor=None) -> int:
         .values(status=OutboxStatus.FAILED, last_error=CANCELLED_ANSWERED, next_attempt_at=None)
         .returning(OutboxEmail.id).execution_options(synchronize_session=False)))
     if ids:
+        refresh_mail_state(invitee_ids=[invitee.id])
         record_action("invitee.cancel_queued_emails", invitee, user=actor, emails=sorted(ids))
         log.info("invitee %s answered: %d queued email(s) cancelled", invitee.id, len(ids))
     return len(ids)

@@ -38,7 +38,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 
-from ...database import transaction, use_case
+from ...database import analyze, transaction, use_case
 from ...extensions import db
 from ...models import (
     Event,
@@ -327,6 +327,7 @@ def prepare_mailing(mailing_id: int, *, chunk_size: int | None = None) -> int:
     with transaction():
         mailing = db.session.get(Mailing, mailing_id)
         mailing.prepared_at = utcnow()
+        analyze("outbox_emails", "invitees", rows=added)
     log.info("mailing %s prepared: %d email(s) added", mailing_id, added)
     return added
 

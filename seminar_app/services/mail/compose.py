@@ -20,6 +20,7 @@ from flask_babel import force_locale
 from ...extensions import db
 from ...links import external_url
 from ...models import OutboxEmail, OutboxStatus, utcnow
+from ..invitations.mail_state import refresh_mail_state  # invitees' state, on their row
 from ..tasks import dispatch_after_commit
 
 log = logging.getLogger(__name__)
@@ -207,5 +208,6 @@ def insert_outbox_rows(rows: list[dict]) -> list[int]:
     statement = insert(OutboxEmail).on_conflict_do_nothing(
         index_elements=["mailing_id", "recipient"]).returning(OutboxEmail.id)
     ids = [row[0] for row in db.session.execute(statement, rows)]
+    refresh_mail_state(email_ids=ids)
     dispatch_after_commit(ids)
     return ids

@@ -25,6 +25,9 @@ from ...database import is_postgresql, use_case
 from ...extensions import db
 from ...models import OutboxEmail, OutboxStatus, utcnow
 
+# the one domain rule transport keeps: an invitee's invitation emails' state, on their row
+from ..invitations.mail_state import refresh_mail_state
+
 log = logging.getLogger(__name__)
 
 #: last_error of rows kept because MAIL_SERVER is empty (translated when shown)
@@ -146,11 +149,13 @@ def mark_sent(email: ClaimedEmail | int) -> None:
         email = _claimed(email)
     _set(email.id, status=OutboxStatus.SENT, sent_at=utcnow(), last_error="",
          next_attempt_at=None, **_without_links(email))
+    refresh_mail_state(email_ids=[email.id])
 
 
 def mark_failed(email_id: int, error: str) -> None:
     """A permanent refusal: keep the server's answer, never retry on our own."""
     _set(email_id, status=OutboxStatus.FAILED, last_error=error[:2000], next_attempt_at=None)
+    refresh_mail_state(email_ids=[email_id])
 
 
 def mark_retry(email: ClaimedEmail, error: str, *, now: datetime | None = None) -> None:
@@ -198,11 +203,12 @@ def _requeue_stuck(now: datetime) -> int:
     limit = int(current_app.config.get("MAIL_MAX_ATTEMPTS", 8))
     stuck = and_(OutboxEmail.status == OutboxStatus.SENDING,
                  OutboxEmail.claimed_at < now - timedelta(seconds=stuck_after))
-    gave_up = db.session.execute(
+    failed_ids = list(db.session.scalars(
         update(OutboxEmail).where(stuck, OutboxEmail.attempts >= limit)
         .values(status=OutboxStatus.FAILED, last_error=WORKER_STOPPED_ERROR)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .returning(OutboxEmail.id).execution_options(synchronize_session=False)))
+    refresh_mail_state(email_ids=failed_ids)
+    gave_up = len(failed_ids)
     requeued = db.session.execute(
         update(OutboxEmail).where(stuck)
         .values(status=OutboxStatus.QUEUED, last_error=WORKER_STOPPED_ERROR,

@@ -17,6 +17,7 @@ from ...models import Event, OutboxEmail, OutboxStatus, TeamMember, User, utcnow
 from ..access import Permission, has_permission
 from ..audit import record_action
 from ..errors import Conflict, PermissionDenied
+from ..invitations.mail_state import refresh_mail_state
 from ..invitations.mailing_audiences import CANCELLED_ANSWERED
 from ..tasks import dispatch_after_commit
 from .outbox import (
@@ -124,6 +125,8 @@ def retry_email(email: OutboxEmail, *, actor: User) -> OutboxEmail:
     previous = email.last_error
     for key, value in _requeue_values().items():
         setattr(email, key, value)
+    db.session.flush()
+    refresh_mail_state(email_ids=[email.id])
     record_action("mail.retry", email, user=actor, recipient=email.recipient,
                   previous_error=previous[:500])
     dispatch_after_commit([email.id])
@@ -151,6 +154,7 @@ def retry_failed_emails(*, actor: User, event: Event | None = None, mailing=None
         update(OutboxEmail).where(condition).values(**_requeue_values())
         .returning(OutboxEmail.id).execution_options(synchronize_session=False)
     ))
+    refresh_mail_state(email_ids=ids)
     record_action("mail.retry_failed", event, user=actor,
                   event_id=event.id if event is not None else None, count=len(ids),
                   mailing_id=mailing.id if mailing is not None else None)

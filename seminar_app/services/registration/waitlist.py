@@ -14,8 +14,9 @@ Rules:
   emailed a new personal link.
 - A delegation (services.registration.delegations) waits as one entry, at the place of its
   first member, and is promoted whole: only when every one of its waiting members fits the
-  free places and their countries' quotas. Until then, smaller entries behind it that do fit may pass it (a
-  free place never stays empty while someone who fits is waiting, as with the country quota);
+  free places and their countries' quotas. Until then, smaller entries behind it that do fit
+  may pass it (a free place never stays empty while someone who fits is waiting, as with the
+  country quota);
   the delegation keeps its place and goes first as soon as enough places are free.
 - Whenever room appears (a cancellation, an erasure, a higher capacity or quota, a confirmed
   delegate moving to a country with room), ``promote_waitlisted`` runs under the event lock.

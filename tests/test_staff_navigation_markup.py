@@ -3,7 +3,8 @@
 white text over the event banner's gradient at WCAG AA contrast.
 
 What a browser shows (widths, overflow, the dropdown with the keyboard, axe) is tested in
-tests/e2e/test_staff_navigation.py; here the pages' markup and the style sheet.
+tests/e2e/test_staff_navigation.py (a unit test file of the same name would clash with it
+in pytest's default import mode); here the pages' markup and the style sheet.
 """
 
 import re
@@ -156,8 +157,8 @@ def test_invitations_are_current_in_more_on_a_phone_only(app, owner, event):
     toggle = tabs["toggle"]
     assert "active" not in toggle["classes"] and "active-below-md" in toggle["classes"]
     css = APP_CSS.read_text(encoding="utf-8")
-    assert re.search(r"@media \(max-width: 767\.98px\)[^@]*\.event-tabs \.nav-link\.active-below-md",
-                     css)
+    assert re.search(
+        r"@media \(max-width: 767\.98px\)[^@]*\.event-tabs \.nav-link\.active-below-md", css)
 
 
 def test_tabs_in_bahasa_indonesia(app, owner, event):
@@ -292,10 +293,10 @@ def contrast(foreground, background) -> float:
 def lowest_contrast_on_gradient(stops, alpha: float, steps: int = 200) -> float:
     """White text at ``alpha`` over every point of the gradient (sRGB interpolation)."""
     lowest = float("inf")
-    for first, second in zip(stops, stops[1:]):
+    for first, second in zip(stops, stops[1:], strict=False):
         for step in range(steps + 1):
             t = step / steps
-            background = tuple(a + (b - a) * t for a, b in zip(first, second))
+            background = tuple(a + (b - a) * t for a, b in zip(first, second, strict=True))
             text = tuple(255 * alpha + v * (1 - alpha) for v in background)
             lowest = min(lowest, contrast(text, background))
     return lowest
@@ -306,7 +307,8 @@ def test_contrast_helpers_measure_what_wcag_says():
     assert contrast((255, 255, 255), (0x76, 0x76, 0x76)) == pytest.approx(4.54, abs=0.01)
     # a gradient ending in a light blue fails where it is lightest
     assert lowest_contrast_on_gradient([(11, 61, 102), (80, 150, 220)], 1.0) < 4.5
-    css = ":root { --brand: #0b3d66; }\n.x { background: linear-gradient(135deg, var(--brand) 0%, #fff 100%); }"
+    css = (":root { --brand: #0b3d66; }\n"
+           ".x { background: linear-gradient(135deg, var(--brand) 0%, #fff 100%); }")
     assert gradient_stops(css, ".x") == [(11, 61, 102), (255, 255, 255)]
 
 

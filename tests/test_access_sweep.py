@@ -170,6 +170,7 @@ def world(db, make_user) -> World:
         badge_code="SWEEPBADGECODE23", needs_visa_letter=True, passport_number="B1234567",
         nationality="ID", birth_place="Bandung", birth_date=start.date().replace(year=1970),
         passport_expiry=start.date().replace(year=start.year + 2),
+        photo_id=upload.id, photo_thumbnail_id=upload.id,  # a photo to serve
     )
     question = ExtraQuestion(event_id=event.id, label="Arrival flight", kind=QuestionKind.TEXT)
     db.session.add_all([registration, question])

@@ -70,6 +70,14 @@ def _queued(event, owner, language: str) -> list:
         notifications.notify_registration_cancelled(registration, by_staff=True),
         notifications.notify_registration_changed(registration, fields=["position"]),
         notifications.notify_registration_link(registration, "l" * 40, position=None),
+        notifications.notify_registration_substituted(registration, "s" * 40),
+        *notifications.notify_substitution_requested(
+            SimpleNamespace(registration=registration, reason=""), [owner]),
+        notifications.notify_substitution_refused(
+            SimpleNamespace(registration=registration, reason="Too late")),
+        notifications.notify_registration_replaced(
+            event, email="old@example.org", name="Old Delegate", language=language,
+            reference="R-1", replaced_by="New Delegate"),
     ]
     for status in (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING):
         registration.status = status

@@ -205,7 +205,12 @@ def _form_shape(fields) -> dict:
 
 def _schema_shape(schema: dict) -> dict:
     required = set(schema.get("required", ()))
-    return {name: (prop.get("maxLength"), tuple(prop.get("enum", ())), name in required)
+    def choices(name, prop):  # countries are listed by the API only; "" means "not given"
+        if name in ("country", "nationality"):
+            return ()
+        return tuple(value for value in prop.get("enum", ()) if value != "")
+
+    return {name: (prop.get("maxLength"), choices(name, prop), name in required)
             for name, prop in schema["properties"].items() if name != "answers"}
 
 

@@ -26,6 +26,7 @@ from werkzeug.exceptions import HTTPException
 from ..error_texts import ERROR_TEXTS
 from ..extensions import db
 from ..forms import strip_control_characters
+from ..i18n import country_choices
 from ..json_input import JsonBodyError, read_json_body
 from ..models import ApiToken, Event
 from ..services.access import Permission
@@ -234,13 +235,39 @@ def iso(moment: datetime | date | None) -> str | None:
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
+#: the years a date or a time may name, as written (JSON Schema: the pattern below)
+YEAR_MIN, YEAR_MAX = 1900, 9000
+#: the year part of a date or a time within YEAR_MIN..YEAR_MAX, as a regular expression
+YEAR_PATTERN = r"(19[0-9]{2}|[2-8][0-9]{3}|9000)"
+#: an RFC 3339 time with its offset (JSON Schema's ``date-time``)
+_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+                      r"([Zz]|[+-][0-9]{2}:[0-9]{2})")
+#: text with at least one character that is neither white space nor a control character
+#: (what remains once the services have collapsed it is not empty)
+NOT_BLANK = r"[^\s\x00-\x1f\x7f]"
+#: every ISO 3166-1 alpha-2 code the system knows (services: ``i18n.is_country_code``)
+COUNTRY_CODES = tuple(sorted(code for code, _name in country_choices("en")))
+
+
+def date_pattern(kind: str) -> str:
+    """The pattern of a ``date`` or ``date-time`` within the accepted years."""
+    return f"^{YEAR_PATTERN}-"
+
+
 @dataclass(frozen=True)
 class Field:
-    """One field of a JSON body: its type and limits (also written into the OpenAPI schema)."""
+    """One field of a JSON body: its type and limits (also written into the OpenAPI schema).
+
+    ``pattern`` must match the whole value (the schema writes it anchored); ``format`` names a
+    JSON Schema format the service checks beyond the schema's other keywords (``email``,
+    ``phone``, ``person-name``), explained in ``description``.
+    """
 
     name: str
     kind: str  # string | text | integer | boolean | date-time | date | enum | string-list
     max_length: int | None = None
+    min_length: int | None = None
+    format: str | None = None
     choices: tuple = ()
     minimum: int | None = None
     maximum: int | None = None
@@ -257,6 +284,11 @@ class Field:
         schema: dict = {"type": kinds[self.kind]}
         if self.kind in ("date-time", "date"):
             schema["format"] = self.kind
+            schema["pattern"] = date_pattern(self.kind)
+        if self.format:
+            schema["format"] = self.format
+        if self.min_length is not None:
+            schema["minLength"] = self.min_length
         if self.max_length is not None:
             schema["maxLength"] = self.max_length
         if self.choices:
@@ -266,7 +298,7 @@ class Field:
         if self.maximum is not None:
             schema["maximum"] = self.maximum
         if self.pattern:
-            schema["pattern"] = self.pattern
+            schema["pattern"] = f"^(?:{self.pattern})$"
         if self.kind == "string-list":
             schema["items"] = {"type": "string", **({"enum": list(self.choices)}
                                                     if self.choices else {})}
@@ -326,12 +358,16 @@ def _check_value(spec: Field, value):
             raise ValueError(_("Give a text value."))
         if _SURROGATES.search(value):
             raise ValueError(_("This text contains characters that cannot be stored."))
-        value = strip_control_characters(value)
+        # length and form are judged on the value as sent (as the document states them)
         if spec.kind in ("string", "text") and spec.max_length is not None \
                 and len(value) > spec.max_length:
             raise ValueError(_too_long(spec.max_length))
+        if spec.kind in ("string", "text") and spec.min_length and len(value) < spec.min_length:
+            raise ValueError(_("This field is required."))
         if spec.pattern and not re.fullmatch(spec.pattern, value):
-            raise ValueError(_("This value does not have the expected form."))
+            raise ValueError(_("This field is required.") if spec.required and not value.strip()
+                             else _("This value does not have the expected form."))
+        value = strip_control_characters(value)
         if spec.kind == "enum":
             if value not in spec.choices:
                 raise ValueError(_("Please choose one of the options."))
@@ -341,6 +377,9 @@ def _check_value(spec: Field, value):
             return parse_date(value)
         return value
     if spec.kind == "integer":
+        # JSON Schema counts 3.0 as an integer
+        if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(_("Give a whole number."))
         if spec.minimum is not None and value < spec.minimum:
@@ -382,45 +421,59 @@ def read_fields(data: dict, specs: list[Field], *, partial: bool = False) -> dic
 
 
 def parse_datetime(text: str) -> datetime:
-    """An ISO 8601 time with its offset (Z for UTC), in UTC."""
+    """An RFC 3339 time with its offset (Z for UTC), in UTC; its year as written is within
+    YEAR_MIN..YEAR_MAX (the document's pattern)."""
     try:
-        moment = datetime.fromisoformat(text.strip())
-        if moment.tzinfo is None:
+        if not _RFC3339.fullmatch(text):
             raise ValueError
-        moment = moment.astimezone(UTC)
-    except (ValueError, OverflowError):
+        written = datetime.fromisoformat(text.upper())
+        if written.tzinfo is None:
+            raise ValueError
+    except ValueError:
         raise ValueError(_("Give a time in ISO 8601 with its offset, e.g. "
                            "2026-05-01T09:00:00+07:00.")) from None
-    if not 1900 <= moment.year <= 9000:
+    if not YEAR_MIN <= written.year <= YEAR_MAX:
         raise ValueError(_("Give a time between the years 1900 and 9000."))
-    return moment
+    return written.astimezone(UTC)
 
 
 def parse_date(text: str) -> date:
     """An ISO 8601 date (YYYY-MM-DD)."""
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
             raise ValueError
-        day = date.fromisoformat(text.strip())
+        day = date.fromisoformat(text)
     except ValueError:
         raise ValueError(_("Give a date as YYYY-MM-DD.")) from None
-    if not 1900 <= day.year <= 9000:
+    if not YEAR_MIN <= day.year <= YEAR_MAX:
         raise ValueError(_("Give a date between the years 1900 and 9000."))
     return day
 
 
 def query_arg(name: str, kind: str = "string", *, choices=(), max_length: int = 200):
-    """A query argument checked like a body field; 400 naming it when it is not valid."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
+    """A query argument checked like a body field; 400 naming it when it is not valid.
+
+    An absent argument is None; an empty one is "" for free text and refused for every other
+    kind (an empty date, number or choice is not one), as is an argument given twice."""
+    values = request.args.getlist(name)
+    if not values:
         return None
+    raw = values[0]
     try:
+        if len(values) > 1:
+            raise ValueError(_("Give this argument once."))
+        if raw == "" and kind == "string":
+            return ""
+        if kind == "country":
+            if raw not in COUNTRY_CODES:
+                raise ValueError(_("Choose a country from the list."))
+            return raw
         if kind == "boolean":
             if raw not in ("true", "false"):
                 raise ValueError(_("Give true or false."))
             return raw == "true"
         if kind == "integer":
-            if not re.fullmatch(r"-?\d{1,9}", raw):
+            if not re.fullmatch(r"-?[0-9]{1,9}", raw):
                 raise ValueError(_("Give a whole number."))
             return int(raw)
         return _check_value(Field(name, kind, max_length=max_length, choices=tuple(choices)),

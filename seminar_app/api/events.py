@@ -7,6 +7,7 @@ from flask import request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_
 
+from ..i18n import timezone_choices
 from ..models import Event, EventStatus, EventType, Visibility
 from ..services.access import Permission
 from ..services.accounts.api_tokens import scoped_events_query
@@ -16,21 +17,30 @@ from . import core
 from .core import ApiError, Field, bp
 from .serializers import event_json
 
+#: the time zones an event may be in (services: ``i18n.is_timezone``)
+TIMEZONES = tuple(zone for zone, _label in timezone_choices())
+
 EVENT_INPUT = [
-    Field("title", "string", max_length=200, required=True),
-    Field("slug", "string", max_length=SLUG_MAX,
-          description="Address part /events/<slug>; made from the title when empty."),
+    Field("title", "string", max_length=200, required=True,
+          pattern=f"[\\s\\S]*{core.NOT_BLANK}[\\s\\S]*"),
+    Field("slug", "string", max_length=SLUG_MAX, pattern="([A-Za-z0-9]+(-[A-Za-z0-9]+)*)?",
+          description="Address part /events/<slug> (stored lower-case); made from the title "
+                      "when empty. Taken by another event: 409."),
     Field("event_type", "enum", choices=tuple(t.value for t in EventType)),
     Field("theme", "string", max_length=300),
     Field("description", "text", max_length=DESCRIPTION_MAX, description="Markdown."),
-    Field("timezone", "string", max_length=64, description="IANA zone, e.g. Asia/Jakarta."),
+    Field("timezone", "enum", choices=("", *TIMEZONES),
+          description="IANA zone, e.g. Asia/Jakarta (empty: Asia/Jakarta)."),
     Field("start_at", "date-time", required=True),
     Field("end_at", "date-time", required=True),
     Field("venue_name", "string", max_length=200),
     Field("venue_address", "string", max_length=500),
     Field("venue_city", "string", max_length=120),
-    Field("venue_country", "string", max_length=2, description="ISO 3166-1 alpha-2 or empty."),
-    Field("online_url", "string", max_length=500),
+    Field("venue_country", "enum", choices=("", *core.COUNTRY_CODES),
+          description="ISO 3166-1 alpha-2 or empty."),
+    Field("online_url", "string", max_length=500,
+          pattern="([Hh][Tt][Tt][Pp][Ss]?://[^/?#\\[\\]\\s]+[^\\s]*)?",
+          description="An http(s) address, or empty."),
     Field("languages", "string-list", choices=EVENT_LANGUAGES),
     Field("capacity", "integer", minimum=1, maximum=1_000_000, nullable=True),
     Field("country_quota", "integer", minimum=1, maximum=1_000_000, nullable=True),
@@ -39,7 +49,9 @@ EVENT_INPUT = [
     Field("registration_closes_at", "date-time", nullable=True),
     Field("visibility", "enum", choices=tuple(v.value for v in Visibility)),
     Field("contact_name", "string", max_length=200),
-    Field("contact_email", "string", max_length=254),
+    Field("contact_email", "string", max_length=254, format="email",
+          description="Empty, or an address our mail server can send to (ASCII, a domain "
+                      "name with a dot)."),
     Field("contact_phone", "string", max_length=40),
 ]
 

@@ -2,6 +2,7 @@
 record an answer received outside the system) and mailings (list, send, progress)."""
 
 import re
+from dataclasses import replace
 
 from flask import request, url_for
 from flask_babel import gettext as _
@@ -18,27 +19,28 @@ from .serializers import invitee_json, mailing_json
 
 INVITEE_INPUT = [
     Field("honorific", "enum", choices=tuple(h.value for h in Honorific), nullable=True),
-    Field("honorific_other", "string", max_length=40),
-    Field("name", "string", max_length=200, required=True),
-    Field("email", "string", max_length=254, required=True),
-    Field("country", "string", max_length=2, description="ISO 3166-1 alpha-2 or empty."),
-    Field("organisation", "string", max_length=200),
-    Field("position", "string", max_length=200),
+    Field("honorific_other", "string", max_length=40, pattern="[^<>]*"),
+    Field("name", "string", max_length=200, required=True,
+          pattern=f"[^<>]*{core.NOT_BLANK[:-1]}<>][^<>]*", description="No < or >."),
+    Field("email", "string", max_length=254, required=True, format="email",
+          description="An address our mail server can send to (ASCII, a domain name with a "
+                      "dot). Already on this event's list: 409."),
+    Field("country", "enum", choices=("", *core.COUNTRY_CODES),
+          description="ISO 3166-1 alpha-2 or empty."),
+    Field("organisation", "string", max_length=200, pattern="[^<>]*"),
+    Field("position", "string", max_length=200, pattern="[^<>]*"),
     Field("language", "enum", choices=("en", "id")),
-    Field("group_name", "string", max_length=100),
+    Field("group_name", "string", max_length=100, pattern="[^<>]*"),
     Field("note", "text", max_length=2000, description="Staff's own note."),
 ]
-INVITEE_PATCH = [
-    Field(spec.name, spec.kind, max_length=spec.max_length, choices=spec.choices,
-          nullable=spec.nullable, description=spec.description)
-    for spec in INVITEE_INPUT
-]
+INVITEE_PATCH = [replace(spec, required=False) for spec in INVITEE_INPUT]
 RESPONSE_INPUT = [
     Field("response", "enum", choices=("accepted", "declined"), required=True),
     Field("channel", "enum", choices=tuple(c.value for c in invitation_service.OFFLINE_CHANNELS),
           required=True, description="How the answer reached the organizers."),
     Field("answered_on", "date", required=True,
-          description="Day of the answer (not in the future)."),
+          description="Day of the answer: from the year 2000, not in the future (in the "
+                      "event's time zone).", extra={"pattern": "^(2[0-9]{3}|[3-8][0-9]{3}|9000)-"}),
     Field("note", "text", max_length=2000, description="E.g. the number of the note verbale."),
 ]
 #: idempotency keys a client may send (namespaced per token before they are stored)
@@ -67,7 +69,7 @@ def list_invitees(event_id: int):
     status = core.query_arg("status", "enum",
                             choices=[s.value for s in invitation_status.InviteeStatus])
     group = core.query_arg("group", "string", max_length=100) or ""
-    country = core.query_arg("country", "string", max_length=2) or ""
+    country = core.query_arg("country", "country") or ""
     q = core.query_arg("q", "string", max_length=200) or ""
     filters = invitation_status.InviteeFilters.from_args(
         {"status": status or "", "group": group, "country": country, "q": q})
@@ -147,7 +149,8 @@ def list_mailings(event_id: int):
 
 
 def _idempotency_key(values: dict) -> str:
-    key = request.headers.get("Idempotency-Key") or values.get("idempotency_key") or ""
+    header = request.headers.get("Idempotency-Key")
+    key = header if header is not None else values.get("idempotency_key") or ""
     if not re.fullmatch(IDEMPOTENCY_KEY, key):
         message = _("Send an Idempotency-Key header (16 to 40 letters, digits, - or _): "
                     "the same key again returns the same mailing.")

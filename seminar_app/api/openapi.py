@@ -1,7 +1,11 @@
 """The OpenAPI 3.1 document of /api/v1 (written as Python data next to the views) and the
 browsable documentation (Swagger UI, vendored under static/vendor)."""
 
-from flask import render_template, url_for
+import re
+from functools import lru_cache
+
+from flask import render_template, request, url_for
+from flask_babel import gettext as _
 
 from ..branding import product_name
 from ..models import (
@@ -16,7 +20,19 @@ from ..models import (
     Visibility,
 )
 from ..services.invitations.invitation_status import InviteeStatus
-from .core import MAX_ID, MAX_PAGE, MAX_PER_PAGE, body_schema, bp
+from ..services.invitations.mailings import AUDIENCES as MAILING_AUDIENCES
+from .core import (
+    COUNTRY_CODES,
+    MAX_ID,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    NOT_BLANK,
+    PUBLIC_ENDPOINTS,
+    YEAR_PATTERN,
+    ApiError,
+    body_schema,
+    bp,
+)
 from .events import CANCEL_INPUT, EVENT_INPUT
 from .invitations import (
     IDEMPOTENCY_KEY,
@@ -26,6 +42,8 @@ from .invitations import (
     RESPONSE_INPUT,
 )
 from .registrations import ANSWER_MAX, REGISTRATION_INPUT, REGISTRATION_PATCH, STATUS_INPUT
+
+REGISTRATION_INPUT_BY_NAME = {spec.name: spec for spec in REGISTRATION_INPUT}
 
 
 def _s(kind="string", **extra) -> dict:
@@ -37,6 +55,9 @@ def _null(kind="string", **extra) -> dict:
 
 
 TIME = _s(format="date-time")
+#: a day as a query argument (the years core.YEAR_MIN..YEAR_MAX)
+DAY = {"type": "string", "format": "date", "pattern": f"^{YEAR_PATTERN}-"}
+COUNTRY = {"type": "string", "enum": list(COUNTRY_CODES)}
 TIME_OR_NULL = _null(format="date-time")
 
 
@@ -144,6 +165,95 @@ def _with_answers(schema: dict) -> dict:
     return schema
 
 
+#: the extension naming the fields whose rules JSON Schema cannot state (they compare two
+#: values, or a value with stored data or today): field -> the rule in words. Every other
+#: refusal of a value follows from the schema's keywords.
+RULES_KEY = "x-rules-beyond-schema"
+
+
+def _rules(schema: dict, rules: dict[str, str]) -> dict:
+    schema[RULES_KEY] = rules
+    for name, text in rules.items():
+        prop = schema["properties"].get(name)
+        if prop is not None:
+            prop["description"] = f"{prop.get('description', '')} {text}".strip()
+    schema["description"] = "Rules beyond the schema: " + " ".join(
+        f"`{name}`: {text}" for name, text in rules.items())
+    return schema
+
+
+_EVENT_RULES = {
+    "end_at": "After start_at.",
+    "registration_opens_at": "Before the event ends.",
+    "registration_closes_at": "After registration opens, not after the event ends.",
+    "venue_name": "A venue (venue_name, venue_address or venue_city) or an online_url is "
+                  "needed.",
+    "contact_email": "Empty, or an address our mail server can send to (format email, checked "
+                     "by email_validator).",
+}
+_REGISTRATION_RULES = {
+    "given_name": "Letters and marks of any script, spaces, apostrophes, hyphens and dots "
+                  "(format person-name: JSON Schema has no portable letter class).",
+    "family_name": "As given_name.",
+    "email": "An address our mail server can send to (format email, checked by "
+             "email_validator: ASCII, no quoted local part, a public domain name).",
+    "phone": "A valid number (format phone, checked by libphonenumber) in international "
+             "format, or in national format for `country`.",
+    "passport_expiry": "With a visa letter: after the event's last day (in its time zone).",
+    "birth_date": "In the past, at most 120 years ago.",
+    "answers": "Each answer must suit its question of this event; on creation every "
+               "required question needs one.",
+}
+_PATCH_RULES = {
+    **_REGISTRATION_RULES,
+    "honorific_other": "Needed when the honorific (given or stored) is \"other\".",
+    "country": "A confirmed delegate's new country must have room in its quota (else 409).",
+}
+
+
+def _mailing_input() -> dict:
+    """A mailing's body: each kind has its audiences."""
+    schema = body_schema(MAILING_INPUT)
+    schema["allOf"] = [
+        {"if": {"properties": {"kind": {"const": kind.value}}, "required": ["kind"]},
+         "then": {"properties": {"audience": {"enum": list(audiences)}}}}
+        for kind, audiences in MAILING_AUDIENCES.items()
+    ]
+    return _rules(schema, {
+        "audience": "One of the kind's audiences (invitation: all, group, not_invited; "
+                    "reminder: not_answered; announcement: registered) that reaches at least "
+                    "one person of this event.",
+        "group": "With the audience group: a group of this event's invitees.",
+        "statuses": "Announcements: at least one status.",
+        "idempotency_key": "Needed unless the Idempotency-Key header is sent.",
+    })
+
+
+
+
+
+def _registration_input() -> dict:
+    """The new registration's body, with the rules one value makes for another."""
+    schema = _with_answers(body_schema(REGISTRATION_INPUT))
+    text = REGISTRATION_INPUT_BY_NAME["honorific_other"].schema()
+    schema["allOf"] = [
+        {"if": {"properties": {"honorific": {"const": "other"}}, "required": ["honorific"]},
+         "then": {"required": ["honorific_other"],
+                  "properties": {"honorific_other": {
+                      **text, "pattern": f"^(?:[^<>]*{NOT_BLANK[:-1]}<>][^<>]*)$"}}}},
+        {"if": {"properties": {"needs_visa_letter": {"const": True}},
+                "required": ["needs_visa_letter"]},
+         "then": {"required": ["passport_expiry"],
+                  "properties": {"passport_expiry": {"type": "string"}}}},
+    ]
+    schema["properties"]["honorific_other"]["description"] = (
+        "Required (not blank) when honorific is \"other\"; dropped otherwise. No < or >.")
+    schema["properties"]["needs_visa_letter"]["description"] = (
+        "With true, passport_expiry is required; the other passport fields may follow "
+        "later. With false, the passport fields are emptied.")
+    return _rules(schema, _REGISTRATION_RULES)
+
+
 def _patch(fields) -> dict:
     schema = body_schema(fields)
     schema.pop("required", None)
@@ -237,8 +347,8 @@ def build_document() -> dict:
                 "parameters": [
                     _query("status", _s(enum=_values(EventStatus))),
                     _query("q", _s(maxLength=200), "Words of the title or address"),
-                    _query("from", _s(format="date"), "Starting on or after this day (UTC)"),
-                    _query("to", _s(format="date"), "Starting on or before this day (UTC)"),
+                    _query("from", DAY, "Starting on or after this day (UTC)"),
+                    _query("to", DAY, "Starting on or before this day (UTC)"),
                     *PAGE_PARAMS,
                 ],
                 "responses": {"200": _page("Event"), **_errors(*READ_ERRORS)},
@@ -293,7 +403,7 @@ def build_document() -> dict:
                 "summary": "Registrations of the event, oldest first",
                 "parameters": [
                     _query("status", _s(enum=_values(RegistrationStatus))),
-                    _query("country", _s(maxLength=2), "ISO 3166-1 alpha-2"),
+                    _query("country", COUNTRY, "ISO 3166-1 alpha-2"),
                     _query("role", _s(enum=_values(DelegationRole))),
                     _query("q", _s(maxLength=200),
                            "Words of the name, email, organisation or reference"),
@@ -380,7 +490,7 @@ def build_document() -> dict:
                 "parameters": [
                     _query("status", _s(enum=_values(InviteeStatus))),
                     _query("group", _s(maxLength=100)),
-                    _query("country", _s(maxLength=2)),
+                    _query("country", COUNTRY, "ISO 3166-1 alpha-2"),
                     _query("q", _s(maxLength=200), "Words of the name, email or organisation"),
                     *PAGE_PARAMS,
                 ],
@@ -480,18 +590,24 @@ def build_document() -> dict:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
-                "Event": EVENT, "EventInput": body_schema(EVENT_INPUT),
-                "EventPatch": event_patch,
+                "Event": EVENT, "EventInput": _rules(body_schema(EVENT_INPUT), _EVENT_RULES),
+                "EventPatch": _rules(event_patch, {
+                    key: f"{text} Judged with the stored values of the fields left out."
+                    for key, text in _EVENT_RULES.items()}),
                 "Registration": REGISTRATION,
                 "EventCancel": body_schema(CANCEL_INPUT),
-                "RegistrationInput": _with_answers(body_schema(REGISTRATION_INPUT)),
-                "RegistrationPatch": _with_answers(_patch(REGISTRATION_PATCH)),
+                "RegistrationInput": _registration_input(),
+                "RegistrationPatch": _rules(_with_answers(_patch(REGISTRATION_PATCH)),
+                                            _PATCH_RULES),
                 "StatusChange": body_schema(STATUS_INPUT),
                 "Invitee": INVITEE, "InviteeSteps": STEPS,
-                "InviteeInput": body_schema(INVITEE_INPUT),
-                "InviteePatch": _patch(INVITEE_PATCH),
-                "OfflineResponse": body_schema(RESPONSE_INPUT),
-                "Mailing": MAILING, "MailingInput": body_schema(MAILING_INPUT),
+                "InviteeInput": _rules(body_schema(INVITEE_INPUT),
+                                       {"email": _REGISTRATION_RULES["email"]}),
+                "InviteePatch": _rules(_patch(INVITEE_PATCH),
+                                       {"email": _REGISTRATION_RULES["email"]}),
+                "OfflineResponse": _rules(body_schema(RESPONSE_INPUT), {
+                    "answered_on": "Not in the future (in the event's time zone)."}),
+                "Mailing": MAILING, "MailingInput": _mailing_input(),
                 "Error": ERROR, "PageMeta": PAGE_META,
                 "PersonalData": PERSONAL_DATA, "ErasedCounts": ERASED_COUNTS,
             },
@@ -502,6 +618,35 @@ def build_document() -> dict:
             },
         },
     }
+
+
+@lru_cache(maxsize=1)
+def _query_names() -> dict[tuple[str, str], frozenset[str]]:
+    """(path of the document, method) -> the query arguments the document names."""
+    names = {}
+    for path, item in build_document()["paths"].items():
+        shared = [p["name"] for p in item.get("parameters", []) if p["in"] == "query"]
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            names[(path, method.upper())] = frozenset(
+                shared + [p["name"] for p in operation.get("parameters", [])
+                          if p["in"] == "query"])
+    return names
+
+
+@bp.before_request
+def _refuse_unknown_query_arguments():
+    """A query argument the document does not name for the operation is refused (400)."""
+    if request.endpoint in PUBLIC_ENDPOINTS or request.url_rule is None or not request.args:
+        return
+    path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}",
+                  request.url_rule.rule.removeprefix(bp.url_prefix))
+    known = _query_names().get((path, request.method), frozenset())
+    unknown = sorted(name for name in request.args if name not in known)
+    if unknown:
+        message = _("Unknown query argument: %(name)s.", name=unknown[0][:40])
+        raise ApiError(400, message, fields={unknown[0][:40]: message})
 
 
 @bp.get("/openapi.json")

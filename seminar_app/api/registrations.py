@@ -11,7 +11,6 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..forms import strip_control_characters
-from ..i18n import is_country_code
 from ..models import (
     DelegationRole,
     QuestionKind,
@@ -31,16 +30,54 @@ from .core import ApiError, Field, bp
 from .serializers import registration_json
 
 #: how the API spells each kind of the definition (services.registration.registration_input)
-_API_KINDS = {"text": "string", "email": "string", "country": "string", "phone": "string",
+_API_KINDS = {"text": "string", "email": "string", "country": "enum", "phone": "string",
               "enum": "enum", "date": "date", "boolean": "boolean"}
+#: JSON Schema formats of the kinds and rules JSON Schema has no keyword for (explained in
+#: the field's description; the services decide)
+_FORMATS = {"email": "email", "phone": "phone"}
+_NAME_RULE = "Letters and marks of any script, spaces, apostrophes, hyphens and dots only."
+_RULE_TEXTS = {
+    "email": "An address our mail server can send to: ASCII, no quoted local part, a domain "
+             "name with a dot; stored lower-case.",
+    "phone": "A valid phone number: in international format (+62 21 3441508), or national "
+             "format read for `country`.",
+}
 
 
 def _api_field(spec: registration_input.InputField) -> Field:
-    """The API's Field (and so the OpenAPI schema) of one field of the definition."""
+    """The API's Field (and so the OpenAPI schema) of one field of the definition: its kind,
+    length, choices (countries: the ISO 3166-1 alpha-2 codes), whether it is required (a
+    required text needs a character that is not white space) and the content rules the
+    definition checks (no angle brackets; names; passport number)."""
+    pattern, fmt, texts = spec.pattern, _FORMATS.get(spec.kind), []
+    choices = spec.values
+    if spec.kind == registration_input.COUNTRY:
+        choices = core.COUNTRY_CODES if spec.required is True else ("", *core.COUNTRY_CODES)
+    elif spec.kind == registration_input.ENUM and spec.blank is not None \
+            and spec.required is not True:
+        choices = ("", *spec.values)
+    #: the characters the value may hold (a class without its brackets), when limited
+    allowed = None
+    if spec.rule is registration_input.check_no_markup:
+        allowed, pattern = "^<>", "[^<>]*"
+        texts.append("No < or >.")
+    elif spec.rule is registration_input.check_name:
+        fmt = "person-name"
+        texts.append(_NAME_RULE)
+    text_kind = spec.kind in (registration_input.TEXT, registration_input.PHONE,
+                              registration_input.EMAIL)
+    if spec.required is True and text_kind:
+        # not blank once collapsed: one character that is not white space
+        any_char = f"[{allowed}]" if allowed else r"[\s\S]"
+        pattern = f"{any_char}*{core.NOT_BLANK[:-1]}{(allowed or '^')[1:]}]{any_char}*"
+    if spec.kind in _RULE_TEXTS:
+        texts.append(_RULE_TEXTS[spec.kind])
+    if spec.api_description:
+        texts.append(spec.api_description)
     return Field(spec.name, _API_KINDS[spec.kind], max_length=spec.max_length,
-                 choices=spec.values, required=spec.required is True,
-                 nullable=spec.kind == "date", description=spec.api_description,
-                 pattern=spec.pattern)
+                 choices=choices, required=spec.required is True,
+                 nullable=spec.kind == "date", description=" ".join(texts),
+                 pattern=pattern, format=fmt)
 
 
 #: a new registration's body, from the one definition of a registration's input; the service
@@ -83,10 +120,7 @@ def list_registrations(event_id: int):
     event, _permissions = core.load_event(event_id, Permission.VIEW)
     status = core.query_arg("status", "enum", choices=[s.value for s in Status])
     role = core.query_arg("role", "enum", choices=[r.value for r in DelegationRole])
-    country = (core.query_arg("country", "string", max_length=2) or "").upper()
-    if country and not is_country_code(country):
-        message = _("Choose a country from the list.")
-        raise ApiError(400, message, fields={"country": message})
+    country = core.query_arg("country", "country") or ""
     q = core.query_arg("q", "string", max_length=200) or ""
     checked_in = core.query_arg("checked_in", "boolean")
     filters = ParticipantFilters(search=q.strip(), status=Status(status) if status else None,
@@ -176,6 +210,9 @@ def create_registration(event_id: int):
     event, _permissions = core.load_event(event_id, Permission.MANAGE, write=True)
     body = core.json_body()
     values = core.read_fields(body, REGISTRATION_INPUT)
+    # optional texts left out are empty (the columns are NOT NULL, the service keeps them)
+    values = {**{spec.name: "" for spec in REGISTRATION_INPUT
+                 if spec.kind == "string" and not spec.required}, **values}
     answers = _read_answers(event, body, partial=False)
     registration, _token = registration_service.register(
         event, data=values, answers=answers, source=RegistrationSource.STAFF,

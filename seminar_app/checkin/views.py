@@ -18,6 +18,7 @@ from ..models import Event, Registration
 from ..services.access import Permission, has_permission
 from ..services.errors import NotFound, ServiceError
 from ..services.registration import checkin as checkin_service
+from ..services.registration.photos import THUMBNAIL_MAX_BYTES
 from ..services.registration.registration_labels import display_name, role_label, status_label
 from ..view_helpers import load_event
 from . import bp
@@ -52,6 +53,9 @@ def _display_helpers() -> dict:
         "registration_role": role_label,
         "registration_status": status_label,
         "registration_arrival": arrival_time,
+        # the desk states what photos it keeps on the device (offline list)
+        "photo_budget": {"each_kb": THUMBNAIL_MAX_BYTES // 1024,
+                         "total_mb": checkin_service.ROSTER_PHOTO_BUDGET_BYTES // (1024 * 1024)},
     }
 
 

@@ -27,6 +27,7 @@ from .registrations import (
     RegistrationSource,
     RegistrationStatus,
 )
+from .substitutions import SubstitutionRequest, SubstitutionStatus
 from .two_factor import RecoveryCode
 from .uploads import Upload
 from .users import User, UserRole
@@ -61,6 +62,8 @@ __all__ = [
     "OutboxStatus",
     "RecoveryCode",
     "Speaker",
+    "SubstitutionRequest",
+    "SubstitutionStatus",
     "TeamMember",
     "UTCDateTime",
     "Upload",

@@ -167,8 +167,15 @@ class Registration(db.Model):
     delegation_id: Mapped[int | None] = mapped_column(
         ForeignKey("delegations.id", ondelete="SET NULL"), index=True
     )
+    #: the delegate's passport-style photo (350x450 JPEG) and its check-in desk thumbnail,
+    #: both Upload rows (services.registration.photos); never served from /uploads/
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("uploads.id", ondelete="SET NULL"))
+    photo_thumbnail_id: Mapped[int | None] = mapped_column(
+        ForeignKey("uploads.id", ondelete="SET NULL"))
 
     event = relationship("Event")
+    photo = relationship("Upload", foreign_keys=[photo_id])
+    photo_thumbnail = relationship("Upload", foreign_keys=[photo_thumbnail_id])
     answers: Mapped[list["RegistrationAnswer"]] = relationship(
         back_populates="registration", cascade="all, delete-orphan"
     )

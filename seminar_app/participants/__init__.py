@@ -5,4 +5,11 @@ from flask import Blueprint
 
 bp = Blueprint("participants", __name__, url_prefix="/manage")
 
-from . import delegation_views, privacy_views, question_views, views  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    delegation_views,
+    photo_views,
+    privacy_views,
+    question_views,
+    substitution_views,
+    views,
+)

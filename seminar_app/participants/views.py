@@ -78,6 +78,9 @@ PER_PAGE = 50
 #: what the history of a registration says for each audited action
 AUDIT_LABELS = {
     "registration.create": _l("Registered"),
+    "registration.substituted": _l("Replaced by another person"),
+    "registration.substitution_requested": _l("The delegate asked to be replaced"),
+    "registration.substitution_refused": _l("Replacement request refused"),
     "registration.update": _l("Details changed"),
     "registration.approve": _l("Approved"),
     "registration.reject": _l("Rejected"),

@@ -4,4 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("registration", __name__)
 
-from . import delegation_views, erasure_views, views  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    delegation_views,
+    erasure_views,
+    photo_views,
+    substitution_views,
+    views,
+)

@@ -3,27 +3,40 @@ form, extra questions included) plus a list of member rows.
 
 Member rows: a fixed number is rendered (``DEFAULT_ROWS``, or ``?rows=N`` up to
 ``MAX_MEMBERS`` without JavaScript); static/js/delegation.js adds rows by cloning a template
-row. A row left entirely empty is ignored; a started row is checked like a registration.
+row. A row left entirely empty is ignored and shows no required marks (its fields become
+required once the head starts filling it in); a started row is checked like a registration.
+Each row also carries the member's optional needs and visa letter (with its passport details),
+from the same definition as the single form. ``MemberAddForm`` is one such row on its own: the
+head adds a member from their personal page.
 """
 
 from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
-from wtforms import FieldList, FormField, StringField
+from wtforms import FieldList, FormField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from ..forms import BaseForm
-from ..i18n import current_language
+from ..i18n import country_choices, current_language
 from ..models import Event, Honorific
 from ..services.registration.delegations import MAX_MEMBERS
-from ..services.registration.registration_input import OTHER_HONORIFIC_MISSING
+from ..services.registration.registration_input import (
+    OTHER_HONORIFIC_MISSING,
+    REQUIRED,
+    VISA_FIELDS,
+    InvalidInput,
+    check_birth_date,
+    check_passport_expiry,
+)
 from .form_fields import check_no_markup, input_field, length
 from .forms import RegistrationForm, build_registration_form
 
 DEFAULT_ROWS = 5
 #: the fields of a member row that, when all empty, mean "no member here"
-_ROW_FIELDS = ("given_name", "family_name", "email", "position", "honorific_other")
+_ROW_FIELDS = ("given_name", "family_name", "email", "position", "honorific_other",
+               "dietary", "accessibility", "passport_number", "birth_place")
 #: a member row's fields (services.registration.registration_input), with what differs from the
 # head's
 _MEMBER_FIELDS = {
@@ -35,7 +48,17 @@ _MEMBER_FIELDS = {
     "delegation_role": {"required": False, "default": "delegate"},
     "position": {"autocomplete": None},
     "language": {"blank": _l("As the head of delegation")},
+    "dietary": {},
+    "accessibility": {},
+    "needs_visa_letter": {},
+    "passport_number": {},
+    "nationality": {},
+    "birth_date": {"autocomplete": None},
+    "birth_place": {},
+    "passport_expiry": {},
 }
+#: the optional needs of a member row, shown folded (services.registration.registration_input)
+NEEDS_FIELDS = ("dietary", "accessibility", "needs_visa_letter", *VISA_FIELDS)
 
 
 class _MemberFields(BaseForm):
@@ -50,10 +73,18 @@ for _name, _options in _MEMBER_FIELDS.items():
 class MemberForm(_MemberFields):
     """One member of a delegation (a sub-form: no CSRF token of its own)."""
 
+    #: the event (for the passport's validity), set by the builders
+    event: Event | None = None
+
     @property
     def is_empty(self) -> bool:
-        """True when nothing was written in the row (its menus alone do not count)."""
+        """True when nothing was written in the row (its menus and box alone do not count)."""
         return not any((self[name].data or "").strip() for name in _ROW_FIELDS)
+
+    @property
+    def needs_open(self) -> bool:
+        """True when the folded needs part has something in it (or an error) to show."""
+        return any(self[name].data or self[name].errors for name in NEEDS_FIELDS)
 
     def validate(self, extra_validators=None) -> bool:
         if self.is_empty:
@@ -61,7 +92,71 @@ class MemberForm(_MemberFields):
         valid = super().validate(extra_validators)
         if self.honorific.data == Honorific.OTHER and not (self.honorific_other.data or "").strip():
             self.honorific_other.errors.append(OTHER_HONORIFIC_MISSING)
+        if self.needs_visa_letter.data:
+            self._check_visa_fields()
         return valid and not any(field.errors for field in self)
+
+    def _check_visa_fields(self) -> None:
+        """With a visa letter, every passport field is required and the dates plausible (as
+        registration.forms.RegistrationForm checks them)."""
+        for name in VISA_FIELDS:
+            field = self[name]
+            value = field.data.strip() if isinstance(field.data, str) else field.data
+            if not value and not field.errors:
+                field.errors.append(REQUIRED)
+        checks = [(self.birth_date, check_birth_date)]
+        if self.event is not None and self.passport_expiry.data:
+            checks.append((self.passport_expiry,
+                           lambda expiry: check_passport_expiry(self.event, expiry)))
+        for field, check in checks:
+            try:
+                check(field.data)
+            except InvalidInput as error:
+                field.errors.append(error.message)
+
+
+class MemberAddForm(MemberForm):
+    """The head adds one member from their personal page (a form of its own, with CSRF)."""
+
+    class Meta:
+        csrf = True
+
+    #: never "no member here": the head asked to add this one
+    is_empty = False
+    submit = SubmitField(_l("Add this member"))
+
+
+class DelegationActionForm(BaseForm):
+    """Remove a member or resend their link: a button and its CSRF token."""
+
+
+def _country_choices() -> list:
+    return [SelectChoice("", _l("— choose a country —")),
+            *(SelectChoice(*pair) for pair in country_choices())]
+
+
+def _prepare_member(member: MemberForm, event: Event | None, choices: list) -> MemberForm:
+    member.event = event
+    member.nationality.choices = choices
+    return member
+
+
+def build_member_add_form(event: Event, *, formdata=None) -> MemberAddForm:
+    """The head's form to add one member (``formdata=None``: the request's form when sent)."""
+    options = {} if formdata is None else {"formdata": formdata}
+    form = MemberAddForm(prefix="member-", data={"delegation_role": "delegate"}, **options)
+    return _prepare_member(form, event, _country_choices())
+
+
+def member_add_data(form: MemberAddForm) -> dict:
+    """The service's ``data`` of a validated add form (values as sent: the service cleans)."""
+    return {name: form[name].data for name in _MEMBER_FIELDS}
+
+
+def drop_required_marks(member: MemberForm) -> None:
+    """An empty member row requires nothing yet: no required marks or attributes on it."""
+    for field in member:
+        field.flags.required = False
 
 
 def requested_rows(args) -> int:
@@ -90,6 +185,9 @@ def build_delegation_form(event: Event, *, rows: int = DEFAULT_ROWS, for_staff=F
     })
     form = form_class(data={**_head_defaults(), "members": [{} for _row in range(rows)]})
     form.event, form.questions = event, reference.questions
+    choices = _country_choices()
+    for entry in form.members.entries:
+        _prepare_member(entry.form, event, choices)
     for name in ("country", "nationality"):
         form[name].choices = reference[name].choices
     form.consent.label.text = reference.consent.label.text
@@ -129,5 +227,10 @@ def members_data(form) -> tuple[list[dict], list[int]]:
 def delegation_template_context(form) -> dict:
     """What templates/registration/_delegation_members.html needs besides ``form``: the
     empty row cloned by static/js/delegation.js (index ``__INDEX__``) and the row limit."""
-    row = MemberForm(formdata=None, prefix="members-__INDEX__-")
+    row = _prepare_member(MemberForm(formdata=None, prefix="members-__INDEX__-"),
+                          getattr(form, "event", None), _country_choices())
+    drop_required_marks(row)
+    for entry in form.members.entries:
+        if entry.form.is_empty:
+            drop_required_marks(entry.form)
     return {"row_template": SimpleNamespace(form=row), "max_members": MAX_MEMBERS}

@@ -40,6 +40,7 @@ from ..services.registration.registration_labels import (
 from ..services.registration.waitlist import waitlist_position
 from ..view_helpers import attach_error, form_status
 from . import bp
+from .delegation_head import head_page
 from .forms import (
     ManageLinkResendForm,
     RegistrationCancelForm,
@@ -181,15 +182,24 @@ def _can_change(registration: Registration) -> bool:
 @bp.get("/r/<token>")
 @manage_link_limit
 def show(token: str):
-    """The delegate's own registration: status, reference, details and answers."""
+    """The delegate's own registration: status, reference, details and answers; for the head
+    of a delegation, its members and what the head can do with them (delegation_head)."""
     registration = registration_service.get_registration_by_token(token)
+    return render_show(registration, token)
+
+
+def render_show(registration: Registration, token: str, *, status: int = 200,
+                member_form=None):
+    """The personal page of ``registration`` (``member_form``: the head's refused "add a
+    member" form, shown with its errors)."""
     event = registration.event
     return render_template(
         "registration/registration_show.html", registration=registration, event=event,
         token=token, answers=_answers(registration), can_change=_can_change(registration),
         personal=personal_view(registration),
         position=waitlist_position(registration),
-        can_register_again=_can_register_again(event))
+        can_register_again=_can_register_again(event),
+        head_page=head_page(registration, member_form=member_form)), status
 
 
 def _can_register_again(event: Event) -> bool:

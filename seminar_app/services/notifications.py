@@ -220,3 +220,53 @@ def notify_password_reset(user: User, *, token: str) -> OutboxEmail:
             "login_url": external_url("auth.login"),
         },
     )
+
+
+# --- substitutions (services.registration.substitution) --------------------------------------
+
+def notify_registration_substituted(registration, token: str, *,
+                                    position: int | None = None) -> OutboxEmail:
+    """Tell the person who takes over a registration that the place is now theirs: their
+    confirmation (status, new reference) and their own personal link, in their language."""
+    return _notify_delegate(registration, "substituted", token=token,
+                            attach_calendar=registration.status == RegistrationStatus.CONFIRMED,
+                            position=position)
+
+
+def notify_registration_replaced(event, *, email: str, name: str, language: str,
+                                 reference: str, replaced_by: str) -> OutboxEmail:
+    """Tell the replaced person, at their former address, that another person now holds their
+    registration (and that their personal link and badge no longer work)."""
+    return queue_email(
+        template="registration_substituted_to_replaced",
+        recipient=email,
+        recipient_name=name,
+        language=language,
+        event_id=event.id,
+        context={"event": event, "name": name, "reference": reference,
+                 "replaced_by": replaced_by,
+                 "event_url": external_url("events.show", slug=event.slug),
+                 "contact_email": event.contact_email},
+    )
+
+
+def notify_substitution_requested(substitution, organizers) -> list[OutboxEmail]:
+    """Tell the event's organizers (``organizers``: users with the manage right) that a
+    delegate asked to be replaced; the email names the reference only."""
+    registration = substitution.registration
+    event = registration.event
+    return [queue_email(
+        template="registration_substituted_request_to_organizer", recipient=user.email,
+        recipient_name=user.name, language=user.language, event_id=event.id,
+        context={"user": user, "event": event, "reference": registration.reference,
+                 "registration_url": external_url("participants.registration_show",
+                                                  event_id=event.id,
+                                                  registration_id=registration.id)})
+        for user in organizers]
+
+
+def notify_substitution_refused(substitution) -> OutboxEmail:
+    """Tell the delegate who asked to be replaced that the organizers refused, with their
+    reason (no link: the delegate keeps the one they have)."""
+    return _notify_delegate(substitution.registration, "substituted_request_refused",
+                            reason=substitution.reason)

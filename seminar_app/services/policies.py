@@ -12,6 +12,9 @@ Rules:
   (``can_link_invitation``): the invitation's holder then reaches that registration.
 - Contact data (email, phone) is seen by everyone on the event's team (``can_see_contact``);
   the check-in desk's offline list carries neither.
+- A delegate's photo is personal data: shown to the delegate through their own personal link
+  and to everyone on the event's team (``can_see_photo``), never cached (private, no-store),
+  a 404 for anyone else.
 - Every read of passport data by staff is recorded in the audit log as ``passport.read``
   (``record_passport_read``): the detail page that shows it, visa letters, exports with
   passport columns and API reads. The audit page filters on it.
@@ -21,6 +24,12 @@ Rules:
 - A personal link stops working when its registration is cancelled or rejected, when a
   short-lived link expires, and ``PERSONAL_LINK_DAYS_AFTER_EVENT`` days (default 30) after the
   event ends (``personal_link_refusal``).
+- The head of a delegation manages it through their own personal link, and nobody else does
+  through a link (``manages_delegation``): they see each member's name, role, reference,
+  status and email and nothing more (``delegation_member_view``: no phone, passport, needs or
+  answers), add members, remove them and resend their links. A member's link manages nothing.
+  The head adds members while the event takes online registrations, invitation-only events
+  included (the head was admitted already: ``member_addition_refusal``).
 - An event takes a registration (``registration_refusal``) when it is not cancelled, is
   published (staff may add delegates to a draft), is not invitation-only for a public
   registration, and, online or through an invitation, while its registration window is open
@@ -47,6 +56,7 @@ from ..models import (
 )
 from .access import Permission, has_permission
 from .audit import record_action
+from .registration.registration_labels import display_name
 
 #: the passport fields of a registration
 PASSPORT_FIELDS = ("passport_number", "nationality", "birth_date", "birth_place",
@@ -68,6 +78,16 @@ def can_see_passport(user, event: Event) -> bool:
 def can_see_contact(user, event: Event) -> bool:
     """True when ``user`` may see delegates' email addresses and phone numbers."""
     return has_permission(user, event, Permission.VIEW)
+
+
+def can_see_photo(user, registration: Registration, *,
+                  link_registration: Registration | None = None) -> bool:
+    """True when the photo of ``registration`` may be shown: to the delegate through their
+    own working personal link (``link_registration``, found by the link) and to staff who may
+    view the event (the check-in desk included). Anyone else gets a 404."""
+    if link_registration is not None and link_registration.id == registration.id:
+        return True
+    return has_permission(user, registration.event, Permission.VIEW)
 
 
 def can_link_invitation(user, event: Event) -> bool:
@@ -188,3 +208,50 @@ def registration_refusal(event: Event, source=RegistrationSource.ONLINE, *,
         return Refusal(RefusalKind.NOT_YET_OPEN,
                        _("Registration for this event has not opened yet."))
     return Refusal(RefusalKind.CLOSED, _("Registration for this event is closed."))
+
+
+# --- a delegation's head ----------------------------------------------------------------------
+
+def manages_delegation(link_registration: Registration,
+                       member: Registration | None = None) -> bool:
+    """True when the registration opened by a personal link (``link_registration``) heads its
+    delegation and, with ``member``, that member belongs to the same delegation (and is not the
+    head: the head changes their own registration as any delegate does)."""
+    delegation = link_registration.delegation
+    if delegation is None or delegation.head_registration_id != link_registration.id:
+        return False
+    if member is None:
+        return True
+    return member.delegation_id == delegation.id and member.id != link_registration.id
+
+
+@dataclass(frozen=True)
+class DelegationMemberView:
+    """What the head of a delegation sees of one member: nothing beyond these."""
+
+    id: int
+    name: str
+    delegation_role: str
+    reference: str
+    status: RegistrationStatus
+    email: str
+    is_head: bool
+
+
+def delegation_member_view(member: Registration) -> DelegationMemberView:
+    """The member as their head sees them (name, role, reference, status, email)."""
+    delegation = member.delegation
+    return DelegationMemberView(
+        id=member.id, name=display_name(member), delegation_role=member.delegation_role,
+        reference=member.reference, status=member.status, email=member.email,
+        is_head=delegation is not None and delegation.head_registration_id == member.id)
+
+
+def member_addition_refusal(event: Event, *, now: datetime | None = None) -> Refusal | None:
+    """Why the head of a delegation cannot add a member to it now, or None when they can: the
+    event's refusal of an online registration, except that invitation-only events let the
+    head (admitted already) add members."""
+    refusal = registration_refusal(event, RegistrationSource.ONLINE, now=now)
+    if refusal is not None and refusal.kind == RefusalKind.INVITATION_ONLY:
+        return None
+    return refusal

@@ -1,7 +1,7 @@
 // Check-in desk that keeps working when the venue's network drops.
 //
-// The desk keeps the event's check-in list (name, country, role, badge code, reference; no
-// contact or passport data) in localStorage and refreshes it while online. When the network is
+// The desk keeps the event's check-in list (name, country, role, badge code, reference, a small
+// photo within the budget the page states; no contact or passport data) in localStorage and refreshes it while online. When the network is
 // gone, scans, typed codes and name searches are answered from that list; arrivals are queued
 // on the device ("offline, N arrivals waiting") and sent to the server when the network
 // returns. The server keeps the earliest time reported for a delegate, and its answer brings
@@ -83,12 +83,29 @@
 
     // --- answering from the list on the device -----------------------------------------------
 
-    function say(kind, title, lines) {
+    // the delegate's small photo from the list on the device (a data: URL), or null
+    function photoOf(person, width, height, className) {
+      if (!person || !person.photo || String(person.photo).indexOf("data:image/jpeg;base64,") !== 0) {
+        return null;
+      }
+      var img = document.createElement("img");
+      img.src = person.photo;
+      img.width = width;
+      img.height = height;
+      img.className = className;
+      img.alt = msg("photo-alt").replace("{name}", person.name || "");
+      img.setAttribute("data-desk-photo", "");
+      return img;
+    }
+
+    function say(kind, title, lines, person) {
       var colours = { success: "success", already: "warning", error: "danger" };
       var box = document.createElement("div");
       box.className = "alert alert-" + colours[kind] + " border-3 mb-0 py-3";
       box.setAttribute("role", "alert");
       box.setAttribute("data-outcome", kind);
+      var photo = photoOf(person, 105, 135, "float-end ms-2 rounded border");
+      if (photo) { box.appendChild(photo); }
       var head = document.createElement("div");
       head.className = "fs-3 fw-bold lh-sm";
       head.textContent = title;
@@ -121,12 +138,13 @@
       }
       if (person.checked_in_at) {
         say("already", msg("already-title"), [summary(person), person.organisation,
-          msg("already").replace("{time}", timeOf(person.checked_in_at))]);
+          msg("already").replace("{time}", timeOf(person.checked_in_at))], person);
         return;
       }
       var now = new Date().toISOString();
       store.markArrived(person, now);
-      say("success", msg("queued-title"), [summary(person), person.organisation, msg("queued")]);
+      say("success", msg("queued-title"), [summary(person), person.organisation, msg("queued")],
+        person);
       showBanner();
     }
 
@@ -154,8 +172,10 @@
       found.forEach(function (person) {
         var item = document.createElement("li");
         item.className = "list-group-item d-flex justify-content-between align-items-center gap-2";
+        var photo = photoOf(person, 56, 72, "rounded border");
+        if (photo) { item.appendChild(photo); }
         var text = document.createElement("div");
-        text.className = "text-break";
+        text.className = "text-break flex-grow-1";
         text.textContent = summary(person);
         item.appendChild(text);
         if (person.checked_in_at) {

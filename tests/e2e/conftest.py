@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 from waitress import create_server
 
-from tests.e2e.pages import Browsing
+from tests.e2e.pages import AXE_COST, Browsing
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -80,3 +80,12 @@ def _wait_until_idle(timeout: float = 5.0) -> None:
         dispatcher = server.task_dispatcher
         while (dispatcher.active_count or dispatcher.queue) and time.monotonic() < deadline:
             time.sleep(0.02)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many documents axe checked (each once, at its load event) and for how long it ran
+    in the pages (partly while the test went on; E2E_AXE=0 measures the wall-clock cost)."""
+    if AXE_COST.pages:
+        terminalreporter.write_line(
+            f"axe-core checked {AXE_COST.pages} pages ({len(AXE_COST.urls)} distinct URLs), "
+            f"{1000 * AXE_COST.seconds / AXE_COST.pages:.0f} ms a page in the page")

@@ -23,8 +23,9 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def venue(make_user):
     """An event in Makassar with three confirmed delegates, one waiting, and a desk officer."""
-    organizer = make_user("organizer")
-    desk = make_user("staff", name="Desk Officer")
+    # neither account has a language: their pages follow the device's
+    organizer = make_user("organizer", language="")
+    desk = make_user("staff", name="Desk Officer", language="")
     event = create_event(organizer, title="Maritime Forum", timezone="Asia/Makassar")
     add_team_member(event, desk, can_checkin=True)
     siti = add_registration(event, given_name="Siti", family_name="Rahmawati",
@@ -34,6 +35,7 @@ def venue(make_user):
     add_registration(event, given_name="Waiting", family_name="Delegate",
                       status=RegistrationStatus.WAITLISTED)
     facts = {"event_id": event.id, "desk": desk.email, "siti": siti.id,
+             "organizer": organizer.email,
              "budi_code": budi.badge_code, "siti_code": siti.badge_code}
     release_db()
     return facts
@@ -43,10 +45,30 @@ def _desk_url(venue) -> str:
     return f"/manage/events/{venue['event_id']}/checkin"
 
 
-def test_checkin_on_phone_search_tap_and_count(browsing, venue):
-    page = browsing.new_page(phone=True)
+#: (phone, language): the desk on a phone in Bahasa Indonesia, and on a desktop in English
+JOURNEYS = [pytest.param(True, "id", id="phone-id"), pytest.param(False, "en", id="desktop-en")]
+TEXTS = {
+    "en": {"check_in": "Check in", "checked_in": "Checked in", "arrived": "Arrived at",
+           "already": "Already checked in at", "by": "WITA by Desk Officer",
+           "early": "check-ins now are counted early", "confirmed": "Confirmed",
+           "outcome": "Ms. Siti Rahmawati — Indonesia — Delegate"},
+    "id": {"check_in": "Registrasi ulang", "checked_in": "Registrasi ulang berhasil",
+           "arrived": "Tiba pukul", "already": "Sudah registrasi ulang pada pukul",
+           "by": "WITA oleh Desk Officer", "early": "check-in sekarang dihitung lebih awal",
+           "confirmed": "Terkonfirmasi", "outcome": "Siti Rahmawati — Indonesia — Delegasi"},
+}
+
+
+@pytest.mark.parametrize(("phone", "language"), JOURNEYS)
+def test_checkin_desk_search_tap_and_count(browsing, venue, phone, language):
+    """The desk in the device's language (the account has none set), warned that the event
+    has not begun, a button that cannot check in twice, a code field not squeezed."""
+    texts = TEXTS[language]
+    page = browsing.new_page(phone=phone, locale="id-ID" if language == "id" else "en-GB")
     log_in(page, venue["desk"])
     page.goto(_desk_url(venue))
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(page.locator("[data-early-notice]")).to_contain_text(texts["early"])
     arrived = page.locator("#checkin-counter [data-arrived]")
     expect(arrived).to_have_text("0")
     expect(page.locator("#checkin-counter [data-expected]")).to_have_text("3")
@@ -54,28 +76,31 @@ def test_checkin_on_phone_search_tap_and_count(browsing, venue):
     page.locator("#q").fill("rahma")
     row = page.locator(f"[data-registration='{venue['siti']}']")
     expect(row).to_contain_text("Siti Rahmawati")
-    row.get_by_role("button", name="Check in").tap()
+    row.get_by_role("button", name=texts["check_in"]).click()
     outcome = page.locator("#checkin-outcome [data-outcome]")
     expect(outcome).to_have_attribute("data-outcome", "success")
-    expect(outcome).to_contain_text("Ms. Siti Rahmawati — Indonesia — Delegate")
+    expect(outcome).to_contain_text(texts["outcome"])
     expect(arrived).to_have_text("1")
-    expect(row).to_contain_text("Arrived at")
+    expect(row).to_contain_text(texts["arrived"])
     assert has_no_horizontal_scroll(page)
-    screenshot(page, "checkin_phone")
+    if phone:
+        screenshot(page, "checkin_phone")
 
     page.locator("#q").fill("siti kementerian")
     row = page.locator(f"[data-registration='{venue['siti']}']")
     expect(page.locator("#checkin-results li")).to_have_count(1)
-    expect(row.get_by_role("button", name="Checked in")).to_be_disabled()  # arrived already
+    # arrived already: the button says so and cannot be used again
+    expect(row.get_by_role("button", name=texts["checked_in"])).to_be_disabled()
     code = page.locator("#code-form input[name=code]")
     code.fill(venue["siti_code"])
     code.press("Enter")
     expect(outcome).to_have_attribute("data-outcome", "already")
-    expect(outcome).to_contain_text("Already checked in at")
-    expect(outcome).to_contain_text("WITA by Desk Officer")
+    expect(outcome).to_contain_text(texts["already"])
+    expect(outcome).to_contain_text(texts["by"])
     expect(arrived).to_have_text("1")
 
-    assert code.bounding_box()["width"] > 300  # not squeezed beside the button on a phone
+    if phone:
+        assert code.bounding_box()["width"] > 300  # not squeezed beside the button
     code.fill(f"  {venue['budi_code'].lower()} ")
     code.press("Enter")
     expect(outcome).to_contain_text("Budi Santoso")
@@ -83,6 +108,16 @@ def test_checkin_on_phone_search_tap_and_count(browsing, venue):
     expect(code).to_have_value("")
     expect(arrived).to_have_text("2")
     expect(page.locator("#checkin-outcome")).not_to_contain_text("Undo")
+
+    # the organizer's participant list keeps each delegate's status in view
+    staff = browsing.new_page(phone=phone, locale="id-ID" if language == "id" else "en-GB")
+    log_in(staff, venue["organizer"])
+    staff.goto(f"/manage/events/{venue['event_id']}/registrations")
+    siti = staff.locator("#bulk-form tbody tr").filter(has_text="Siti Rahmawati")
+    status = siti.locator("[data-status-phone]" if phone else "[data-status]")
+    expect(status).to_be_visible()
+    expect(status).to_contain_text(texts["confirmed"])
+    assert has_no_horizontal_scroll(staff)
     browsing.assert_clean()
 
 

@@ -1,11 +1,12 @@
-"""A head of delegation registers three colleagues in one submission, on a desktop browser."""
+"""A head of delegation registers three colleagues in one submission, on a desktop in English
+and on a phone in Bahasa Indonesia."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.pages import release_db
+from tests.e2e.pages import has_no_horizontal_scroll, release_db
 from tests.factories import registration_event
 
 pytestmark = pytest.mark.e2e
@@ -19,12 +20,22 @@ def forum(make_user):
     return facts
 
 
-def test_head_adds_member_rows_and_registers_the_delegation(browsing, forum, smtp_server):
-    page = browsing.new_page()
+#: (phone, language): a head on a desktop in English, and one on a phone in Bahasa Indonesia
+JOURNEYS = [pytest.param(False, "en", id="desktop-en"), pytest.param(True, "id", id="phone-id")]
+TEXTS = {"en": {"add": "Add a member", "register": "Register the delegation"},
+         "id": {"add": "Tambah anggota", "register": "Daftarkan delegasi"}}
+
+
+@pytest.mark.parametrize(("phone", "language"), JOURNEYS)
+def test_head_adds_member_rows_and_registers_the_delegation(browsing, forum, smtp_server,
+                                                            phone, language):
+    texts = TEXTS[language]
+    page = browsing.new_page(phone=phone, locale="id-ID" if language == "id" else "en-GB")
     page.goto(f"/events/{forum['slug']}/register/delegation")
+    expect(page.locator("html")).to_have_attribute("lang", language)
     rows = page.locator("[data-member-rows] [data-member-row]")
     start = rows.count()
-    add = page.get_by_role("button", name="Add a member")
+    add = page.get_by_role("button", name=texts["add"])
     expect(add).to_be_visible()  # with JavaScript the "more rows" link gives way to a button
     add.click()
     expect(rows).to_have_count(start + 1)
@@ -49,10 +60,15 @@ def test_head_adds_member_rows_and_registers_the_delegation(browsing, forum, smt
     new_row.locator("input[name$='-family_name']").fill("Chaiyo")
     new_row.locator("input[name$='-email']").fill("malee@th.example.org")
     form.locator("#consent").check()
-    form.get_by_role("button", name="Register the delegation").click()
+    if phone:
+        assert has_no_horizontal_scroll(page)
+    form.get_by_role("button", name=texts["register"]).click()
 
     page.wait_for_url(re.compile(r"/r/"))
     expect(page.locator(".flash-messages")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    if phone:
+        assert has_no_horizontal_scroll(page)
     # the head, the two filled rows, the added row, and the head's summary
     messages = smtp_server.wait_for(5)
     recipients = sorted(m["to"][0] for m in messages)

@@ -250,6 +250,37 @@ def test_delegate_registers_on_phone_in_indonesian(browsing, summit, mail):
     browsing.assert_clean()
 
 
+def test_delegate_with_a_single_name_registers_on_a_desktop_in_english(browsing, summit, mail):
+    """The other half of journey 1: a desktop in English, and the single-name path (family
+    name left empty, as is common in Indonesia and Myanmar)."""
+    page = browsing.new_page(locale="en-GB")
+    page.goto(f"/events/{summit['slug']}/register")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    form = _form(page)
+    expect(form.locator("#family_name")).not_to_have_attribute("required", re.compile(".*"))
+    expect(form).to_contain_text("Leave empty if you have a single name")
+    form.locator("#honorific").select_option("mr")
+    form.locator("#given_name").fill("Sukarno")
+    form.locator("#email").fill("sukarno@example.org")
+    form.locator("#phone").fill("+62 21 344 1508")
+    form.locator("#country").select_option("ID")
+    form.locator("#organisation").fill("Kementerian Luar Negeri")
+    form.locator(f"#q_{summit['panel']}").select_option("Ports")
+    form.locator("#consent").check()
+    assert has_no_horizontal_scroll(page)
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/r/[A-Za-z0-9_-]+$"))
+    main = page.locator("main")
+    expect(page.locator(".alert[role=status]")).to_contain_text("Confirmed")
+    expect(main).to_contain_text("Mr. Sukarno")
+    expect(main).not_to_contain_text("None")
+    message = _message_to(
+        mail, "sukarno@example.org", f"Registration confirmed: {summit['title']}", 1)
+    text = _bodies(message)[0]
+    assert "Sukarno" in text and "None" not in text
+    browsing.assert_clean()
+
+
 # --- 2. the waiting list and its promotion ---------------------------------------------------
 
 
@@ -310,8 +341,8 @@ def test_waiting_list_and_promotion(browsing, full_event, mail):
     rows = staff.locator("#bulk-form tbody tr")
     expect(rows).to_have_count(2)
     budi, nurul = rows.filter(has_text="Budi Santoso"), rows.filter(has_text="Nurul Aziz")
-    expect(budi.locator(".badge")).to_have_text("Confirmed")
-    expect(nurul.locator(".badge")).to_have_text("On the waiting list")
+    expect(budi.locator("[data-status] .badge")).to_have_text("Confirmed")
+    expect(nurul.locator("[data-status] .badge")).to_have_text("On the waiting list")
     chart = staff.locator("svg[role=img]")
     expect(chart).to_have_count(1)
     expect(chart).to_contain_text("Indonesia")
@@ -328,8 +359,8 @@ def test_waiting_list_and_promotion(browsing, full_event, mail):
     expect(staff.locator("main")).to_contain_text("The minister cannot travel.")
 
     staff.goto(list_url)
-    expect(budi.locator(".badge")).to_have_text("Cancelled")
-    expect(nurul.locator(".badge")).to_have_text("Confirmed")
+    expect(budi.locator("[data-status] .badge")).to_have_text("Cancelled")
+    expect(nurul.locator("[data-status] .badge")).to_have_text("Confirmed")
     promoted = _message_to(
         mail,
         "nurul@example.org",
@@ -381,13 +412,13 @@ def test_moderation_bulk_approval(browsing, retreat, mail):
     log_in(staff, ORGANIZER)
     staff.goto(f"/manage/events/{retreat['id']}/registrations")
     row = staff.locator("#bulk-form tbody tr").filter(has_text="Ana Pereira")
-    expect(row.locator(".badge")).to_have_text("Waiting for approval")
+    expect(row.locator("[data-status] .badge")).to_have_text("Waiting for approval")
     row.locator("input[name=ids]").check()
     expect(staff.locator("[data-select-all]")).to_be_checked()
     staff.locator("#action").select_option("approve")
     staff.get_by_role("button", name="Apply to the selected").click()
     expect(_flash(staff)).to_contain_text("1 registration approved.")
-    expect(row.locator(".badge")).to_have_text("Confirmed")
+    expect(row.locator("[data-status] .badge")).to_have_text("Confirmed")
 
     approved = _message_to(mail, "ana@example.org", f"Registration approved: {retreat['title']}", 2)
     page.goto(LINK.search(_bodies(approved)[0]).group(0))

@@ -3,7 +3,10 @@
 A badge shows the event, the delegate's honorific, names, organisation and country, a colour
 band with the delegation role written on it (so it reads in greyscale too) and a QR code whose
 payload is exactly the registration's badge code: random, no personal data. Passport data is
-never read here.
+never read here. When the registration has a photo (services.registration.photos, already a
+35x45 JPEG without metadata) the badge takes the layout with photo: the photo left of the
+names on the A4 sheet, beside the QR code on a single badge. Badges without photo read no
+photo at all (the registration's ``photo_id`` is NULL, so nothing is loaded).
 """
 
 import io
@@ -19,6 +22,7 @@ from flask_babel import gettext as _
 from reportlab.lib.colors import HexColor, white
 from reportlab.lib.pagesizes import A4, A6
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from ...i18n import country_name, formatting_locale
@@ -33,6 +37,9 @@ LAYOUTS = ("a4", "single")
 SHEET_COLUMNS, SHEET_ROWS = 2, 4
 BADGE_W, BADGE_H = 95 * mm, 68 * mm
 QR_SIDE_A4, QR_SIDE_SINGLE = 26 * mm, 36 * mm
+#: the photo on a badge, passport proportions (35:45)
+PHOTO_H_A4, PHOTO_H_SINGLE = 27 * mm, 36 * mm
+PHOTO_RATIO = 35 / 45
 INK = HexColor("#1d2733")
 MUTED = HexColor("#5b6570")
 
@@ -60,6 +67,8 @@ class BadgeContent:
     role: DelegationRole
     role_label: str
     badge_code: str
+    #: the photo's JPEG bytes, or None for the layout without photo
+    photo: bytes | None = None
 
 
 def event_dates(event, language: str) -> str:
@@ -86,7 +95,16 @@ def badge_content(registration: Registration, *, language: str) -> BadgeContent:
         role=registration.delegation_role,
         role_label=role_label(registration.delegation_role),
         badge_code=registration.badge_code,
+        photo=_photo_bytes(registration),
     )
+
+
+def _photo_bytes(registration: Registration) -> bytes | None:
+    """The photo's JPEG bytes; None (nothing loaded) when the registration has none."""
+    if registration.photo_id is None:
+        return None
+    upload = registration.photo
+    return upload.data if upload is not None else None
 
 
 def badge_qr(badge_code: str) -> segno.QRCode:
@@ -276,8 +294,21 @@ def _frame(canvas, x, y, w, h) -> None:
     canvas.rect(x, y, w, h, stroke=1, fill=0)
 
 
+def _draw_photo(canvas, photo: bytes, x, y, height) -> None:
+    """The photo, ``height`` high in passport proportions, with a thin frame."""
+    width = height * PHOTO_RATIO
+    try:
+        canvas.drawImage(ImageReader(io.BytesIO(photo)), x, y, width, height)
+    except OSError:  # an unreadable image never costs the badge: the frame stays empty
+        log.warning("a badge photo could not be read; printed without it")
+    canvas.setStrokeColor(HexColor("#d5d9de"))
+    canvas.setLineWidth(0.4)
+    canvas.rect(x, y, width, height, stroke=1, fill=0)
+
+
 def _draw_landscape(canvas, content: BadgeContent, x, y, w, h) -> None:
-    """A sheet badge: text on the left, QR code on the right, role band at the bottom."""
+    """A sheet badge: text on the left (after the photo, if any), QR code on the right, role
+    band at the bottom."""
     pad, band = 4 * mm, 10 * mm
     _frame(canvas, x, y, w, h)
     rule_y = _draw_header(canvas, content, x + pad, y + h - pad, w - 2 * pad, (8.5, 7))
@@ -285,17 +316,31 @@ def _draw_landscape(canvas, content: BadgeContent, x, y, w, h) -> None:
     qr_x = x + w - pad - QR_SIDE_A4
     qr_y = y + band + (rule_y - y - band - QR_SIDE_A4) / 2 + 1.5 * mm
     _draw_qr(canvas, content.badge_code, qr_x, qr_y, QR_SIDE_A4)
-    text_w = qr_x - x - pad - 3 * mm
-    _draw_person(canvas, content, x + pad, rule_y - 2.5 * mm, text_w, (8.5, 17, 7.5, 9.5))
+    text_x = x + pad
+    if content.photo is not None:
+        photo_y = y + band + (rule_y - y - band - PHOTO_H_A4) / 2
+        _draw_photo(canvas, content.photo, text_x, photo_y, PHOTO_H_A4)
+        text_x += PHOTO_H_A4 * PHOTO_RATIO + 3 * mm
+    text_w = qr_x - text_x - 3 * mm
+    _draw_person(canvas, content, text_x, rule_y - 2.5 * mm, text_w, (8.5, 17, 7.5, 9.5))
 
 
 def _draw_portrait(canvas, content: BadgeContent, x, y, w, h) -> None:
-    """A single badge (A6): everything centred, QR code above the role band."""
+    """A single badge (A6): everything centred, QR code (beside the photo, if any) above the
+    role band."""
     pad, band = 7 * mm, 15 * mm
     rule_y = _draw_header(canvas, content, x + pad, y + h - pad, w - 2 * pad, (10, 9),
                           align="center")
     _draw_band(canvas, content, x, y, w, band, 14)
-    _draw_qr(canvas, content.badge_code, x + (w - QR_SIDE_SINGLE) / 2, y + band + 7 * mm,
-             QR_SIDE_SINGLE)
+    if content.photo is None:
+        _draw_qr(canvas, content.badge_code, x + (w - QR_SIDE_SINGLE) / 2, y + band + 7 * mm,
+                 QR_SIDE_SINGLE)
+    else:  # photo and QR code side by side
+        gap = 6 * mm
+        photo_w = PHOTO_H_SINGLE * PHOTO_RATIO
+        left = x + (w - photo_w - gap - QR_SIDE_SINGLE) / 2
+        _draw_photo(canvas, content.photo, left, y + band + 7 * mm, PHOTO_H_SINGLE)
+        _draw_qr(canvas, content.badge_code, left + photo_w + gap, y + band + 7 * mm,
+                 QR_SIDE_SINGLE)
     _draw_person(canvas, content, x + pad, rule_y - 9 * mm, w - 2 * pad, (12, 26, 11, 14),
                  align="center")

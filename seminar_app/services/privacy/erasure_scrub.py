@@ -22,6 +22,7 @@ from sqlalchemy import String, and_, cast, false, or_, select
 
 from ...extensions import db
 from ...models import AuditEntry, Honorific, Invitee, OutboxEmail, OutboxStatus, Registration
+from ..registration.photos import drop_photo_rows
 from ..registration.registration_codes import hash_token
 
 #: LIKE pattern of every erased address
@@ -66,7 +67,8 @@ def is_erased_address(email: str | None) -> bool:
 # --- the person's own rows -------------------------------------------------------------------
 
 def anonymise_registration_row(registration: Registration) -> None:
-    """Empty what names the delegate; keep what the counts need (no flush)."""
+    """Empty what names the delegate and delete their photo; keep what the counts need
+    (no flush)."""
     registration.honorific = Honorific.OTHER
     for key in ("honorific_other", "family_name", "organisation", "position", "phone",
                 "dietary", "accessibility", "decision_reason"):
@@ -75,6 +77,7 @@ def anonymise_registration_row(registration: Registration) -> None:
     registration.email = f"erased-{registration.id}@invalid"
     registration.answers.clear()
     registration.links.clear()
+    drop_photo_rows(registration)
 
 
 def anonymise_invitee_row(invitee: Invitee) -> None:

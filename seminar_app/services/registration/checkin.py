@@ -7,6 +7,7 @@ CONFIRMED registrations can be checked in. Codes and ids are always looked up wi
 so a badge of another event is simply "not found".
 """
 
+import base64
 import logging
 import re
 import unicodedata
@@ -19,7 +20,7 @@ from sqlalchemy import case, func, or_, select, update
 from ...database import use_case
 from ...extensions import db
 from ...i18n import country_name
-from ...models import Event, Registration, RegistrationStatus, User, utcnow
+from ...models import Event, Registration, RegistrationStatus, Upload, User, utcnow
 from ..access import Permission, has_permission
 from ..audit import record_action
 from ..errors import Conflict, NotFound, PermissionDenied, ServiceError
@@ -197,18 +198,53 @@ def search_for_checkin(event: Event, q: str, limit: int = 20) -> list[Registrati
 
 #: arrivals accepted in one sync request
 MAX_SYNC_ARRIVALS = 500
+#: the photos the offline list carries, in all: thumbnails as data: URLs (each at most
+#: services.registration.photos.THUMBNAIL_MAX_BYTES, 30 KB; typically 3 to 6 KB), in the list's
+#: order, until this budget is spent; later delegates are listed without a photo. It keeps the
+#: list well inside a browser's localStorage (about 5 MB per site), where the queue of
+#: arrivals is kept too. The desk page states it.
+ROSTER_PHOTO_BUDGET_BYTES = 2 * 1024 * 1024
 #: how far a device clock may run ahead before its time is replaced by the server's
 CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
 
 
+def _roster_thumbnails(event: Event) -> dict[int, bytes]:
+    """{upload id: JPEG bytes} of the thumbnails of ``event``'s confirmed registrations."""
+    ids = select(Registration.photo_thumbnail_id).where(
+        Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED,
+        Registration.photo_thumbnail_id.is_not(None))
+    return dict(db.session.execute(select(Upload.id, Upload.data).where(Upload.id.in_(ids))).all())
+
+
+def _with_photos(roster: list[dict], thumbnails: dict[int, bytes],
+                 registrations: list[Registration]) -> list[dict]:
+    """``roster`` with a ``photo`` data: URL for delegates who have one, until
+    ROSTER_PHOTO_BUDGET_BYTES is spent (the key is absent otherwise)."""
+    spent = 0
+    for entry, registration in zip(roster, registrations, strict=True):
+        data = thumbnails.get(registration.photo_thumbnail_id)
+        if data is None:
+            continue
+        url = "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+        if spent + len(url) <= ROSTER_PHOTO_BUDGET_BYTES:
+            entry["photo"] = url
+            spent += len(url)
+    return roster
+
+
 def checkin_roster(event: Event) -> list[dict]:
     """What a desk keeps on its device to work offline: the registrations of ``event`` that
-    may arrive, with the badge fields only (no passport, email or phone)."""
-    rows = db.session.scalars(
+    may arrive, with the badge fields only (no passport, email or phone) and a small photo
+    (within ROSTER_PHOTO_BUDGET_BYTES)."""
+    rows = list(db.session.scalars(
         select(Registration).where(Registration.event_id == event.id,
                                    Registration.status == RegistrationStatus.CONFIRMED)
         .order_by(Registration.sort_name, Registration.given_name, Registration.id)
-    )
+    ))
+    return _with_photos(_roster_entries(rows), _roster_thumbnails(event), rows)
+
+
+def _roster_entries(rows: list[Registration]) -> list[dict]:
     return [{
         "id": registration.id,
         "name": display_name(registration),

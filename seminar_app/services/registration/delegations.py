@@ -11,7 +11,18 @@ Rules:
   (moderation, online only), CONFIRMED (all fit) or WAITLISTED (as one entry, promoted whole:
   services.registration.waitlist) together, never half: one transaction after ``lock_event``.
 - Extra questions are answered by the head for their own registration; members answer
-  theirs, and complete passport details, through their personal link.
+  theirs through their personal link. A member row may carry the member's dietary and
+  accessibility needs and a visa letter (with the passport details it needs, judged as for
+  any registration); the member may also give or change them through their own link.
+- The head manages the delegation through their own personal link (who may, and what they
+  see of members: services.policies.manages_delegation, delegation_member_view):
+  ``add_member`` registers one more member under the same input rules, capacity and country
+  quota (PENDING while the head or the event waits for approval, WAITLISTED while the head
+  waits or when the member does not fit, else CONFIRMED; emailed their own link);
+  ``remove_member`` cancels a member's registration with the cancellation use case (the
+  place returns and the waiting list moves); ``resend_member_link`` is the resend use case
+  (older links stop working). Each is audited as ``delegation.member_add``,
+  ``delegation.member_remove`` and ``delegation.member_resend_link`` naming the head.
 """
 
 import logging
@@ -32,15 +43,20 @@ from ...models import (
 )
 from .. import notifications
 from ..audit import record_action
-from ..errors import ServiceError
+from ..errors import Conflict, NotFound, PermissionDenied, ServiceError
+from ..policies import manages_delegation, member_addition_refusal
 from .participant_list import protocol_key
 from .registration_codes import new_codes, new_manage_token
+from .registration_input import VISA_FIELDS
 from .registrations import (
+    _REFUSAL_ERRORS,
     AlreadyRegistered,
     _check_can_register,
     _clean,
     _flush_or_conflict,
     _save_answers,
+    cancel_registration,
+    resend_manage_link,
 )
 from .waitlist import (
     decide_status,
@@ -56,7 +72,10 @@ MAX_MEMBERS = 20
 ONLINE, STAFF = RegistrationSource.ONLINE, RegistrationSource.STAFF
 #: what a member row may give; the rest comes from the head
 MEMBER_FIELDS = ("honorific", "honorific_other", "given_name", "family_name", "email",
-                 "delegation_role", "position", "language", "country", "organisation")
+                 "delegation_role", "position", "language", "country", "organisation",
+                 "dietary", "accessibility", "needs_visa_letter", *VISA_FIELDS)
+#: registrations that no longer take part (their links no longer open)
+_ENDED = (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED)
 NAME_MAX = 200
 
 
@@ -82,7 +101,7 @@ def _member_values(event: Event, head: dict, data: dict, row: int) -> dict:
     values.setdefault("delegation_role", "delegate")
     if "organisation_type" in head and values["organisation"] == head["organisation"]:
         values["organisation_type"] = head["organisation_type"]
-    values["needs_visa_letter"] = False
+    values["needs_visa_letter"] = bool(data.get("needs_visa_letter"))
     try:
         return _clean(event, values)
     except ServiceError as error:
@@ -192,3 +211,108 @@ def delegation_members(delegation: Delegation) -> list[Registration]:
     """The delegation's registrations in protocol order: head first, then by rank, role, name."""
     return sorted(delegation.members, key=lambda r: protocol_key(r, delegation))
 
+
+# --- the head manages the delegation through their personal link ----------------------------
+
+def managed_delegation(head: Registration) -> Delegation:
+    """The delegation ``head``'s link manages; PermissionDenied for anyone else's link."""
+    if not manages_delegation(head):
+        raise PermissionDenied(_("Only the head of the delegation can do this."))
+    return head.delegation
+
+
+def _managed_member(head: Registration, member_id: int) -> Registration:
+    """Member ``member_id`` of the delegation ``head`` manages (NotFound for anyone else)."""
+    managed_delegation(head)
+    member = db.session.get(Registration, member_id, populate_existing=True)
+    if member is None or not manages_delegation(head, member):
+        raise NotFound(_("This person is not a member of your delegation."))
+    return member
+
+
+def _head_values(head: Registration) -> dict:
+    """What a new member takes from the head when their row leaves it blank."""
+    return {"country": head.country, "organisation": head.organisation,
+            "organisation_type": head.organisation_type, "language": head.language}
+
+
+def _added_member_status(event: Event, delegation: Delegation,
+                         country: str) -> RegistrationStatus:
+    """PENDING while the delegation (its head) or the event waits for approval, WAITLISTED
+    while the delegation (its head) waits, to be promoted with it as one entry; else as any
+    registration: CONFIRMED when the member fits the places and their country's quota."""
+    head_status = delegation.head.status if delegation.head is not None else None
+    if head_status == RegistrationStatus.PENDING or needs_approval(event, ONLINE):
+        return RegistrationStatus.PENDING
+    if head_status == RegistrationStatus.WAITLISTED:
+        return RegistrationStatus.WAITLISTED
+    return decide_status(event, [country])
+
+
+@use_case
+def add_member(head: Registration, data: dict) -> tuple[Registration, str]:
+    """The head adds one member to their delegation; returns it and its personal-link token.
+
+    ``data``: a member row (``MEMBER_FIELDS``), cleaned and checked as any registration;
+    MemberError (row 0) names a refused field."""
+    event = lock_event(head.event_id)
+    db.session.refresh(head)
+    delegation = managed_delegation(head)
+    refusal = member_addition_refusal(event)
+    if refusal is not None:
+        raise _REFUSAL_ERRORS[refusal.kind](refusal.message)
+    taking_part = [member for member in delegation.members
+                   if member.status not in _ENDED and member.id != head.id]
+    if len(taking_part) >= MAX_MEMBERS:
+        raise Conflict(_("A delegation can have at most %(number)d members.",
+                         number=MAX_MEMBERS))
+    values = _member_values(event, _head_values(head), data, 0)
+    existing = db.session.scalar(select(Registration).where(
+        Registration.event_id == event.id, Registration.email == values["email"]))
+    if existing is not None and existing.status != RegistrationStatus.CANCELLED:
+        raise MemberError(_("This email address is already registered for this event."),
+                          row=0, field="email", conflict=True)
+    status = _added_member_status(event, delegation, values["country"])
+    member, token = _registration(event, values, existing, source=ONLINE, status=status,
+                                  now=utcnow())
+    member.delegation = delegation
+    _flush_or_conflict()
+    record_action("delegation.member_add", member, user=None, delegation_id=delegation.id,
+                  by_head=head.reference, status=status)
+    record_action("registration.create", member, user=None, status=status, source=ONLINE,
+                  delegation_id=delegation.id, reactivated=existing is not None)
+    notifications.notify_registration_created(member, token,
+                                              position=waitlist_position(member))
+    log.info("delegation %s: member %s added by its head, %s", delegation.id, member.id,
+             status)
+    return member, token
+
+
+@use_case
+def remove_member(head: Registration, member_id: int) -> list[Registration]:
+    """The head removes a member: their registration is cancelled as any cancellation (the
+    place returns, the waiting list moves). Returns who was promoted."""
+    lock_event(head.event_id)
+    db.session.refresh(head)
+    member = _managed_member(head, member_id)
+    if member.status in _ENDED:
+        raise Conflict(_("This member's registration is already cancelled."))
+    record_action("delegation.member_remove", member, user=None,
+                  delegation_id=member.delegation_id, by_head=head.reference,
+                  status=member.status)
+    return cancel_registration(member)
+
+
+@use_case
+def resend_member_link(head: Registration, member_id: int) -> Registration:
+    """The head has a member's personal link emailed to the member again (a new link: the
+    older ones stop working). Returns the member."""
+    db.session.refresh(head)
+    member = _managed_member(head, member_id)
+    if member.status in _ENDED:
+        raise Conflict(_("This member's registration is cancelled; their link no longer "
+                         "works."))
+    record_action("delegation.member_resend_link", member, user=None,
+                  delegation_id=member.delegation_id, by_head=head.reference)
+    resend_manage_link(member.event, member.email)
+    return member

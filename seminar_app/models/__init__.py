@@ -5,7 +5,7 @@ from .api import ApiToken, api_token_events
 from .audit import AuditEntry
 from .base import UTCDateTime, utcnow
 from .delegations import Delegation
-from .events import CoHost, Event, EventStatus, EventType, TeamMember, Visibility
+from .events import AttendanceMode, CoHost, Event, EventStatus, EventType, TeamMember, Visibility
 from .invitations import (
     InvitationResponse,
     Invitee,
@@ -15,6 +15,13 @@ from .invitations import (
     ResponseChannel,
 )
 from .mail import OutboxEmail, OutboxStatus
+from .nominations import (
+    InviteeKind,
+    Nomination,
+    NominationMember,
+    NominationMemberStatus,
+    NominationStatus,
+)
 from .registrations import (
     DelegationRole,
     ExtraQuestion,
@@ -33,6 +40,12 @@ from .uploads import Upload
 from .users import User, UserRole
 
 __all__ = [
+    "AttendanceMode",
+    "InviteeKind",
+    "Nomination",
+    "NominationMember",
+    "NominationMemberStatus",
+    "NominationStatus",
     "Delegation",
     "ApiToken",
     "api_token_events",

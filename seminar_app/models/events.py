@@ -22,6 +22,15 @@ if TYPE_CHECKING:
     from .agenda import AgendaSession
 
 
+class AttendanceMode(enum.StrEnum):
+    """How an event is attended (stored as a plain string). A registration records
+    IN_PERSON or ONLINE; an event may also be HYBRID (either)."""
+
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    HYBRID = "hybrid"
+
+
 class EventType(enum.StrEnum):
     """The kind of gathering; shown to visitors and used as a filter."""
 
@@ -111,6 +120,15 @@ class Event(db.Model):
     letter_signatory_title: Mapped[str] = mapped_column(String(200), default="")
     #: why the event was cancelled, shown on its page
     cancellation_reason: Mapped[str] = mapped_column(Text, default="")
+    #: an AttendanceMode value: in person, online or hybrid
+    attendance_mode: Mapped[str] = mapped_column(
+        String(10), default="in_person", server_default="in_person")
+    #: missions may nominate, change and withdraw members until then (NULL: until the
+    #: registration closes); services.registration.nominations
+    nomination_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: a delegate promoted from the waiting list must confirm within this many days or the
+    #: place passes on; NULL: promoted delegates are confirmed at once
+    promotion_confirm_days: Mapped[int | None] = mapped_column()
     #: passport data of the delegates is deleted this many days after the event ends
     #: (services.privacy.retention)
     passport_retention_days: Mapped[int] = mapped_column(default=30, server_default="30")

@@ -66,6 +66,9 @@ class Invitee(db.Model):
     position: Mapped[str] = mapped_column(String(200), default="")
     #: language of the emails sent to the invitee (en or id)
     language: Mapped[str] = mapped_column(String(8), default="en")
+    #: an InviteeKind value (models.nominations): a person, or an organisation whose focal
+    #: point (name and email above) nominates its delegation
+    kind: Mapped[str] = mapped_column(String(12), default="person", server_default="person")
     #: a free grouping chosen by staff, e.g. "ASEAN", "Embassies", "Speakers"
     group_name: Mapped[str] = mapped_column(String(100), default="")
     #: staff's own note, never shown to the invitee

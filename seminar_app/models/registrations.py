@@ -163,6 +163,12 @@ class Registration(db.Model):
     checked_in_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
+    #: how the delegate attends: an AttendanceMode value, "in_person" or "online"
+    attendance: Mapped[str] = mapped_column(
+        String(10), default="in_person", server_default="in_person")
+    #: promoted from the waiting list, the delegate must confirm before then or the place
+    #: passes on (Event.promotion_confirm_days); NULL when nothing is awaited
+    promotion_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the delegation this registration was submitted with (services.registration.delegations)
     delegation_id: Mapped[int | None] = mapped_column(
         ForeignKey("delegations.id", ondelete="SET NULL"), index=True

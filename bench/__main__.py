@@ -5,13 +5,13 @@ import logging
 import os
 import tempfile
 
-BENCHMARKS = ("rush", "pages", "mailing", "invitees")
+BENCHMARKS = ("rush", "pages", "mailing", "invitees", "checkin")
 
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("benchmarks", nargs="*", choices=[*BENCHMARKS, []],
-                        metavar="{rush,pages,mailing,invitees}",
+                        metavar="{rush,pages,mailing,invitees,checkin}",
                         help="which to run (default: all)")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--clients", type=int, default=50,
@@ -45,7 +45,7 @@ def main() -> None:
 
 
 def _run(arguments: argparse.Namespace) -> None:
-    from bench import invitee_pages, mailing, page_latency, registration_rush
+    from bench import checkin_list, invitee_pages, mailing, page_latency, registration_rush
 
     kinds = ("sqlite", "postgresql") if arguments.db == "both" else (arguments.db,)
     chosen = arguments.benchmarks or list(BENCHMARKS)
@@ -58,6 +58,8 @@ def _run(arguments: argparse.Namespace) -> None:
                              requests=arguments.page_requests)
         if "mailing" in chosen:
             mailing.run(kind, count=arguments.invitations)
+        if "checkin" in chosen:
+            checkin_list.run(kind)
         if "invitees" in chosen:
             invitee_pages.run(kind, invitees=arguments.invitees,
                               requests=arguments.page_requests // 2)

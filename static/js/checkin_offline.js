@@ -1,7 +1,9 @@
 // Check-in desk that keeps working when the venue's network drops.
 //
 // The desk keeps the event's check-in list (name, country, role, badge code, reference, a small
-// photo within the budget the page states; no contact or passport data) in localStorage and refreshes it while online. When the network is
+// photo within the budget the page states; no contact or passport data) in localStorage and
+// refreshes it while online: the first time the whole list, then only what changed since its
+// version (and the photos only when their tag changed). When the network is
 // gone, scans, typed codes and name searches are answered from that list; arrivals are queued
 // on the device ("offline, N arrivals waiting") and sent to the server when the network
 // returns. The server keeps the earliest time reported for a delegate, and its answer brings
@@ -45,11 +47,29 @@
       banner.textContent = navigator.onLine ? msg("uploading", waiting) : msg("offline", waiting);
     }
 
+    function refreshPhotos(tag) {
+      var url = desk.getAttribute("data-photos-url");
+      if (!url || !tag || tag === store.photosTag()) { return; }
+      fetch(url, { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) { if (data) { store.setPhotos(data.photos || {}, tag); } })
+        .catch(function () { /* keep the photos we have */ });
+    }
+
+    // the list from the server: the whole of it, or what changed since our version
+    function take(data) {
+      store.apply(data);
+      refreshPhotos(data.photos_tag);
+    }
+
     function refreshRoster() {
       if (!navigator.onLine) { return; }
-      fetch(desk.getAttribute("data-roster-url"), { credentials: "same-origin", cache: "no-store" })
+      var url = desk.getAttribute("data-roster-url");
+      var version = store.version();
+      if (version) { url += (url.indexOf("?") === -1 ? "?" : "&") + "since=" + encodeURIComponent(version); }
+      fetch(url, { credentials: "same-origin", cache: "no-store" })
         .then(function (response) { return response.ok ? response.json() : null; })
-        .then(function (data) { if (data) { store.setRoster(data.registrations); } })
+        .then(function (data) { if (data) { take(data); } })
         .catch(function () { /* keep the list we have */ });
     }
 
@@ -62,7 +82,7 @@
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-        body: JSON.stringify({ arrivals: queue })
+        body: JSON.stringify({ arrivals: queue, since: store.version() })
       }).then(function (response) {
         if (response.status === 400 || response.status === 403) {
           // the session or its token expired: reload to log in again; the queue stays stored
@@ -73,7 +93,7 @@
       }).then(function (data) {
         if (!data) { return; }
         store.dropQueued(queue.length);
-        store.setRoster(data.registrations);
+        take(data);
         if (window.htmx) { window.htmx.trigger(document.body, "checkin-changed"); }
       }).catch(function () { /* still offline: try again later */ }).then(function () {
         syncing = false;
@@ -270,47 +290,85 @@
     }).catch(function () { /* the network went first: next time */ });
   }
 
-  // The list and the queue, kept in localStorage under one key per event.
+  // The list and the queue, kept in localStorage under one key per event (the photos under a
+  // second one, so that a full storage loses photos before it loses the list). The list is kept
+  // as the server sends it: compact rows (fields in data.fields order) and the names of the
+  // countries and roles they refer to.
   function makeStore(key) {
+    var photoKey = key + ":photos";
     function load() {
       try {
         var data = JSON.parse(window.localStorage.getItem(key) || "{}");
-        return { roster: data.roster || [], queue: data.queue || [] };
+        return { rows: data.rows || [], fields: data.fields || [], countries: data.countries || {},
+          roles: data.roles || {}, version: data.version || "", queue: data.queue || [] };
       } catch (error) {
-        return { roster: [], queue: [] };
+        return { rows: [], fields: [], countries: {}, roles: {}, version: "", queue: [] };
       }
     }
     function save(data) {
       try { window.localStorage.setItem(key, JSON.stringify(data)); } catch (error) { /* full */ }
     }
+    function loadPhotos() {
+      try {
+        return JSON.parse(window.localStorage.getItem(photoKey) || "{}");
+      } catch (error) {
+        return {};
+      }
+    }
     function normal(code) { return String(code || "").replace(/\s+/g, "").toUpperCase(); }
-    return {
-      roster: function () { return load().roster; },
-      queue: function () { return load().queue; },
-      setRoster: function (roster) {
-        var data = load();
-        var waiting = {};
-        data.queue.forEach(function (item) { waiting[normal(item.code)] = item.at; });
+    function people(data) {
+      var photos = loadPhotos().photos || {};
+      var waiting = {};
+      data.queue.forEach(function (item) { waiting[normal(item.code)] = item.at; });
+      return data.rows.map(function (row) {
+        var person = {};
+        data.fields.forEach(function (field, index) { person[field] = row[index]; });
+        person.country = data.countries[person.country] || person.country;
+        person.role = data.roles[person.role] || person.role;
+        person.photo = photos[String(person.id)] || null;
         // arrivals still queued here stay marked until the server has them
-        data.roster = (roster || []).map(function (person) {
-          var at = waiting[normal(person.code)];
-          if (at && !person.checked_in_at) { person.checked_in_at = at; }
-          return person;
-        });
+        var at = waiting[normal(person.code)];
+        if (at && !person.checked_in_at) { person.checked_in_at = at; }
+        return person;
+      });
+    }
+    return {
+      roster: function () { return people(load()); },
+      queue: function () { return load().queue; },
+      version: function () { return load().version; },
+      photosTag: function () { return loadPhotos().tag || ""; },
+      apply: function (changes) {
+        var data = load();
+        var fields = changes.fields || data.fields;
+        if (changes.full || fields.join() !== data.fields.join()) {
+          data.rows = changes.rows || [];
+        } else {
+          var gone = {};
+          (changes.removed || []).forEach(function (id) { gone[id] = true; });
+          (changes.rows || []).forEach(function (row) { gone[row[0]] = true; });
+          data.rows = data.rows.filter(function (row) { return !gone[row[0]]; })
+            .concat(changes.rows || []);
+        }
+        data.fields = fields;
+        Object.assign(data.countries, changes.countries || {});
+        Object.assign(data.roles, changes.roles || {});
+        data.version = changes.version || "";
         save(data);
+      },
+      setPhotos: function (photos, tag) {
+        try {
+          window.localStorage.setItem(photoKey, JSON.stringify({ tag: tag, photos: photos }));
+        } catch (error) { /* full: the desk works without photos */ }
       },
       find: function (code) {
         var wanted = normal(code);
         if (!wanted) { return null; }
-        return load().roster.filter(function (person) {
+        return people(load()).filter(function (person) {
           return normal(person.code) === wanted || normal(person.reference) === wanted;
         })[0] || null;
       },
       markArrived: function (person, at) {
         var data = load();
-        data.roster.forEach(function (entry) {
-          if (entry.id === person.id) { entry.checked_in_at = at; }
-        });
         data.queue.push({ code: person.code, at: at });
         save(data);
       },

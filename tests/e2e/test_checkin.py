@@ -15,7 +15,7 @@ from tests.factories import add_registration, add_team_member
 from tests.public_factories import create_event
 
 #: true once the desk has stored the three delegates' check-in list on the device
-ROSTER_STORED = "key => (JSON.parse(localStorage.getItem(key) || '{}').roster || []).length === 3"
+ROSTER_STORED = "key => (JSON.parse(localStorage.getItem(key) || '{}').rows || []).length === 3"
 
 pytestmark = pytest.mark.e2e
 
@@ -302,5 +302,46 @@ def test_offline_desk_speaks_indonesian(browsing, venue):
     code.fill("NOSUCHCODE234567")
     code.press("Enter")
     expect(page.locator("#checkin-outcome")).to_contain_text("Tidak ada delegasi terkonfirmasi")
+    page.context.set_offline(False)
+    browsing.assert_clean()
+
+
+def _photo_jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (700, 900), (200, 40, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_offline_desk_shows_the_delegate_photo(browsing, venue):
+    """The desk keeps small photos on the device and shows them with no network."""
+    from seminar_app.extensions import db
+    from seminar_app.models import Registration
+    from seminar_app.services.registration import photos
+
+    photos.set_photo(db.session.get(Registration, venue["siti"]), _photo_jpeg())
+    release_db()
+    page = browsing.new_page(phone=True, locale="id-ID")
+    log_in(page, venue["desk"])
+    page.goto(_desk_url(venue))
+    key = f"seminar-checkin:{venue['event_id']}"
+    wait_until(page, ROSTER_STORED, key)
+    wait_until(page, "key => Object.keys((JSON.parse(localStorage.getItem(key + ':photos') "
+                     "|| '{}').photos || {})).length === 1", key)
+
+    page.context.set_offline(True)
+    page.locator("#q").fill("rahma")
+    page.locator("#search-form button[type=submit]").tap()
+    result = page.locator("#checkin-results li").filter(has_text="Siti Rahmawati")
+    photo = result.locator("img[data-desk-photo]")
+    expect(photo).to_be_visible()
+    assert photo.get_attribute("src").startswith("data:image/jpeg;base64,")
+    result.get_by_role("button").tap()
+    outcome = page.locator("#checkin-outcome [data-outcome]")
+    expect(outcome).to_have_attribute("data-outcome", "success")
+    expect(outcome.locator("img[data-desk-photo]")).to_be_visible()
     page.context.set_offline(False)
     browsing.assert_clean()

@@ -8,6 +8,7 @@ so a badge of another event is simply "not found".
 """
 
 import base64
+import hashlib
 import logging
 import re
 import unicodedata
@@ -208,53 +209,118 @@ ROSTER_PHOTO_BUDGET_BYTES = 2 * 1024 * 1024
 CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
 
 
-def _roster_thumbnails(event: Event) -> dict[int, bytes]:
-    """{upload id: JPEG bytes} of the thumbnails of ``event``'s confirmed registrations."""
-    ids = select(Registration.photo_thumbnail_id).where(
-        Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED,
-        Registration.photo_thumbnail_id.is_not(None))
-    return dict(db.session.execute(select(Upload.id, Upload.data).where(Upload.id.in_(ids))).all())
+#: the fields of one row of the compact list, in order (``roster_changes``)
+ROSTER_FIELDS = ("id", "name", "organisation", "country", "role", "code", "reference",
+                 "checked_in_at")
+#: a desk asking for the changes since its version gets every row changed from this long before
+#: it: a transaction that wrote a row just before the desk's last download but committed just
+#: after it carries an earlier time, and is sent again rather than missed
+ROSTER_OVERLAP = timedelta(minutes=2)
+#: a version older than this (or one that cannot be read) gets the whole list again
+ROSTER_MAX_AGE = timedelta(days=3)
 
 
-def _with_photos(roster: list[dict], thumbnails: dict[int, bytes],
-                 registrations: list[Registration]) -> list[dict]:
-    """``roster`` with a ``photo`` data: URL for delegates who have one, until
-    ROSTER_PHOTO_BUDGET_BYTES is spent (the key is absent otherwise)."""
-    spent = 0
-    for entry, registration in zip(roster, registrations, strict=True):
-        data = thumbnails.get(registration.photo_thumbnail_id)
+@dataclass(frozen=True)
+class RosterChanges:
+    """The offline list a desk keeps, or what changed in it since the desk's version.
+
+    ``rows`` are lists in ROSTER_FIELDS order (codes rather than names for the country and the
+    role: ``countries`` and ``roles`` name them in the desk user's language); ``removed`` are
+    the ids of registrations that may no longer arrive (cancelled, moved to the waiting list,
+    erased) since the version; ``version`` is what the desk sends next time.
+    """
+
+    version: str
+    full: bool
+    rows: list[list]
+    removed: list[int]
+    countries: dict[str, str]
+    roles: dict[str, str]
+
+
+def roster_version(moment: datetime) -> str:
+    return iso_time(moment)
+
+
+def _parse_version(version: str | None, now: datetime) -> datetime | None:
+    """The time a desk's ``version`` stands for; None (the whole list) when it is missing,
+    unreadable, in the future or older than ROSTER_MAX_AGE."""
+    if not version:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(version).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None or moment > now or now - moment > ROSTER_MAX_AGE:
+        return None
+    return moment.astimezone(UTC)
+
+
+def roster_changes(event: Event, since: str | None = None) -> RosterChanges:
+    """What a desk keeps on its device to work offline: the registrations of ``event`` that may
+    arrive, with the badge fields only (no passport, email or phone), as compact rows; with
+    ``since`` (the version of the desk's list), only the rows changed since then and the ids
+    that left the list. Photos come separately (``roster_photos``)."""
+    now = utcnow()
+    moment = _parse_version(since, now)
+    query = select(Registration).where(Registration.event_id == event.id)
+    if moment is None:
+        query = query.where(Registration.status == RegistrationStatus.CONFIRMED)
+    else:
+        query = query.where(Registration.updated_at >= moment - ROSTER_OVERLAP)
+    rows, removed, countries, roles = [], [], {}, {}
+    for registration in db.session.scalars(
+            query.order_by(Registration.sort_name, Registration.given_name, Registration.id)):
+        if registration.status != RegistrationStatus.CONFIRMED:
+            removed.append(registration.id)
+            continue
+        countries.setdefault(registration.country, country_name(registration.country))
+        role = registration.delegation_role.value
+        roles.setdefault(role, role_label(registration.delegation_role))
+        rows.append([registration.id, display_name(registration), registration.organisation,
+                     registration.country, role, registration.badge_code,
+                     registration.reference, iso_time(registration.checked_in_at)])
+    return RosterChanges(version=roster_version(now), full=moment is None, rows=rows,
+                         removed=removed, countries=countries, roles=roles)
+
+
+def _photo_rows(event: Event):
+    """(registration id, thumbnail upload id) of ``event``'s confirmed delegates with a photo,
+    in the list's order."""
+    return db.session.execute(
+        select(Registration.id, Registration.photo_thumbnail_id).where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.photo_thumbnail_id.is_not(None))
+        .order_by(Registration.sort_name, Registration.given_name, Registration.id)).all()
+
+
+def roster_photos_tag(event: Event) -> str:
+    """A short tag that changes whenever the desk's photos would (an ETag): who has which
+    thumbnail, without reading any image."""
+    digest = hashlib.sha256()
+    for registration_id, upload_id in _photo_rows(event):
+        digest.update(f"{registration_id}:{upload_id};".encode("ascii"))
+    return digest.hexdigest()[:32]
+
+
+def roster_photos(event: Event) -> dict[int, str]:
+    """{registration id: data: URL of the thumbnail} for the desk, in the list's order, until
+    ROSTER_PHOTO_BUDGET_BYTES is spent; later delegates have no photo offline."""
+    pairs = _photo_rows(event)
+    thumbnails = dict(db.session.execute(
+        select(Upload.id, Upload.data).where(Upload.id.in_([upload for _, upload in pairs])))
+        .all()) if pairs else {}
+    photos, spent = {}, 0
+    for registration_id, upload_id in pairs:
+        data = thumbnails.get(upload_id)
         if data is None:
             continue
         url = "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
         if spent + len(url) <= ROSTER_PHOTO_BUDGET_BYTES:
-            entry["photo"] = url
+            photos[registration_id] = url
             spent += len(url)
-    return roster
-
-
-def checkin_roster(event: Event) -> list[dict]:
-    """What a desk keeps on its device to work offline: the registrations of ``event`` that
-    may arrive, with the badge fields only (no passport, email or phone) and a small photo
-    (within ROSTER_PHOTO_BUDGET_BYTES)."""
-    rows = list(db.session.scalars(
-        select(Registration).where(Registration.event_id == event.id,
-                                   Registration.status == RegistrationStatus.CONFIRMED)
-        .order_by(Registration.sort_name, Registration.given_name, Registration.id)
-    ))
-    return _with_photos(_roster_entries(rows), _roster_thumbnails(event), rows)
-
-
-def _roster_entries(rows: list[Registration]) -> list[dict]:
-    return [{
-        "id": registration.id,
-        "name": display_name(registration),
-        "organisation": registration.organisation,
-        "country": country_name(registration.country),
-        "role": role_label(registration.delegation_role),
-        "code": registration.badge_code,
-        "reference": registration.reference,
-        "checked_in_at": iso_time(registration.checked_in_at),
-    } for registration in rows]
+    return photos
 
 
 def iso_time(moment: datetime | None) -> str | None:

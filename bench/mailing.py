@@ -173,11 +173,12 @@ def run(kind: str, *, count: int = 5000) -> None:
         f"- {count} invitations (about a third in Bahasa Indonesia), text + HTML + .ics, "
         "to an aiosmtpd sink in its own process (counts only)",
         f"- request that starts the send: {request_seconds * 1000:.0f} ms (target < 1000 ms)",
-        f"- real path (prepare + {tasks - 1} send batches, one connection each, a commit per "
-        f"row): {real_count} delivered in {real_seconds:.1f} s = {real_rate:.0f} emails/s",
+        f"- real path (prepare + {tasks - 1} send batches, one connection each, outcomes "
+        f"recorded in groups of 25): {real_count} delivered in {real_seconds:.1f} s = "
+        f"{real_rate:.0f} emails/s",
         f"- plain smtplib, one connection, building each EmailMessage's bytes in the loop: "
         f"{plain_seconds:.1f} s = {plain_rate:.0f} emails/s",
-        f"- **ratio real / plain smtplib: {real_rate / plain_rate:.2f}** (target >= 0.7)",
+        f"- **ratio real / plain smtplib: {real_rate / plain_rate:.2f}** (target >= 0.8)",
         f"- plain smtplib with the bytes built beforehand (the wire alone): "
         f"{bytes_seconds:.1f} s = {bytes_rate:.0f} emails/s; ratio "
         f"{real_rate / bytes_rate:.2f}",

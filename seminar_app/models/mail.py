@@ -55,7 +55,7 @@ class OutboxEmail(db.Model):
     language: Mapped[str] = mapped_column(String(8), default="en")
     subject: Mapped[str] = mapped_column(String(500))
     #: the bodies and headers carry personal links until the email is sent: encrypted at rest
-    #: (seminar_app.crypto), and the links are removed once sent (services.mail.outbox.mark_sent)
+    #: (seminar_app.crypto), and the links are removed once sent (services.mail.outbox.sent_values)
     body_text: Mapped[str] = mapped_column(EncryptedText("outbox_emails.body_text"))
     body_html: Mapped[str] = mapped_column(EncryptedText("outbox_emails.body_html"), default="")
     #: list of {"filename", "content_type", "data"} with text data (e.g. an .ics)

@@ -100,8 +100,14 @@ def backoff_seconds(attempts: int) -> int:
 
 
 @use_case
-def _set(email_id: int, **values) -> None:
-    """Record one row's outcome in its own short transaction.
+def record_outcomes(outcomes: list[tuple[int, dict]]) -> None:
+    """Record the outcomes of several rows (``(row id, values)``, from ``sent_values``,
+    ``failed_values``, ``retry_values``) and their invitees' mail state in one short
+    transaction.
+
+    The worker records its outcomes in small groups (services.mail.smtp): if it dies before a
+    group is recorded, those rows are still "sending" and the sweeper sends them once more,
+    so an email reaches its recipient at most twice, never zero times.
 
     On PostgreSQL the commit does not wait for the WAL to reach the disk
     (``synchronous_commit`` off for this transaction only): a worker that dies right after
@@ -110,12 +116,17 @@ def _set(email_id: int, **values) -> None:
     again and the sweeper re-sends them. Waiting for the disk after every email would halve
     the sending rate.
     """
+    if not outcomes:
+        return
     if is_postgresql():
         db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    db.session.execute(
-        update(OutboxEmail).where(OutboxEmail.id == email_id).values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    # one executemany per set of columns (psycopg pipelines it: one round trip, not one per row)
+    by_columns: dict[tuple, list[dict]] = {}
+    for email_id, values in outcomes:
+        by_columns.setdefault(tuple(sorted(values)), []).append({"id": email_id, **values})
+    for rows in by_columns.values():
+        db.session.execute(update(OutboxEmail), rows)
+    refresh_mail_state(email_ids=[email_id for email_id, _values in outcomes])
 
 
 def remove_personal_links(text: str) -> str:
@@ -143,30 +154,42 @@ def _claimed(email_id: int) -> ClaimedEmail:
     return ClaimedEmail(*row)
 
 
-def mark_sent(email: ClaimedEmail | int) -> None:
+def sent_values(email: ClaimedEmail) -> dict:
     """The server accepted the message: record it, and remove the personal links it held."""
-    if isinstance(email, int):
-        email = _claimed(email)
-    _set(email.id, status=OutboxStatus.SENT, sent_at=utcnow(), last_error="",
-         next_attempt_at=None, **_without_links(email))
-    refresh_mail_state(email_ids=[email.id])
+    return {"status": OutboxStatus.SENT, "sent_at": utcnow(), "last_error": "",
+            "next_attempt_at": None, **_without_links(email)}
 
 
-def mark_failed(email_id: int, error: str) -> None:
+def failed_values(error: str) -> dict:
     """A permanent refusal: keep the server's answer, never retry on our own."""
-    _set(email_id, status=OutboxStatus.FAILED, last_error=error[:2000], next_attempt_at=None)
-    refresh_mail_state(email_ids=[email_id])
+    return {"status": OutboxStatus.FAILED, "last_error": error[:2000], "next_attempt_at": None}
 
 
-def mark_retry(email: ClaimedEmail, error: str, *, now: datetime | None = None) -> None:
+def retry_values(email: ClaimedEmail, error: str, *, now: datetime | None = None) -> dict:
     """A temporary failure: back to the queue after a backoff, or failed after too many."""
     limit = int(current_app.config.get("MAIL_MAX_ATTEMPTS", 8))
     if email.attempts >= limit:
-        mark_failed(email.id, f"{error} (gave up after {email.attempts} attempts)")
-        return
+        return failed_values(f"{error} (gave up after {email.attempts} attempts)")
     now = now or utcnow()
-    _set(email.id, status=OutboxStatus.QUEUED, last_error=error[:2000],
-         next_attempt_at=now + timedelta(seconds=backoff_seconds(email.attempts)))
+    return {"status": OutboxStatus.QUEUED, "last_error": error[:2000],
+            "next_attempt_at": now + timedelta(seconds=backoff_seconds(email.attempts))}
+
+
+def mark_sent(email: ClaimedEmail | int) -> None:
+    """Record one row as sent (``sent_values``) in its own transaction."""
+    if isinstance(email, int):
+        email = _claimed(email)
+    record_outcomes([(email.id, sent_values(email))])
+
+
+def mark_failed(email_id: int, error: str) -> None:
+    """Record one row as failed (``failed_values``) in its own transaction."""
+    record_outcomes([(email_id, failed_values(error))])
+
+
+def mark_retry(email: ClaimedEmail, error: str, *, now: datetime | None = None) -> None:
+    """Record one row's temporary failure (``retry_values``) in its own transaction."""
+    record_outcomes([(email.id, retry_values(email, error, now=now))])
 
 
 @use_case

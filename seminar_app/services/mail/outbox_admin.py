@@ -166,6 +166,6 @@ def retry_failed_emails(*, actor: User, event: Event | None = None, mailing=None
 def redact_personal_links(text: str) -> str:
     """``text`` with its personal links (/r/, /i/, /u/, password resets) replaced by a
     translated "[personal link removed]", for showing emails to staff. Sent emails are stored
-    without them already (services.mail.outbox.mark_sent); queued ones still hold them."""
+    without them already (services.mail.outbox.sent_values); queued ones still hold them."""
     return remove_personal_links(text).replace(PERSONAL_LINK_REMOVED,
                                                _("[personal link removed]"))

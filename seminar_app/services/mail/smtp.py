@@ -3,10 +3,10 @@
 ``send_outbox_batch`` claims rows, opens ONE SMTP connection with a socket timeout
 (Flask-Mail's own opens ``smtplib.SMTP`` without one), sends each row with its fixed
 Message-ID (Flask-Mail's ``Message()`` would call ``make_msgid()``, i.e. ``socket.getfqdn()``,
-for every message) and records each outcome: 2xx sent; 4xx, timeouts and lost connections
-retried later; 5xx failed with the server's answer. A row whose body cannot be decrypted (its
-key is not in DATA_KEYS) is not sent: it is retried later. Once sent, the stored copy loses
-its personal links (services.mail.outbox.mark_sent).
+for every message) and records the outcomes in small groups: 2xx sent; 4xx, timeouts and lost
+connections retried later; 5xx failed with the server's answer. A row whose body cannot be
+decrypted (its key is not in DATA_KEYS) is not sent: it is retried later. Once sent, the stored
+copy loses its personal links (services.mail.outbox.sent_values).
 """
 
 import base64
@@ -30,6 +30,11 @@ from . import outbox
 from .compose import HEADER_NAME, RESERVED_HEADERS, check_address, format_address, one_line
 
 log = logging.getLogger(__name__)
+
+#: outcomes recorded together (one short transaction), or sooner after OUTCOME_SECONDS; a
+#: worker that dies loses at most one group's records: those emails are sent once more
+OUTCOME_GROUP = 25
+OUTCOME_SECONDS = 1.0
 
 #: headers are written as we format them: Python's refolding mangles long address headers
 _SMTP_POLICY = email_policy.SMTP.clone(refold_source="none")
@@ -277,7 +282,11 @@ def _undecryptable(email: outbox.ClaimedEmail) -> str:
 
 
 def send_outbox_batch(ids) -> dict[str, int]:
-    """Claim and send the due rows among ``ids`` over one connection; counts per outcome."""
+    """Claim and send the due rows among ``ids`` over one connection; counts per outcome.
+
+    Outcomes are recorded in groups of OUTCOME_GROUP rows, or sooner when OUTCOME_SECONDS
+    have passed (services.mail.outbox.record_outcomes: one short transaction each, none open
+    while the server is talking)."""
     counts = {"sent": 0, "retry": 0, "failed": 0}
     if not current_app.config.get("MAIL_SERVER"):
         outbox.record_no_server(ids)
@@ -286,22 +295,32 @@ def send_outbox_batch(ids) -> dict[str, int]:
     if not claimed:
         return counts
     sender, pending = _Sender(), {email.id for email in claimed}
+    group, recorded_at = [], time.monotonic()
     try:
         for email in claimed:
             error = _undecryptable(email)
             outcome, error = ("retry", error) if error else sender.send(email)
             if outcome == "sent":
-                outbox.mark_sent(email)
+                group.append((email.id, outbox.sent_values(email)))
             elif outcome == "failed":
-                outbox.mark_failed(email.id, error)
+                group.append((email.id, outbox.failed_values(error)))
             else:
-                outbox.mark_retry(email, error)
-            pending.discard(email.id)
+                group.append((email.id, outbox.retry_values(email, error)))
             counts[outcome] += 1
+            if len(group) >= OUTCOME_GROUP or time.monotonic() - recorded_at >= OUTCOME_SECONDS:
+                outbox.record_outcomes(group)
+                pending.difference_update(email_id for email_id, _values in group)
+                group, recorded_at = [], time.monotonic()
+        outbox.record_outcomes(group)
+        pending.difference_update(email_id for email_id, _values in group)
     finally:
         sender.close()
         if pending:  # an unexpected error left the loop: never leave rows "sending"
             db.session.rollback()
-            outbox.release_emails(pending, "Interrupted before sending")
+            unrecorded = {email_id for email_id, _values in group}
+            if unrecorded:  # tried, outcome not recorded: the sweeper sends them once more
+                log.warning("mail batch stopped before recording %d outcome(s)",
+                            len(unrecorded))
+            outbox.release_emails(pending - unrecorded, "Interrupted before sending")
     log.info("mail batch: %(sent)d sent, %(retry)d to retry, %(failed)d failed", counts)
     return counts

@@ -78,6 +78,10 @@ class Config:
     TASK_QUEUE_PATH = str(INSTANCE_DIR / "tasks.sqlite3")
     TASK_QUEUE_IMMEDIATE = False
     WORKER_THREADS = env_int("WORKER_THREADS", 2)
+    # Documents (badges, report, exports) of this many delegates or more are built by the
+    # worker as a job, kept for download DOCUMENT_JOB_HOURS; smaller ones stay instant.
+    DOCUMENT_JOB_THRESHOLD = env_int("DOCUMENT_JOB_THRESHOLD", 300)
+    DOCUMENT_JOB_HOURS = env_int("DOCUMENT_JOB_HOURS", 24)
 
     #: the public address emailed links start with. Unset (development): the address of the
     #: request that causes the email, else the one `flask serve` listens on (SERVED_URL, which
@@ -121,6 +125,9 @@ class Config:
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
     MAX_FORM_MEMORY_SIZE = env_int("MAX_FORM_MEMORY_SIZE", 2 * 1024 * 1024)
     UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 2 * 1024 * 1024)
+    #: the largest nomination letter (PDF) a mission may upload (its page takes a body this
+    #: large even above MAX_CONTENT_LENGTH); services.registration.nomination_letters
+    NOMINATION_LETTER_MAX_BYTES = env_int("NOMINATION_LETTER_MAX_BYTES", 10 * 1024 * 1024)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -5,13 +5,13 @@ import logging
 import os
 import tempfile
 
-BENCHMARKS = ("rush", "pages", "mailing", "invitees", "checkin")
+BENCHMARKS = ("rush", "pages", "mailing", "invitees", "checkin", "documents", "machines")
 
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("benchmarks", nargs="*", choices=[*BENCHMARKS, []],
-                        metavar="{rush,pages,mailing,invitees,checkin}",
+                        metavar="{rush,pages,mailing,invitees,checkin,documents,machines}",
                         help="which to run (default: all)")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--clients", type=int, default=50,
@@ -45,10 +45,20 @@ def main() -> None:
 
 
 def _run(arguments: argparse.Namespace) -> None:
-    from bench import checkin_list, invitee_pages, mailing, page_latency, registration_rush
+    from bench import (
+        checkin_list,
+        documents,
+        invitee_pages,
+        machines,
+        mailing,
+        page_latency,
+        registration_rush,
+    )
 
     kinds = ("sqlite", "postgresql") if arguments.db == "both" else (arguments.db,)
     chosen = arguments.benchmarks or list(BENCHMARKS)
+    if "machines" in chosen:  # PostgreSQL and Redis, whatever --db says
+        machines.run()
     for kind in kinds:
         if "rush" in chosen:
             registration_rush.run(kind, clients=arguments.clients, requests=arguments.requests,
@@ -60,6 +70,8 @@ def _run(arguments: argparse.Namespace) -> None:
             mailing.run(kind, count=arguments.invitations)
         if "checkin" in chosen:
             checkin_list.run(kind)
+        if "documents" in chosen:
+            documents.run(kind)
         if "invitees" in chosen:
             invitee_pages.run(kind, invitees=arguments.invitees,
                               requests=arguments.page_requests // 2)

@@ -131,19 +131,24 @@ def clear_queue(url: str) -> None:
 
 @contextmanager
 def gunicorn(url: str, workdir: Path, *, workers: int = 2, threads: int = 4,
-             extra: tuple = (), queue: str = ""):
+             extra: tuple = (), queue: str = "", env_overrides: dict | None = None,
+             log_name: str = ""):
     """Run the app under gunicorn against ``url``; yields (port, master process).
-    ``extra``: more command-line options (BENCH_GUNICORN_OPTIONS adds its own too)."""
+    ``extra``: more command-line options (BENCH_GUNICORN_OPTIONS adds its own too);
+    ``env_overrides``:
+    settings over the defaults below (several processes of one installation share their
+    SECRET_KEY and DATA_KEYS)."""
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(24),
                DATA_KEYS="bench:" + secrets.token_urlsafe(32),
                RATELIMIT_ENABLED="false", INSTANCE_PATH=str(workdir), APP_ENV="production",
                SESSION_COOKIE_SECURE="false", MAIL_SERVER="", TASK_QUEUE_URL=queue,
                BASE_URL=f"http://127.0.0.1:{port}", REQUIRE_TWO_FACTOR="false")
+    env.update(env_overrides or {})
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "--threads",
                str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning", *extra,
                *os.environ.get("BENCH_GUNICORN_OPTIONS", "").split(), "seminar_app:create_app()"]
-    with open(workdir / "gunicorn.log", "ab") as logfile:
+    with open(workdir / (log_name or "gunicorn.log"), "ab") as logfile:
         process = subprocess.Popen(command, cwd=ROOT, env=env,  # noqa: S603
                                    stdout=logfile, stderr=logfile)
     try:

@@ -15,7 +15,11 @@ arguments. The depth lives in ``db.session.info``. ``keep_values(*objects)`` ask
 commit to keep those objects' loaded values (see ``commit_keeping_values``).
 """
 
+import contextvars
 import functools
+import logging
+import sqlite3
+import time
 from contextlib import contextmanager
 
 from flask import Flask, has_request_context, request
@@ -25,13 +29,31 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .extensions import db
 
+log = logging.getLogger(__name__)
+
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: inside ``reading()``: transactions only read
+_reading = contextvars.ContextVar("seminar_reading", default=False)
 
 
 def _begin_statement() -> str:
-    if has_request_context() and request.method in _READ_ONLY_METHODS:
+    if _reading.get() or (has_request_context() and request.method in _READ_ONLY_METHODS):
         return "BEGIN"
     return "BEGIN IMMEDIATE"
+
+
+@contextmanager
+def reading():
+    """A block of work outside requests that only reads (a worker building a large document):
+    on SQLite its transaction begins with a plain BEGIN, as a GET request's does, so it never
+    holds the write lock; the transaction is ended (rolled back) when the block ends. Writes
+    belong in a use case after the block."""
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        db.session.rollback()
+        _reading.reset(token)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -48,7 +70,27 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql(_begin_statement())
+        _begin(connection.connection.dbapi_connection, _begin_statement())
+
+
+#: how often a BEGIN that SQLite refused at once ("database is locked") is tried again
+BEGIN_ATTEMPTS = 5
+
+
+def _begin(dbapi_connection, statement: str) -> None:
+    """Run ``statement`` (BEGIN or BEGIN IMMEDIATE). SQLite waits up to the busy timeout for
+    the write lock, but in a few cases (a WAL checkpoint or recovery under way in another
+    connection) it answers "database is locked" at once; nothing has been done yet in the
+    transaction then, so the BEGIN is simply tried again after a short pause."""
+    for attempt in range(1, BEGIN_ATTEMPTS + 1):
+        try:
+            dbapi_connection.execute(statement)
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == BEGIN_ATTEMPTS:
+                raise
+            log.warning("SQLite refused %s at once (%s); trying again", statement, error)
+            time.sleep(0.05 * attempt)
 
 
 def init_database(app: Flask) -> None:

@@ -15,6 +15,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from PIL import Image, ImageDraw, ImageFont
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import func, select
 
 from .database import transaction
@@ -38,6 +40,7 @@ from .services.audit import record_action
 from .services.events.uploads import create_image_upload
 from .services.invitations.invitations import add_invitee
 from .services.invitations.rsvp import accept_invitation, decline_invitation
+from .services.registration import nominations
 from .services.registration.registrations import register
 
 log = logging.getLogger(__name__)
@@ -506,6 +509,70 @@ def _invite_demo_guests(event: Event) -> None:
             decline_invitation(invitee, reason=answer.split(":", 1)[1])
 
 
+#: the missions invited as organisations: (country, mission, focal point, email language,
+#: members as (honorific, given, family, role, position), submitted?)
+FORUM_MISSIONS = (
+    ("TH", "Royal Thai Embassy in Jakarta", "Anong Chaiyaporn", "en",
+     (("he", "Somchai", "Wongsakul", "head", "Ambassador"),
+      ("ms", "Pimchanok", "Srisuk", "delegate", "Counsellor"),
+      ("mr", "Preecha", "Kittisak", "delegate", "First Secretary")), True),
+    ("KE", "Embassy of the Republic of Kenya in Jakarta", "Wanjiru Kamau", "en", (), False),
+)
+
+
+def _portrait_jpeg(initials: str, colour: str) -> bytes:
+    """A stand-in passport photo: a head-and-shoulders silhouette with initials."""
+    image = Image.new("RGB", (350, 450), "#e9edf1")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((105, 70, 245, 230), fill=colour)
+    draw.rounded_rectangle((55, 250, 295, 470), radius=90, fill=colour)
+    draw.text((175, 150), initials, fill="white", font=ImageFont.load_default(size=56),
+              anchor="mm")
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def _note_verbale_pdf(mission: str, event: Event) -> bytes:
+    """A one-page stand-in note verbale."""
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=A4)
+    canvas.setFont("Helvetica", 11)
+    lines = (mission, "", "Note verbale No. 123/2026", "",
+             f"The {mission} presents its compliments and has the honour to nominate",
+             f"its delegation to {event.title}.")
+    for number, line in enumerate(lines):
+        canvas.drawString(72, 760 - 16 * number, line)
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def _nominate_demo_missions(event: Event) -> None:
+    """Missions invited as organisations: one has submitted its nomination (letter, members
+    with photos) and waits in the accreditation queue; one has not nominated yet."""
+    colours = ("#1f4e99", "#8e1b1b", "#2f7d32")
+    for country, mission, focal_point, language, members, submitted in FORUM_MISSIONS:
+        invitee = add_invitee(event, {
+            "kind": "organisation", "name": focal_point, "country": country,
+            "email": _demo_email(*focal_point.split(" ", 1), country),
+            "organisation": mission, "position": "Focal point", "language": language,
+            "group_name": "Missions"})
+        if not submitted:
+            continue
+        nomination = nominations.get_or_start_nomination(invitee)
+        nominations.set_letter(nomination, _note_verbale_pdf(mission, event),
+                               "note-verbale-123-2026.pdf", reference="No. 123/2026")
+        for index, (honorific, given, family, role, position) in enumerate(members):
+            member = nominations.add_member(nomination, {
+                "honorific": honorific, "given_name": given, "family_name": family,
+                "role": role, "position": position, "language": language,
+                "email": _demo_email(given, family, country)})
+            nominations.set_member_photo(nomination, member.id, _portrait_jpeg(
+                given[0] + family[0], colours[index % len(colours)]))
+        nominations.submit(nomination)
+
+
 def load_demo(*, today: date | None = None) -> list[Event]:
     """Create the demo accounts, the demo events that do not exist yet and the forum's
     delegations (each registration is its own transaction, as for a delegate)."""
@@ -529,6 +596,7 @@ def load_demo(*, today: date | None = None) -> list[Event]:
         if event.slug == FORUM["slug"]:
             _register_demo_delegates(event)
             _invite_demo_guests(event)
+            _nominate_demo_missions(event)
     log.info("demo loaded: %d events created", len(created))
     return created
 

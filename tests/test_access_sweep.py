@@ -26,6 +26,8 @@ from seminar_app.models import (
     AgendaSession,
     CoHost,
     DelegationRole,
+    DocumentChunk,
+    DocumentJob,
     Event,
     EventType,
     ExtraQuestion,
@@ -33,6 +35,8 @@ from seminar_app.models import (
     Invitee,
     Mailing,
     MailingKind,
+    Nomination,
+    NominationMember,
     OutboxEmail,
     QuestionKind,
     Registration,
@@ -97,6 +101,8 @@ class World:
     invitee: Invitee | None = None
     mailing: Mailing | None = None
     api_token: object = None
+    nomination: Nomination | None = None
+    document_job: object = None
 
     def url_values(self) -> dict:
         """URL argument name -> value. Add new argument names here."""
@@ -117,6 +123,9 @@ class World:
             "kind": self.mailing.kind.value,
             "file_format": "xlsx",
             "token_id": self.api_token.id,
+            "nomination_id": self.nomination.id,
+            "nominee_id": self.nomination.members[0].id,
+            "job_id": self.document_job.id,
         }
 
 
@@ -180,13 +189,32 @@ def world(db, make_user) -> World:
     mailing = Mailing(event_id=event.id, kind=MailingKind.INVITATION, send_key="sweep-mailing",
                       audience={"audience": "all"}, recipient_count=1)
     db.session.add(mailing)
+    nomination = Nomination(event_id=event.id, invitee_id=invitee.id, status="submitted",
+                            country="TH", organisation="Embassy", letter_id=upload.id)
+    nomination.members.append(NominationMember(
+        given_name="Sweep", family_name="Nominee", email="nominee@example.org",
+        photo_id=upload.id, photo_thumbnail_id=upload.id))
+    db.session.add(nomination)
     db.session.commit()
     from seminar_app.services.accounts.api_tokens import create_token
 
     return World(
         admin, owner, outsider, team_user, event, cohost, session, speaker, member, upload, email,
         registration, question, invitee, mailing, create_token(owner, name="Sweep")[0],
+        nomination, document_job=_document_job(db, event, owner),
     )
+
+
+def _document_job(db, event, owner) -> DocumentJob:
+    """A finished document job of the event (services.documents.document_jobs), with its file."""
+    job = DocumentJob(event_id=event.id, kind="badges", params={"layout": "a4"}, status="done",
+                      created_by_id=owner.id, expires_at=utcnow() + timedelta(hours=1),
+                      filename="badges.pdf", content_type="application/pdf", size=5)
+    db.session.add(job)
+    db.session.flush()
+    db.session.add(DocumentChunk(job_id=job.id, number=0, data=b"%PDF-"))
+    db.session.commit()
+    return job
 
 
 def _live_rule(app, endpoint: str, path: str):
@@ -278,7 +306,7 @@ def test_manage_route_access(app, world, endpoint, path):
 
 #: URL arguments naming an object that belongs to one event
 CHILD_ARGUMENTS = {"cohost_id", "session_id", "speaker_id", "member_id", "registration_id",
-                   "question_id", "invitee_id", "mailing_id"}
+                   "question_id", "invitee_id", "mailing_id", "nomination_id", "job_id"}
 CROSS_EVENT_RULES = [
     (endpoint, path) for endpoint, path in MANAGE_RULES
     if "<int:event_id>" in path and any(f":{name}>" in path for name in CHILD_ARGUMENTS)

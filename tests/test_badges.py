@@ -180,6 +180,24 @@ def test_badge_qr_decodes_to_exactly_the_badge_code(event):
     assert badge_content(registration, language="en").badge_code == registration.badge_code
 
 
+@pytest.mark.parametrize("layout", ["a4", "single"])
+def test_the_qr_code_printed_in_the_pdf_decodes_to_the_badge_code(event, layout):
+    """The modules drawn on the page (rectangles in module units), read back from the PDF's
+    content stream, form the badge's QR code."""
+    registration = add_registration(event)
+    pdf = render_badges_pdf([registration], layout=layout, language="en", compress=False)
+    content = PdfReader(io.BytesIO(pdf)).pages[0].get_contents().get_data().decode("latin-1")
+    runs = [tuple(map(int, match)) for match in
+            re.findall(r"^(\d+) (\d+) (\d+) 1 re$", content, flags=re.MULTILINE)]
+    size = max(row for _x, row, _w in runs) + 1
+    matrix = [[0] * size for _ in range(size)]
+    for start, row, width in runs:
+        for column in range(start, start + width):
+            matrix[row][column] = 1
+    text, _mask = _decode_small_qr(matrix)
+    assert text == registration.badge_code
+
+
 def test_badge_qr_is_printed_at_least_25_mm_wide():
     from reportlab.lib.units import mm
 

@@ -4,6 +4,7 @@ organisation (ORGANISATION_NAME) or the event's host; email text wraps between w
 
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,7 +16,10 @@ from seminar_app.models import (
     CoHost,
     Honorific,
     MailingKind,
+    Nomination,
+    NominationMember,
     RegistrationStatus,
+    utcnow,
 )
 from seminar_app.services import notifications
 from seminar_app.services.documents.letters import render_visa_letter_pdf
@@ -79,6 +83,25 @@ def _queued(event, owner, language: str) -> list:
             event, email="old@example.org", name="Old Delegate", language=language,
             reference="R-1", replaced_by="New Delegate"),
     ]
+    registration.promotion_expires_at = utcnow() + timedelta(days=3)
+    emails += [notifications.notify_registration_promoted_to_confirm(registration, "p" * 40),
+               notifications.notify_registration_promotion_reminder(registration, "p" * 40),
+               notifications.notify_registration_promotion_expired(registration),
+               notifications.notify_join_link_changed(registration)]
+    mission = add_invitee(event, kind="organisation", language=language, country="TH",
+                          email=f"focal-{language}@example.org")
+    nomination = Nomination(event_id=event.id, invitee_id=mission.id, status="submitted",
+                            country="TH", organisation="Royal Thai Embassy",
+                            return_reason="The third photo is missing")
+    nomination.members.append(NominationMember(given_name="Anong", family_name="Srisuk",
+                                               email=f"anong-{language}@example.org"))
+    db.session.add(nomination)
+    db.session.flush()
+    emails += [notifications.notify_nomination_submitted(nomination),
+               *notifications.notify_nomination_submitted_to_organizers(nomination, [owner]),
+               notifications.notify_nomination_returned(nomination, link="https://x.test/i/t"),
+               notifications.notify_nomination_decisions(nomination, link="https://x.test/i/t",
+                                                         complete=True)]
     for status in (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING):
         registration.status = status
         emails.append(notifications.notify_registration_created(registration, "c" * 40))

@@ -475,11 +475,13 @@ def test_participant_pages_show_the_forwarded_invitation(app, client, owner, inv
 # --- the demo --------------------------------------------------------------------------------
 
 def test_demo_forum_has_invitees_with_answers(app, client):
-    from seminar_app.demo import FORUM_INVITEES, load_demo
+    from seminar_app.demo import FORUM_INVITEES, FORUM_MISSIONS, load_demo
 
     load_demo()
-    invitees = db.session.scalars(select(Invitee)).all()
+    everyone = db.session.scalars(select(Invitee)).all()
+    invitees = [i for i in everyone if i.kind == "person"]
     assert len(invitees) == len(FORUM_INVITEES) >= 30
+    assert len(everyone) - len(invitees) == len(FORUM_MISSIONS)  # missions, as organisations
     assert {"ASEAN", "Africa", "Latin America", "Pacific"} <= {i.group_name for i in invitees}
     by_answer = {answer: [i for i in invitees if i.response == answer]
                  for answer in InvitationResponse}

@@ -2,14 +2,27 @@
 (blueprint ``api_tokens`` under /manage/api-tokens).
 
 Modules: ``core`` (authentication, errors, input, pagination), ``events``, ``registrations``,
-``invitations``, ``privacy`` (the endpoints), ``openapi`` (the OpenAPI document and the docs page),
-``tokens_views`` (staff pages).
+``invitations``, ``privacy``, ``delegations``, ``program`` (agenda and extra questions),
+``event_actions`` (unpublishing, a new invitation link), ``dashboard`` (figures and bounces)
+(the endpoints), ``openapi`` (the OpenAPI document and the docs page), ``tokens_views`` (staff
+pages).
 """
 
 from flask import Flask
 
 from ..extensions import csrf, limiter
-from . import events, invitations, openapi, privacy, registrations  # noqa: F401 - routes
+from . import (  # noqa: F401 - routes
+    accreditation,
+    dashboard,
+    delegations,
+    event_actions,
+    events,
+    invitations,
+    openapi,
+    privacy,
+    program,
+    registrations,
+)
 from .core import bp, rate_limit_key, rate_limit_value
 from .tokens_views import bp as tokens_bp
 

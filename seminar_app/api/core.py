@@ -5,6 +5,8 @@ Authentication is by ``Authorization: Bearer <token>`` only. Cookies and the log
 are ignored on /api/v1: the acting user is the token's creator, set for the request before
 anything reads ``current_user``. Since no cookie ever authenticates a request here, cross-site
 request forgery cannot act on anyone's behalf, and the blueprint is exempt from CSRF tokens.
+The document and its docs page need no token; ``OPTIONAL_TOKEN_ENDPOINTS`` (the agenda of a
+public event) answer without one and check one when it is sent.
 
 Errors are always ``{"error": {"code", "message", "fields"}}`` with the message in the
 language of ``Accept-Language``. Events outside a token's scope (or invisible to its creator)
@@ -21,6 +23,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
 from ..error_texts import ERROR_TEXTS
@@ -37,6 +40,9 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 #: endpoints anyone may open without a token
 PUBLIC_ENDPOINTS = {"api.openapi", "api.docs"}
+#: endpoints that answer public data without a token and check a token when one is sent
+#: (then ``current_token()`` is None for an anonymous request)
+OPTIONAL_TOKEN_ENDPOINTS = {"api.get_agenda"}
 #: largest id a path may name (PostgreSQL integer)
 MAX_ID = 2**31 - 1
 #: largest JSON body accepted, in bytes
@@ -169,6 +175,9 @@ def _authenticate():
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return
     header = request.headers.get("Authorization", "")
+    if request.endpoint in OPTIONAL_TOKEN_ENDPOINTS and "Authorization" not in request.headers:
+        g.api_token = None
+        return
     scheme, _sep, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise ApiError(401)
@@ -192,7 +201,8 @@ def rate_limit_value() -> str:
     return current_app.config.get("API_RATE_LIMIT") or "300 per minute"
 
 
-def current_token() -> ApiToken:
+def current_token() -> ApiToken | None:
+    """The request's token (None only on OPTIONAL_TOKEN_ENDPOINTS without one)."""
     return g.api_token
 
 
@@ -486,6 +496,23 @@ def query_arg(name: str, kind: str = "string", *, choices=(), max_length: int = 
 
 def paginate(query):
     """(items, meta, Link header) of the page asked by ``?page=&per_page=``."""
+    page, per_page = _page_args()
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    meta = {"page": page, "per_page": per_page, "total": pagination.total}
+    return list(pagination.items), meta, _link_header(page, per_page, pagination.total)
+
+
+def paginate_rows(query):
+    """As ``paginate`` for a select of several columns: the page's rows."""
+    page, per_page = _page_args()
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    meta = {"page": page, "per_page": per_page, "total": total}
+    return rows, meta, _link_header(page, per_page, total)
+
+
+def _page_args() -> tuple[int, int]:
+    """(page, per_page) asked by the query string; 400 when out of range."""
     page = query_arg("page", "integer")
     per_page = query_arg("per_page", "integer")
     page = 1 if page is None else page
@@ -496,9 +523,7 @@ def paginate(query):
     if not 1 <= per_page <= MAX_PER_PAGE:
         message = _("Give per_page from 1 to %(max)d.", max=MAX_PER_PAGE)
         raise ApiError(400, message, fields={"per_page": message})
-    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
-    meta = {"page": page, "per_page": per_page, "total": pagination.total}
-    return list(pagination.items), meta, _link_header(page, per_page, pagination.total)
+    return page, per_page
 
 
 def _link_header(page: int, per_page: int, total: int) -> str:

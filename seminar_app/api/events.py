@@ -8,11 +8,18 @@ from flask_babel import gettext as _
 from sqlalchemy import or_
 
 from ..i18n import timezone_choices
-from ..models import Event, EventStatus, EventType, Visibility
+from ..models import AttendanceMode, Event, EventStatus, EventType, Visibility
 from ..services.access import Permission
 from ..services.accounts.api_tokens import scoped_events_query
 from ..services.events import events as event_service
-from ..services.events.event_values import DESCRIPTION_MAX, EVENT_FIELDS, EVENT_LANGUAGES, SLUG_MAX
+from ..services.events.event_values import (
+    DESCRIPTION_MAX,
+    EVENT_FIELDS,
+    EVENT_LANGUAGES,
+    PROMOTION_CONFIRM_DAYS_MAX,
+    PROMOTION_CONFIRM_DAYS_MIN,
+    SLUG_MAX,
+)
 from . import core
 from .core import ApiError, Field, bp
 from .serializers import event_json
@@ -53,6 +60,15 @@ EVENT_INPUT = [
           description="Empty, or an address our mail server can send to (ASCII, a domain "
                       "name with a dot)."),
     Field("contact_phone", "string", max_length=40),
+    Field("attendance_mode", "enum", choices=tuple(m.value for m in AttendanceMode),
+          description="in_person (needs a venue), online (needs online_url) or hybrid (both; "
+                      "each registration says how the delegate attends). Default in_person."),
+    Field("nomination_deadline", "date-time", nullable=True,
+          description="Missions may nominate until then (null: until registration closes)."),
+    Field("promotion_confirm_days", "integer", minimum=PROMOTION_CONFIRM_DAYS_MIN,
+          maximum=PROMOTION_CONFIRM_DAYS_MAX, nullable=True,
+          description="A delegate promoted from the waiting list must confirm within this "
+                      "many days (null: confirmed at once)."),
 ]
 
 CANCEL_INPUT = [
@@ -126,7 +142,7 @@ def update_event(event_id: int):
     data = {key: getattr(event, key) for key in EVENT_FIELDS}
     data["event_type"], data["visibility"] = event.event_type.value, event.visibility.value
     data.update(values)
-    event = event_service.update_event(event, data=data)
+    event, _told = event_service.change_event_details(event, data=data)  # new link: emailed
     return core.data_response(event_json(event))
 
 

@@ -8,7 +8,7 @@ from flask import request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..models import Honorific, Mailing, MailingKind, RegistrationStatus
+from ..models import Honorific, InviteeKind, Mailing, MailingKind, RegistrationStatus
 from ..services.access import Permission
 from ..services.invitations import invitation_status
 from ..services.invitations import invitations as invitation_service
@@ -32,6 +32,9 @@ INVITEE_INPUT = [
     Field("language", "enum", choices=("en", "id")),
     Field("group_name", "string", max_length=100, pattern="[^<>]*"),
     Field("note", "text", max_length=2000, description="Staff's own note."),
+    Field("kind", "enum", choices=tuple(k.value for k in InviteeKind),
+          description="person (default) or organisation: a mission whose focal point (name "
+                      "and email) nominates its delegation; an organisation needs a country."),
 ]
 INVITEE_PATCH = [replace(spec, required=False) for spec in INVITEE_INPUT]
 RESPONSE_INPUT = [

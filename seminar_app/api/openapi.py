@@ -9,18 +9,22 @@ from flask_babel import gettext as _
 
 from ..branding import product_name
 from ..models import (
+    AttendanceMode,
     DelegationRole,
     EventStatus,
     EventType,
     Honorific,
     MailingKind,
     OrganisationType,
+    QuestionKind,
     RegistrationSource,
     RegistrationStatus,
     Visibility,
 )
+from ..services.invitations.bounces import RECORDED, SMTP
 from ..services.invitations.invitation_status import InviteeStatus
 from ..services.invitations.mailings import AUDIENCES as MAILING_AUDIENCES
+from . import accreditation
 from .core import (
     COUNTRY_CODES,
     MAX_ID,
@@ -33,6 +37,7 @@ from .core import (
     body_schema,
     bp,
 )
+from .delegations import DELEGATION_INPUT, MAX_MEMBERS, MEMBER_INPUT
 from .events import CANCEL_INPUT, EVENT_INPUT
 from .invitations import (
     IDEMPOTENCY_KEY,
@@ -82,6 +87,8 @@ EVENT = _object({
     "contact_name": _s(), "contact_email": _s(), "contact_phone": _s(),
     "cancellation_reason": _s(), "owner_id": _s("integer"), "created_at": TIME,
     "updated_at": TIME, "published_at": TIME_OR_NULL, "cancelled_at": TIME_OR_NULL,
+    "attendance_mode": _s(enum=_values(AttendanceMode)),
+    "nomination_deadline": TIME_OR_NULL, "promotion_confirm_days": _null("integer"),
 })
 REGISTRATION = _object({
     "id": _s("integer"), "event_id": _s("integer"), "reference": _s(),
@@ -94,6 +101,8 @@ REGISTRATION = _object({
     "position": _s(), "delegation_role": _s(enum=_values(DelegationRole)), "phone": _s(),
     "language": _s(), "dietary": _s(), "accessibility": _s(),
     "needs_visa_letter": _s("boolean"), "forwarded_invitation": _s("boolean"),
+    "attendance": _s(enum=["in_person", "online"],
+                     description="How the delegate attends (the event's mode unless hybrid)."),
     "decision_reason": _s(), "created_at": TIME, "updated_at": TIME,
     "confirmed_at": TIME_OR_NULL, "waitlisted_at": TIME_OR_NULL,
     "cancelled_at": TIME_OR_NULL, "checked_in_at": TIME_OR_NULL,
@@ -113,6 +122,7 @@ INVITEE = _object({
     "honorific": _null(enum=[*_values(Honorific), None]), "honorific_other": _s(),
     "name": _s(), "email": _s(), "country": _s(), "organisation": _s(), "position": _s(),
     "language": _s(), "group_name": _s(), "note": _s(),
+    "kind": _s(enum=["person", "organisation"]),
     "status": _s(enum=_values(InviteeStatus)), "status_at": TIME_OR_NULL,
     "response": _s(enum=["pending", "accepted", "declined"]), "response_channel": _null(),
     "decline_reason": _s(), "response_note": _s(), "registration_id": _null("integer"),
@@ -139,6 +149,8 @@ PERSONAL_DATA = _object({
                      "passport data included."},
     "answers": {"type": "array", "items": _object({"question": _s(), "answer": _s()})},
     "invitee": {"type": ["object", "null"], "description": "The invitation it came through."},
+    "photo": {"type": ["object", "null"], "description": "The delegate's photo, if any: "
+              "content_type, size, filename, uploaded_at and the JPEG in data_base64."},
     "emails": {"type": "array", "items": _object({
         "subject": _s(), "template": _s(), "recipient": _s(), "status": _s(),
         "created_at": TIME, "sent_at": TIME_OR_NULL})},
@@ -148,6 +160,73 @@ PERSONAL_DATA = _object({
 ERASED_COUNTS = _object({key: _s("integer") for key in (
     "event_id", "passports", "registrations", "invitees", "emails", "audit_entries")}
     | {"slug": _s()})
+DELEGATION = _object({
+    "id": _s("integer"), "event_id": _s("integer"), "name": _s(), "country": _s(),
+    "organisation": _s(), "head_registration_id": _null("integer"), "created_at": TIME,
+    "members": {"type": "array", "description": "Head first, then in protocol order.",
+                "items": _object({
+                    "registration_id": _s("integer"), "reference": _s(),
+                    "status": _s(enum=_values(RegistrationStatus)),
+                    "delegation_role": _s(enum=_values(DelegationRole)),
+                    "given_name": _s(), "family_name": _s(), "is_head": _s("boolean")})},
+})
+#: a text in each language organizers write in (empty when none was written)
+_BY_LANGUAGE = _object({"en": _s(), "id": _s()})
+AGENDA = _object({
+    "event_id": _s("integer"), "timezone": _s(description="The event's IANA time zone."),
+    "sessions": {"type": "array", "items": _object({
+        "id": _s("integer"), "title": _s(description="In the event's first language."),
+        "titles": _BY_LANGUAGE, "description": _s(description="Markdown."),
+        "descriptions": _BY_LANGUAGE, "room": _s(),
+        "starts_at": TIME, "ends_at": TIME,
+        "local_date": _s(format="date", description="The day in the event's zone."),
+        "starts_at_local": _s(format="date-time",
+                              description="In the event's zone, with its offset."),
+        "ends_at_local": _s(format="date-time"),
+        "speakers": {"type": "array", "items": _object({
+            "name": _s(), "title": _s(), "organisation": _s()})},
+    })},
+})
+QUESTION = _object({
+    "id": _s("integer"), "position": _s("integer"), "kind": _s(enum=_values(QuestionKind)),
+    "required": _s("boolean"), "label": _s(description="In the event's first language."),
+    "labels": _BY_LANGUAGE,
+    "choices": {"type": "array", "items": _s(),
+                "description": "A choice question's options in the event's first language: "
+                               "the values answers take."},
+    "choices_by_language": _object({"en": {"type": "array", "items": _s()},
+                                    "id": {"type": "array", "items": _s()}},
+                                   ),
+})
+BOUNCE = _object({
+    "email": _s(), "name": _s(), "reason": _s(description="Staff's note, or the mail "
+                                                          "server's answer."),
+    "bounced_at": TIME, "source": _s(enum=[RECORDED, SMTP],
+                                     description="recorded by staff, or an SMTP 5xx refusal"),
+    "invitee_id": _null("integer"), "registration_id": _null("integer"),
+})
+_COUNT = _s("integer", minimum=0)
+_RATE = _s("number", minimum=0, maximum=1)
+DASHBOARD = _object({
+    "event_id": _s("integer"), "timezone": _s(), "total": _COUNT,
+    "by_status": _object({status: _COUNT for status in _values(RegistrationStatus)}),
+    "confirmed": _COUNT, "countries": _COUNT,
+    "confirmed_by_country": {"type": "array", "items": _object(
+        {"country": _s(), "count": _COUNT})},
+    "confirmed_by_role": {"type": "array", "items": _object(
+        {"delegation_role": _s(enum=_values(DelegationRole)), "count": _COUNT})},
+    "confirmed_by_organisation_type": {"type": "array", "items": _object(
+        {"organisation_type": _s(enum=_values(OrganisationType)), "count": _COUNT})},
+    "registrations_by_day": {"type": "array", "items": _object(
+        {"day": _s(format="date"), "count": _COUNT, "total": _COUNT})},
+    "checked_in": _COUNT, "checkin_rate": _RATE,
+    "checkin_by_day": {"type": "array", "items": _object(
+        {"day": _s(format="date"), "arrivals": _COUNT, "total_checked_in": _COUNT,
+         "rate": _RATE})},
+    "invitations": _object({key: _COUNT for key in (
+        "invited", "sent", "responded", "registered", "checked_in",
+        "answered_without_email")} | {"response_rate": _RATE}),
+})
 ANSWERS_INPUT = {
     "type": "object",
     "propertyNames": {"pattern": "^[0-9]+$"},
@@ -186,8 +265,12 @@ _EVENT_RULES = {
     "end_at": "After start_at.",
     "registration_opens_at": "Before the event ends.",
     "registration_closes_at": "After registration opens, not after the event ends.",
-    "venue_name": "A venue (venue_name, venue_address or venue_city) or an online_url is "
-                  "needed.",
+    "venue_name": "attendance_mode in_person or hybrid needs a venue (venue_name, "
+                  "venue_address or venue_city).",
+    "online_url": "attendance_mode online or hybrid needs online_url; in_person with no venue "
+                  "but an online_url is stored as online. The link is private: only the token "
+                  "API and confirmed online delegates get it.",
+    "nomination_deadline": "Before the event ends.",
     "contact_email": "Empty, or an address our mail server can send to (format email, checked "
                      "by email_validator).",
 }
@@ -203,7 +286,12 @@ _REGISTRATION_RULES = {
     "birth_date": "In the past, at most 120 years ago.",
     "answers": "Each answer must suit its question of this event; on creation every "
                "required question needs one.",
+    "attendance": "Depends on the event's attendance_mode: required with hybrid; an "
+                  "in_person or online event takes only its own mode (or none).",
+    "needs_visa_letter": "Not true for a delegate attending online.",
 }
+_INVITEE_COUNTRY_RULE = ("Not empty when kind (given or stored) is organisation: the "
+                         "delegation it nominates represents that country.")
 _PATCH_RULES = {
     **_REGISTRATION_RULES,
     "honorific_other": "Needed when the honorific (given or stored) is \"other\".",
@@ -234,7 +322,15 @@ def _mailing_input() -> dict:
 
 def _registration_input() -> dict:
     """The new registration's body, with the rules one value makes for another."""
-    schema = _with_answers(body_schema(REGISTRATION_INPUT))
+    return _rules(_person_input(REGISTRATION_INPUT, answers=True), _REGISTRATION_RULES)
+
+
+def _person_input(fields, *, answers: bool) -> dict:
+    """A person's body made of ``fields`` (a registration's definition), with the rules one
+    value makes for another (a registration, a delegation's head or member)."""
+    schema = body_schema(fields)
+    if answers:
+        schema = _with_answers(schema)
     text = REGISTRATION_INPUT_BY_NAME["honorific_other"].schema()
     schema["allOf"] = [
         {"if": {"properties": {"honorific": {"const": "other"}}, "required": ["honorific"]},
@@ -251,7 +347,30 @@ def _registration_input() -> dict:
     schema["properties"]["needs_visa_letter"]["description"] = (
         "With true, passport_expiry is required; the other passport fields may follow "
         "later. With false, the passport fields are emptied.")
-    return _rules(schema, _REGISTRATION_RULES)
+    return schema
+
+
+def _delegation_input() -> dict:
+    """A whole delegation: its head (a registration's body, with the answers) and members."""
+    head = _person_input(REGISTRATION_INPUT, answers=True)
+    member = _person_input(MEMBER_INPUT, answers=False)
+    for name in ("country", "organisation", "delegation_role"):
+        member["properties"][name]["description"] = (
+            f"{member['properties'][name].get('description', '')} Left out: the head's "
+            "(role: delegate).").strip()
+    schema = body_schema(DELEGATION_INPUT)
+    schema["properties"]["head"] = head
+    schema["properties"]["members"] = {"type": "array", "minItems": 1,
+                                       "maxItems": MAX_MEMBERS, "items": member}
+    schema["required"] = ["head", "members"]
+    people = " ".join(f"`{name}`: {text}" for name, text in _REGISTRATION_RULES.items())
+    return _rules(schema, {
+        "head": f"As a registration's body. {people}",
+        "members": "As a registration's body (no answers: members give theirs through their "
+                   "own link). Every email appears once in the delegation and is not "
+                   "registered for the event yet (else 409, naming members[i].email). "
+                   + people,
+    })
 
 
 def _patch(fields) -> dict:
@@ -337,6 +456,162 @@ READ_ERRORS = (400, 401, 404, 429)
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422, 429)
 
 
+def _new_operation_paths() -> dict:
+    """Delegations, agenda, questions, a new invitation link, bounces, unpublishing and the
+    dashboard figures."""
+    delegation_id = _id_param("delegation_id", "The delegation's id")
+    return {
+        "/events/{event_id}/delegations": {
+            "parameters": [EVENT_ID],
+            "get": {
+                "operationId": "listDelegations", "tags": ["delegations"],
+                "summary": "Delegations of the event with their members' registrations, "
+                           "oldest first",
+                "parameters": PAGE_PARAMS,
+                "responses": {"200": _page("Delegation"), **_errors(*READ_ERRORS, 403)},
+            },
+            "post": {
+                "operationId": "createDelegation", "tags": ["delegations"],
+                "summary": "Register a head and 1 to 20 members as one delegation (as staff: "
+                           "no moderation; capacity and quotas count every member: all "
+                           "CONFIRMED or all WAITLISTED). All or nothing: a refusal names its "
+                           "place (head.email, members[2].given_name); an email already "
+                           "registered: 409. Each person gets their own email and link.",
+                "requestBody": _body("DelegationInput"),
+                "responses": {"201": _data("Delegation", "Registered, with every reference"),
+                              **_errors(*WRITE_ERRORS)},
+            },
+        },
+        "/events/{event_id}/delegations/{delegation_id}": {
+            "parameters": [EVENT_ID, delegation_id],
+            "get": {
+                "operationId": "getDelegation", "tags": ["delegations"],
+                "summary": "One delegation and its members' registrations",
+                "responses": {"200": _data("Delegation", "The delegation"),
+                              **_errors(*READ_ERRORS, 403)},
+            },
+        },
+        "/events/{event_id}/agenda": {
+            "parameters": [EVENT_ID],
+            "get": {
+                "operationId": "getAgenda", "tags": ["programme"],
+                "summary": "The programme: sessions in time order (UTC and the event's zone) "
+                           "with their speakers. Public for events on the public list "
+                           "(published or cancelled, visibility public): no token needed.",
+                "security": [{"bearer": []}, {}],
+                "responses": {"200": _data("Agenda", "The programme"),
+                              **_errors(*READ_ERRORS)},
+            },
+        },
+        "/events/{event_id}/questions": {
+            "parameters": [EVENT_ID],
+            "get": {
+                "operationId": "listQuestions", "tags": ["programme"],
+                "summary": "The extra questions of the registration form, in order, in both "
+                           "languages (answers take the options of the event's first "
+                           "language)",
+                "responses": {"200": {"description": "The questions", "content": {
+                    "application/json": {"schema": _object({
+                        "data": {"type": "array", "items": _ref("Question")}})}}},
+                    **_errors(*READ_ERRORS)},
+            },
+        },
+        "/events/{event_id}/invitees/{invitee_id}/link": {
+            "parameters": [EVENT_ID, _id_param("invitee_id", "The invitee's id")],
+            "post": {
+                "operationId": "newInviteeLink", "tags": ["invitations"],
+                "summary": "Issue a new personal invitation link; the old one stops working "
+                           "(audited). The new address is in this answer only.",
+                "responses": {"200": _data("Invitee", "The new link in url",
+                                           url=_s(format="uri")),
+                              **_errors(400, 401, 403, 404, 429)},
+            },
+        },
+        "/events/{event_id}/bounces": {
+            "parameters": [EVENT_ID],
+            "get": {
+                "operationId": "listBounces", "tags": ["invitations"],
+                "summary": "Addresses of invitees and delegates whose mail bounced (recorded "
+                           "by staff, or refused permanently by the mail server), once each, "
+                           "newest first",
+                "parameters": PAGE_PARAMS,
+                "responses": {"200": _page("Bounce"), **_errors(*READ_ERRORS, 403)},
+            },
+        },
+        "/events/{event_id}/unpublish": {
+            "parameters": [EVENT_ID],
+            "post": {
+                "operationId": "unpublishEvent", "tags": ["events"],
+                "summary": "Turn a published event back into a draft (not published: 409)",
+                "responses": {"200": _data("Event", "A draft again"),
+                              **_errors(400, 401, 403, 404, 409, 429)},
+            },
+        },
+        "/events/{event_id}/dashboard": {
+            "parameters": [EVENT_ID],
+            "get": {
+                "operationId": "getDashboard", "tags": ["events"],
+                "summary": "The figures of the staff dashboard: registrations by status, "
+                           "confirmed delegates by country, role and type of organisation, "
+                           "registrations and check-ins by day (in the event's zone), the "
+                           "invitation funnel",
+                "responses": {"200": _data("Dashboard", "The figures"),
+                              **_errors(*READ_ERRORS)},
+            },
+        },
+    }
+
+
+#: OpenAPI links (stateful clients and Schemathesis' stateful run): what a created object's
+#: id opens. (operation, status) -> {link name: (operationId, parameters)}
+_EVENT_FROM_BODY = {"event_id": "$response.body#/data/id"}
+_EVENT_FROM_PATH = {"event_id": "$request.path.event_id"}
+LINKS = {
+    ("/events", "post", "201"): {
+        name: (operation, _EVENT_FROM_BODY) for name, operation in (
+            ("GetEvent", "getEvent"), ("UpdateEvent", "updateEvent"),
+            ("PublishEvent", "publishEvent"), ("UnpublishEvent", "unpublishEvent"),
+            ("CreateRegistration", "createRegistration"),
+            ("ListRegistrations", "listRegistrations"),
+            ("CreateDelegation", "createDelegation"), ("ListDelegations", "listDelegations"),
+            ("CreateInvitee", "createInvitee"), ("ListInvitees", "listInvitees"),
+            ("GetAgenda", "getAgenda"), ("ListQuestions", "listQuestions"),
+            ("GetDashboard", "getDashboard"), ("ListBounces", "listBounces"),
+            ("CancelEvent", "cancelEvent"))},
+    ("/events/{event_id}/registrations", "post", "201"): {
+        name: (operation, {**_EVENT_FROM_PATH, "registration_id": "$response.body#/data/id"})
+        for name, operation in (
+            ("GetRegistration", "getRegistration"), ("UpdateRegistration", "updateRegistration"),
+            ("DecideRegistration", "decideRegistration"), ("CheckIn", "checkIn"),
+            ("GetPersonalData", "getPersonalData"), ("EraseRegistration", "eraseRegistration"))},
+    ("/events/{event_id}/delegations", "post", "201"): {
+        "GetDelegation": ("getDelegation", {**_EVENT_FROM_PATH,
+                                            "delegation_id": "$response.body#/data/id"}),
+        "GetHeadRegistration": ("getRegistration", {
+            **_EVENT_FROM_PATH,
+            "registration_id": "$response.body#/data/head_registration_id"}),
+    },
+    ("/events/{event_id}/invitees", "post", "201"): {
+        name: (operation, {**_EVENT_FROM_PATH, "invitee_id": "$response.body#/data/id"})
+        for name, operation in (
+            ("GetInvitee", "getInvitee"), ("UpdateInvitee", "updateInvitee"),
+            ("NewInviteeLink", "newInviteeLink"),
+            ("RecordInviteeResponse", "recordInviteeResponse"),
+            ("DeleteInvitee", "deleteInvitee"))},
+    ("/events/{event_id}/mailings", "post", "201"): {
+        "GetMailing": ("getMailing", {**_EVENT_FROM_PATH,
+                                      "mailing_id": "$response.body#/data/id"}),
+    },
+}
+
+
+def _add_links(paths: dict) -> None:
+    for (path, method, status), links in LINKS.items():
+        response = paths[path][method]["responses"][status]
+        response["links"] = {name: {"operationId": operation, "parameters": parameters}
+                             for name, (operation, parameters) in links.items()}
+
+
 def build_document() -> dict:
     """The OpenAPI 3.1 document."""
     paths = {
@@ -380,7 +655,8 @@ def build_document() -> dict:
             "post": {
                 "operationId": "publishEvent", "tags": ["events"],
                 "summary": "Publish a draft (it must not have ended and needs a venue or an "
-                           "online link: else 422; already published or cancelled: 409)",
+                           "online link: else 422, as on the web page, `fields` naming "
+                           "venue_name or end_at; already published or cancelled: 409)",
                 "responses": {"200": _data("Event", "Published"),
                               **_errors(400, 401, 403, 404, 409, 422, 429)},
             },
@@ -567,6 +843,9 @@ def build_document() -> dict:
             },
         },
     }
+    paths.update(_new_operation_paths())
+    paths.update(accreditation.openapi_paths())  # nominations, photos, substitution
+    _add_links(paths)
     event_patch = body_schema(EVENT_INPUT)
     event_patch.pop("required", None)
     return {
@@ -581,11 +860,17 @@ def build_document() -> dict:
                 "its events and to reading unless it may write. Events outside its scope "
                 "answer 404. Times are ISO 8601 in UTC. Errors: "
                 "`{\"error\": {\"code\", \"message\", \"fields\"}}`, the message in the "
-                "language of Accept-Language (en or id)."),
+                "language of Accept-Language (en or id). 422: values refused by a rule, "
+                "those of the request or the event's own details an action needs (publishing "
+                "an event without a venue or an online link, or that has ended: `fields` "
+                "names what to complete); 409: the current state forbids the action "
+                "(already published, cancelled, not published, an email already "
+                "registered, no room)."),
         },
         "servers": [{"url": url_for("api.openapi").rsplit("/", 1)[0]}],
         "security": [{"bearer": []}],
-        "tags": [{"name": "events"}, {"name": "registrations"}, {"name": "invitations"}],
+        "tags": [{"name": "events"}, {"name": "registrations"}, {"name": "delegations"},
+                 {"name": "programme"}, {"name": "invitations"}],
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -602,13 +887,19 @@ def build_document() -> dict:
                 "StatusChange": body_schema(STATUS_INPUT),
                 "Invitee": INVITEE, "InviteeSteps": STEPS,
                 "InviteeInput": _rules(body_schema(INVITEE_INPUT),
-                                       {"email": _REGISTRATION_RULES["email"]}),
+                                       {"email": _REGISTRATION_RULES["email"],
+                                        "country": _INVITEE_COUNTRY_RULE}),
                 "InviteePatch": _rules(_patch(INVITEE_PATCH),
-                                       {"email": _REGISTRATION_RULES["email"]}),
+                                       {"email": _REGISTRATION_RULES["email"],
+                                        "country": _INVITEE_COUNTRY_RULE}),
                 "OfflineResponse": _rules(body_schema(RESPONSE_INPUT), {
                     "answered_on": "Not in the future (in the event's time zone)."}),
                 "Mailing": MAILING, "MailingInput": _mailing_input(),
                 "Error": ERROR, "PageMeta": PAGE_META,
+                "Delegation": DELEGATION, "DelegationInput": _delegation_input(),
+                "Agenda": AGENDA, "Question": QUESTION, "Bounce": BOUNCE,
+                "Dashboard": DASHBOARD,
+                **accreditation.openapi_schemas(),
                 "PersonalData": PERSONAL_DATA, "ErasedCounts": ERASED_COUNTS,
             },
             "responses": {

@@ -209,10 +209,8 @@ def create_registration(event_id: int):
     """Register a delegate as staff (source STAFF): capacity and quotas apply."""
     event, _permissions = core.load_event(event_id, Permission.MANAGE, write=True)
     body = core.json_body()
+    # optional texts left out are empty: the service decides it (OPTIONAL_TEXT_DEFAULTS)
     values = core.read_fields(body, REGISTRATION_INPUT)
-    # optional texts left out are empty (the columns are NOT NULL, the service keeps them)
-    values = {**{spec.name: "" for spec in REGISTRATION_INPUT
-                 if spec.kind == "string" and not spec.required}, **values}
     answers = _read_answers(event, body, partial=False)
     registration, _token = registration_service.register(
         event, data=values, answers=answers, source=RegistrationSource.STAFF,

@@ -1,6 +1,7 @@
 """Models as JSON objects of the API (snake_case, ids as integers, times in UTC with Z)."""
 
 from ..models import Event, Invitee, Mailing, Registration
+from ..services.events.attendance import attends_online, event_mode
 from ..services.invitations.invitation_status import InviteeProgress
 from ..services.invitations.mailings import Progress
 from .core import iso
@@ -39,6 +40,9 @@ def event_json(event: Event) -> dict:
         "updated_at": iso(event.updated_at),
         "published_at": iso(event.published_at),
         "cancelled_at": iso(event.cancelled_at),
+        "attendance_mode": event_mode(event).value,
+        "nomination_deadline": iso(event.nomination_deadline),
+        "promotion_confirm_days": event.promotion_confirm_days,
     }
 
 
@@ -69,6 +73,7 @@ def registration_json(registration: Registration, *, with_passport: bool) -> dic
         "dietary": registration.dietary,
         "accessibility": registration.accessibility,
         "needs_visa_letter": registration.needs_visa_letter,
+        "attendance": "online" if attends_online(registration) else "in_person",
         "forwarded_invitation": registration.forwarded_invitation,
         "decision_reason": registration.decision_reason,
         "created_at": iso(registration.created_at),
@@ -105,6 +110,7 @@ def invitee_json(invitee: Invitee, progress: InviteeProgress) -> dict:
         "language": invitee.language,
         "group_name": invitee.group_name,
         "note": invitee.note,
+        "kind": invitee.kind,
         "status": progress.status.value,
         "status_at": iso(progress.status_time),
         "response": invitee.response.value,

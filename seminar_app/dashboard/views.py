@@ -12,11 +12,12 @@ from flask import Response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..documents.job_views import start_job_response
 from ..i18n import country_name, current_language, formatting_locale
-from ..models import utcnow
+from ..models import DocumentKind, utcnow
 from ..services.access import Permission
 from ..services.documents import dashboard as service
-from ..services.documents import reports
+from ..services.documents import document_jobs, reports
 from ..services.documents.charts import column_chart_svg, format_number, ranked_bar_chart_svg
 from ..services.registration.participant_list import STATUS_ORDER
 from ..services.registration.registration_labels import (
@@ -107,6 +108,14 @@ def _report(event_id: int):
     return event, language, today
 
 
+def _report_job(event, language: str, kind: DocumentKind):
+    """A big event's report becomes a document job (its page); None for a small one."""
+    count = document_jobs.registration_count(event)
+    if not document_jobs.is_big(count):
+        return None
+    return start_job_response(event, kind, {"language": language}, total=count)
+
+
 def _attachment(data: bytes, mimetype: str, filename: str) -> Response:
     response = Response(data, mimetype=mimetype)
     response.headers.set("Content-Disposition", "attachment", filename=filename)
@@ -118,6 +127,9 @@ def _attachment(data: bytes, mimetype: str, filename: str) -> Response:
 def report_pdf(event_id: int):
     """The post-event report as PDF, in ``?lang=`` (default: the page's language)."""
     event, language, today = _report(event_id)
+    job = _report_job(event, language, DocumentKind.REPORT_PDF)
+    if job is not None:
+        return job
     data = reports.render_report_pdf(event, language=language, today=today)
     return _attachment(data, "application/pdf",
                        reports.report_filename(event, "pdf", today=today))
@@ -128,6 +140,9 @@ def report_pdf(event_id: int):
 def report_xlsx(event_id: int):
     """The post-event report as an Excel workbook, one sheet per part."""
     event, language, today = _report(event_id)
+    job = _report_job(event, language, DocumentKind.REPORT_XLSX)
+    if job is not None:
+        return job
     data = reports.render_report_xlsx(event, language=language, today=today)
     return _attachment(data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        reports.report_filename(event, "xlsx", today=today))

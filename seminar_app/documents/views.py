@@ -24,10 +24,12 @@ from werkzeug.utils import secure_filename
 
 from ..extensions import limiter
 from ..i18n import current_language
-from ..models import Event, Registration, RegistrationStatus
+from ..models import DocumentKind, Event, Registration, RegistrationStatus
 from ..services.access import Permission, has_permission
+from ..services.documents import document_jobs
 from ..services.documents.badges import render_badges_pdf
 from ..services.documents.letters import check_visa_letter, render_visa_letter_pdf
+from ..services.documents.visa_letter_list import visa_letter_page
 from ..services.errors import Conflict, ServiceError
 from ..services.events import document_settings as document_service
 from ..services.policies import can_see_passport, record_passport_read
@@ -37,10 +39,12 @@ from ..view_helpers import (
     form_status,
     load_event,
     load_event_child,
+    requested_page,
     uploaded_bytes,
 )
 from . import bp
 from .forms import DocumentSettingsEditForm
+from .job_views import size_label, start_job_response
 
 log = logging.getLogger(__name__)
 LANGUAGES = ("en", "id")
@@ -73,8 +77,10 @@ def _render_settings(event: Event, form, status: int = 200):
     return render_template(
         "documents/documents_edit.html", event=event, form=form,
         can_manage=has_permission(current_user, event, Permission.MANAGE),
-        letter_registrations=document_service.visa_letter_registrations(event),
+        letter_page=visa_letter_page(event, requested_page()),
         badge_statuses=BADGE_STATUSES, confirmed=RegistrationStatus.CONFIRMED,
+        document_jobs=document_jobs.recent_jobs(event, current_user),
+        job_label=document_jobs.job_label, size_label=size_label,
     ), status
 
 
@@ -114,12 +120,16 @@ def badges(event_id: int):
     status = request.args.get("status", RegistrationStatus.CONFIRMED.value)
     if status not in {s.value for s in BADGE_STATUSES}:
         abort(400)
+    language = _language(current_language())
+    count = document_jobs.badge_count(event, RegistrationStatus(status))
+    if document_jobs.is_big(count):
+        return start_job_response(event, DocumentKind.BADGES, {
+            "layout": layout, "status": status, "language": language}, total=count)
     registrations = document_service.badge_registrations(event, RegistrationStatus(status))
     if not registrations:
         flash(_("There are no registrations to print badges for."), "warning")
         return redirect(url_for(".settings", event_id=event.id))
-    pdf = render_badges_pdf(registrations, layout=layout,
-                            language=_language(current_language()))
+    pdf = render_badges_pdf(registrations, layout=layout, language=language)
     return pdf_response(pdf, f"badges-{event.slug}-{status}-{layout}.pdf")
 
 

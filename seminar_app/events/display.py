@@ -13,6 +13,7 @@ from ..i18n import INDONESIAN_ZONES, current_language, formatting_locale, zone_a
 from ..models import Event, EventType
 from ..services.access import Permission, has_permission
 from ..services.documents.calendar import calendar_filename, event_calendar
+from ..services.events import attendance
 from ..services.events.agenda import sessions_by_day
 from ..services.events.content_language import register_template_helpers
 from ..services.events.listing import (
@@ -84,6 +85,7 @@ def calendar(slug: str):
 def _content_language_helpers(state) -> None:
     """``localized`` and ``fallback_note`` for every template (emails too)."""
     register_template_helpers(state.app)
+    attendance.register_template_helpers(state.app)  # join_link, attendance_label, ...
 
 
 @public_bp.app_template_filter("day_heading")

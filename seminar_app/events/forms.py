@@ -33,8 +33,16 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..forms import BaseForm
 from ..i18n import country_choices, current_language, is_country_code, is_timezone, timezone_choices
 from ..models import EventType, Visibility
+from ..services.events.attendance import MODE_LABELS, check_attendance_settings, event_mode
 from ..services.events.content_language import CONTENT_LANGUAGES, text_of
-from ..services.events.event_values import DESCRIPTION_MAX, EVENT_FIELDS, EVENT_LANGUAGES, SLUG_MAX
+from ..services.events.event_values import (
+    DESCRIPTION_MAX,
+    EVENT_FIELDS,
+    EVENT_LANGUAGES,
+    PROMOTION_CONFIRM_DAYS_MAX,
+    PROMOTION_CONFIRM_DAYS_MIN,
+    SLUG_MAX,
+)
 from ..services.privacy.retention import ANONYMISE_MONTHS_MAX, PASSPORT_DAYS_MAX
 
 #: WTForms' own parse errors, listed so that they are extracted into our catalog
@@ -133,6 +141,12 @@ class EventCreateForm(BaseForm):
     timezone = SelectField(_l("Time zone"), validate_choice=False)
     start_at = _local_time(_l("Starts (local time)"), required=True)
     end_at = _local_time(_l("Ends (local time)"), required=True)
+    attendance_mode = SelectField(
+        _l("How the event is attended"),
+        choices=[SelectChoice(mode.value, label) for mode, label in MODE_LABELS.items()],
+        default="in_person",  # left out (older clients): in person, or online with only a link
+        description=_l("In person needs a venue, online needs the online link, hybrid needs "
+                       "both; with hybrid, each delegate says how they will attend."))
     venue_name = StringField(_l("Venue"), filters=_strip, validators=[
         Length(max=200, message=_l("At most %(max)d characters."))])
     venue_address = TextAreaField(_l("Address"), filters=_strip, validators=[
@@ -142,7 +156,8 @@ class EventCreateForm(BaseForm):
     venue_country = SelectField(_l("Country"), validate_choice=False)
     online_url = URLField(_l("Online link"), filters=_strip, validators=[
         Optional(), Length(max=500, message=_l("At most %(max)d characters.")), web_address],
-        description=_l("For online or hybrid events: the meeting or streaming address."))
+        description=_l("For online or hybrid events: the meeting or streaming address. It "
+                       "is private: only confirmed delegates attending online receive it."))
     languages = MultiCheckboxField(_l("Languages of the event"), validate_choice=False)
     capacity = IntegerField(_l("Capacity"), validators=[
         Optional(), NumberRange(min=1, max=1_000_000,
@@ -157,6 +172,12 @@ class EventCreateForm(BaseForm):
                                  description=_l("Leave empty for no limit per country."))
     registration_opens_at = _local_time(_l("Registration opens (local time)"))
     registration_closes_at = _local_time(_l("Registration closes (local time)"))
+    nomination_deadline = _local_time(_l("Nomination deadline (local time)"))
+    promotion_confirm_days = IntegerField(
+        _l("Promoted delegates must confirm within this many days"),
+        validators=[Optional(), NumberRange(
+            min=PROMOTION_CONFIRM_DAYS_MIN, max=PROMOTION_CONFIRM_DAYS_MAX,
+            message=_l("Enter a number of days from %(min)d to %(max)d, or leave empty."))])
     visibility = SelectField(_l("Visibility"), choices=[SelectChoice(v.value, label) for v, label in
                                                         VISIBILITY_LABELS.items()],
                              validators=[InputRequired(_l("Please choose one of the options."))])
@@ -194,6 +215,10 @@ class EventCreateForm(BaseForm):
         self.languages.choices = [SelectChoice(code, names.get(code, code))
                                   for code in EVENT_LANGUAGES]
 
+    def validate_attendance_mode(self, field):
+        if field.data not in MODE_LABELS:
+            raise ValidationError(_l("Choose in person, online or hybrid."))
+
     def validate_timezone(self, field):
         if not is_timezone(field.data or ""):
             raise ValidationError(_l("Unknown time zone."))
@@ -229,9 +254,17 @@ class EventCreateForm(BaseForm):
             yield "registration_closes_at", _l("Registration must close after it opens.")
         elif closes and end and closes > end:
             yield "registration_closes_at", _l("Registration cannot close after the event ends.")
-        venue = self.venue_name.data or self.venue_address.data or self.venue_city.data
-        if not venue and not self.online_url.data and not self.online_url.errors:
-            yield "venue_name", _l("Give a venue or an online link (or both).")
+        deadline = self.nomination_deadline.data
+        if deadline and end and deadline >= end:
+            yield "nomination_deadline", _l("The nomination deadline must be before the event "
+                                            "ends.")
+        if not self.online_url.errors and not self.attendance_mode.errors:
+            problem = check_attendance_settings({  # services.events.attendance
+                name: self[name].data for name in (
+                    "attendance_mode", "online_url", "venue_name", "venue_address",
+                    "venue_city")})
+            if problem is not None:
+                yield problem
 
     def event_data(self) -> dict:
         """The values for services.events.events.create_event / update_event."""
@@ -248,13 +281,15 @@ class EventEditForm(EventCreateForm):
         """The event's values with the four times shown in the event's own zone."""
         data = {name: getattr(event, name) for name in EVENT_FIELDS}
         zone = ZoneInfo(event.timezone)
-        for name in ("start_at", "end_at", "registration_opens_at", "registration_closes_at"):
+        for name in ("start_at", "end_at", "registration_opens_at", "registration_closes_at",
+                     "nomination_deadline"):
             value = data[name]
             data[name] = value.astimezone(zone).replace(tzinfo=None) if value else None
         data.update(content_initial(event, EVENT_TEXT_FIELDS))
         data["languages"] = event.language_list
         data["event_type"] = event.event_type.value
         data["visibility"] = event.visibility.value
+        data["attendance_mode"] = event_mode(event).value
         return data
 
 

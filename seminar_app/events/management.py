@@ -8,6 +8,7 @@ import logging
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -123,11 +124,15 @@ def event_edit(event_id: int):
     form = EventEditForm(data=EventEditForm.initial_data(event))
     if form.validate_on_submit():
         try:
-            event_service.update_event(event, data=form.event_data())
+            _event, told = event_service.change_event_details(event, data=form.event_data())
         except ServiceError as error:
             status = attach_error(form, error)
             return render_template("manage/event_edit.html", form=form, event=event), status
         flash(_("The changes were saved."), "success")
+        if told:  # a new join link (services.events.attendance)
+            flash(ngettext("The new online link was emailed to %(num)d delegate attending "
+                           "online.", "The new online link was emailed to %(num)d delegates "
+                           "attending online.", told), "info")
         return redirect(url_for(".event_overview", event_id=event.id))
     return render_template("manage/event_edit.html", form=form, event=event), form_status(form)
 

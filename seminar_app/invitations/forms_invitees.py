@@ -23,7 +23,7 @@ from wtforms.widgets import HiddenInput
 
 from ..forms import BaseForm
 from ..i18n import country_choices
-from ..models import Honorific, ResponseChannel
+from ..models import Honorific, InviteeKind, ResponseChannel
 from ..registration.forms import (
     EMAIL_LANGUAGES,
     REQUIRED,
@@ -55,6 +55,15 @@ def _length(maximum: int) -> Length:
 class InviteeForm(BaseForm):
     """One invitee's details."""
 
+    kind = RadioField(
+        _l("Invited as"), default=InviteeKind.PERSON.value,
+        choices=[SelectChoice(InviteeKind.PERSON.value, _l("A person")),
+                 SelectChoice(InviteeKind.ORGANISATION.value,
+                              _l("An organisation (embassy, mission, ministry, agency): its "
+                                 "focal point nominates the delegation"))],
+        validate_choice=False,
+        description=_l("For an organisation, the name and email below are the focal point's, "
+                       "and the country is required."))
     honorific = SelectField(
         _l("Form of address"),
         choices=[SelectChoice("", _l("— none —")),
@@ -111,7 +120,7 @@ class InviteeForm(BaseForm):
     def service_data(self) -> dict:
         """What services.invitations.invitations.add_invitee / update_invitee take."""
         return {name: self[name].data for name in (
-            "honorific", "honorific_other", "name", "email", "country", "organisation",
+            "kind", "honorific", "honorific_other", "name", "email", "country", "organisation",
             "position", "language", "group_name", "note")}
 
 

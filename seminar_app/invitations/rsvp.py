@@ -17,7 +17,13 @@ from flask_babel import gettext as _
 from ..errors import render_error
 from ..extensions import limiter
 from ..i18n import LANGUAGE_COOKIE
-from ..models import EventStatus, Invitee, RegistrationSource, RegistrationStatus
+from ..models import (
+    EventStatus,
+    Invitee,
+    InviteeKind,
+    RegistrationSource,
+    RegistrationStatus,
+)
 from ..registration.forms import ManageLinkResendForm, build_registration_form, form_data
 from ..services.errors import NotFound, ServiceError
 from ..services.events.content_language import localized_text
@@ -106,6 +112,8 @@ def show(token: str):
     gone = _gone(invitee)
     if gone is not None:
         return gone
+    if invitee.kind == InviteeKind.ORGANISATION:  # a mission: its focal point nominates
+        return redirect(url_for(".nominate", **_page_args(token)), code=303)
     event, registration = invitee.event, invitee.registration
     return render_template(
         "invitations/rsvp_show.html", invitee=invitee, event=event, token=token,

@@ -5,6 +5,7 @@ from .api import ApiToken, api_token_events
 from .audit import AuditEntry
 from .base import UTCDateTime, utcnow
 from .delegations import Delegation
+from .documents import DocumentChunk, DocumentJob, DocumentJobStatus, DocumentKind
 from .events import AttendanceMode, CoHost, Event, EventStatus, EventType, TeamMember, Visibility
 from .invitations import (
     InvitationResponse,
@@ -47,6 +48,10 @@ __all__ = [
     "NominationMemberStatus",
     "NominationStatus",
     "Delegation",
+    "DocumentChunk",
+    "DocumentJob",
+    "DocumentJobStatus",
+    "DocumentKind",
     "ApiToken",
     "api_token_events",
     "InvitationResponse",

@@ -169,6 +169,9 @@ class Registration(db.Model):
     #: promoted from the waiting list, the delegate must confirm before then or the place
     #: passes on (Event.promotion_confirm_days); NULL when nothing is awaited
     promotion_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the delegate was reminded, a day before promotion_expires_at, to confirm
+    #: (services.registration.promotions); NULL: not yet
+    promotion_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the delegation this registration was submitted with (services.registration.delegations)
     delegation_id: Mapped[int | None] = mapped_column(
         ForeignKey("delegations.id", ondelete="SET NULL"), index=True

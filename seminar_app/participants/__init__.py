@@ -6,10 +6,12 @@ from flask import Blueprint
 bp = Blueprint("participants", __name__, url_prefix="/manage")
 
 from . import (  # noqa: E402,F401
+    accreditation_views,
     delegation_views,
     photo_views,
     privacy_views,
     question_views,
     substitution_views,
     views,
+    waitlist_views,
 )

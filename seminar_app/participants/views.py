@@ -25,10 +25,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..documents.job_views import start_job_response
 from ..extensions import db
 from ..i18n import country_name, current_language
 from ..models import (
     AuditEntry,
+    DocumentKind,
     Event,
     Invitee,
     Registration,
@@ -38,7 +40,7 @@ from ..models import (
 )
 from ..registration.forms import build_registration_form, form_data
 from ..services.access import Permission
-from ..services.documents import exports
+from ..services.documents import document_jobs, exports
 from ..services.documents.charts import bar_chart_svg
 from ..services.errors import ServiceError
 from ..services.policies import can_see_contact, can_see_passport, record_passport_read
@@ -86,6 +88,10 @@ AUDIT_LABELS = {
     "registration.reject": _l("Rejected"),
     "registration.cancel": _l("Cancelled"),
     "registration.promote": _l("Moved up from the waiting list"),
+    "registration.promotion_confirmed": _l("Confirmed the place won from the waiting list"),
+    "registration.promotion_declined": _l("Gave up the place won from the waiting list"),
+    "registration.promotion_expired": _l("Place passed on: not confirmed in time"),
+    "registration.promotion_reminded": _l("Reminded to confirm the place"),
     "registration.resend_link": _l("Personal link sent again"),
     "registration.check_in": _l("Checked in"),
     "registration.undo_check_in": _l("Check-in undone"),
@@ -337,11 +343,26 @@ def registration_edit(event_id: int, registration_id: int):
 
 # --- exports ---------------------------------------------------------------------------------
 
+def _export_language() -> str:
+    language = request.args.get("lang")
+    return language if language in exports.EXPORT_LANGUAGES else current_language()
+
+
+def _export_job(event_id: int, kind: DocumentKind):
+    """A big export becomes a document job (its page); None for a small one."""
+    event = load_event(event_id, Permission.VIEW)
+    filters = ParticipantFilters.from_args(request.args)
+    count = document_jobs.export_count(event, filters)
+    if not document_jobs.is_big(count):
+        return None
+    return start_job_response(event, kind, {
+        "language": _export_language(), "filters": filters.query_args(),
+        "with_passport": can_see_passport(current_user, event)}, total=count)
+
+
 def _export(event_id: int, kind: str):
     event = load_event(event_id, Permission.VIEW)
-    language = request.args.get("lang")
-    if language not in exports.EXPORT_LANGUAGES:
-        language = current_language()
+    language = _export_language()
     filters = ParticipantFilters.from_args(request.args)
     with_passport = can_see_passport(current_user, event)
     if with_passport:
@@ -359,7 +380,10 @@ def _attachment(response: Response, filename: str) -> Response:
 @bp.get("/events/<int:event_id>/export.csv")
 @login_required
 def export_csv(event_id: int):
-    """The (filtered) participant list as CSV, streamed."""
+    """The (filtered) participant list as CSV, streamed (a document job when big)."""
+    job = _export_job(event_id, DocumentKind.REGISTRATIONS_CSV)
+    if job is not None:
+        return job
     event, rows, _with_passport, today = _export(event_id, "csv")
     response = Response(stream_with_context(exports.csv_stream(rows)),
                         mimetype="text/csv", content_type="text/csv; charset=utf-8")
@@ -369,7 +393,10 @@ def export_csv(event_id: int):
 @bp.get("/events/<int:event_id>/export.xlsx")
 @login_required
 def export_xlsx(event_id: int):
-    """The (filtered) participant list as an Excel workbook."""
+    """The (filtered) participant list as an Excel workbook (a document job when big)."""
+    job = _export_job(event_id, DocumentKind.REGISTRATIONS_XLSX)
+    if job is not None:
+        return job
     event, rows, with_passport, today = _export(event_id, "xlsx")
     widths = exports.column_widths(event, with_passport=with_passport)
     data = exports.xlsx_bytes(rows, widths=widths, sheet_name=_("Participants"))

@@ -7,7 +7,9 @@ bp = Blueprint("registration", __name__)
 from . import (  # noqa: E402,F401
     delegation_views,
     erasure_views,
+    head_substitution_views,
     photo_views,
+    promotion_views,
     substitution_views,
     views,
 )

@@ -56,6 +56,7 @@ _MEMBER_FIELDS = {
     "birth_date": {"autocomplete": None},
     "birth_place": {},
     "passport_expiry": {},
+    "attendance": {"blank": _l("As the head of delegation")},
 }
 #: the optional needs of a member row, shown folded (services.registration.registration_input)
 NEEDS_FIELDS = ("dietary", "accessibility", "needs_visa_letter", *VISA_FIELDS)

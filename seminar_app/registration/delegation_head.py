@@ -14,6 +14,7 @@ from ..services.policies import (
     member_addition_refusal,
 )
 from ..services.registration.delegations import MAX_MEMBERS, delegation_members
+from ..services.registration.substitution import can_substitute
 from .delegation_forms import MemberAddForm, build_member_add_form
 
 #: members the head may still remove or send a new link to
@@ -34,10 +35,17 @@ class HeadPage:
     #: why no member can be added now (a translated sentence), or ""
     add_refusal: str
     max_members: int
+    #: ids of the members the head may replace by another person now
+    replaceable: frozenset[int] = frozenset()
 
     def can_act_on(self, member: DelegationMemberView) -> bool:
         """True when the head may remove ``member`` or resend their link."""
         return self.can_manage and not member.is_head and member.status in _TAKING_PART
+
+    def can_replace(self, member: DelegationMemberView) -> bool:
+        """True when the head may hand ``member``'s place to another person now
+        (registration.head_substitution_views; never the head themselves)."""
+        return self.can_act_on(member) and member.id in self.replaceable
 
 
 def head_page(registration: Registration, *,
@@ -47,7 +55,9 @@ def head_page(registration: Registration, *,
         return None
     event = registration.event
     delegation = registration.delegation
-    members = [delegation_member_view(member) for member in delegation_members(delegation)]
+    registrations = delegation_members(delegation)
+    members = [delegation_member_view(member) for member in registrations]
+    replaceable = frozenset(member.id for member in registrations if can_substitute(member))
     can_manage = utcnow() < event.end_at
     taking_part = sum(1 for member in members
                       if not member.is_head and member.status in _TAKING_PART)
@@ -60,4 +70,5 @@ def head_page(registration: Registration, *,
     if can_manage and not add_refusal:
         add_form = member_form or build_member_add_form(event)
     return HeadPage(delegation=delegation, members=members, can_manage=can_manage,
-                    add_form=add_form, add_refusal=add_refusal, max_members=MAX_MEMBERS)
+                    add_form=add_form, add_refusal=add_refusal, max_members=MAX_MEMBERS,
+                    replaceable=replaceable)

@@ -28,7 +28,8 @@ from .views import _can_change, manage_link_limit
 log = logging.getLogger(__name__)
 
 #: endpoints that take a photo: a body over MAX_CONTENT_LENGTH gets the photo's own message
-PHOTO_UPLOAD_ENDPOINTS = ("registration.photo_upload", "participants.photo_upload")
+PHOTO_UPLOAD_ENDPOINTS = ("registration.photo_upload", "participants.photo_upload",
+                          "rsvp.nominate_member_photo_upload")
 
 
 # --- shared with participants.photo_views ----------------------------------------------------

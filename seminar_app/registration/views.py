@@ -73,10 +73,12 @@ PRIVATE_PATHS = ("/r/", "/i/", "/u/")
 
 @bp.after_app_request
 def _private_page_headers(response):
-    """Personal pages: never cached, and their address never leaks through a Referer."""
+    """Personal pages: never cached, and their address never leaks through a Referer (a
+    response that forbids storing already, e.g. a photo's "private, no-store", keeps it)."""
     if request.path.startswith(PRIVATE_PATHS):
         response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Cache-Control"] = "no-store"
+        if "no-store" not in response.headers.get("Cache-Control", ""):
+            response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -5,16 +5,18 @@ services.tasks, which builds the queue and hands work to it.
 """
 
 import logging
+from datetime import timedelta
 
 from flask import Flask
 from huey import Huey, crontab
 
 from ..extensions import db
+from .documents import document_jobs
 from .invitations import mailings
 from .mail import outbox, smtp
 from .privacy import retention
-from .registration import link_requests
-from .tasks import build_huey, enqueue_emails, install_session_hooks
+from .registration import link_requests, promotions
+from .tasks import build_huey, enqueue_emails, install_session_hooks, once_per_slot
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ def _register_tasks(app: Flask, huey: Huey) -> dict:
             link_requests.send_manage_link(event_id, email)
 
     @huey.periodic_task(crontab(minute="*"))
+    @once_per_slot(huey, timedelta(minutes=1))
     def sweep_outbox():
         """Every minute: re-queue stuck rows, hand due rows to ``send_emails``."""
         with app.app_context():
@@ -62,7 +65,23 @@ def _register_tasks(app: Flask, huey: Huey) -> dict:
                 log.warning("sweeper restarts the preparation of mailing %s", mailing_id)
                 prepare_mailing(mailing_id)
 
+    @huey.task()
+    def build_document(job_id):
+        """Build document job ``job_id`` (services.documents.document_jobs)."""
+        with app.app_context():
+            document_jobs.build_document_job(job_id)
+
+    @huey.periodic_task(crontab(minute="*"))
+    @once_per_slot(huey, timedelta(minutes=1))
+    def sweep_document_jobs():
+        """Every minute: document jobs whose worker stopped are queued again (then failed);
+        expired ones are deleted with their files."""
+        with app.app_context():
+            for job_id in document_jobs.sweep_document_jobs():
+                log.warning("sweeper queued document job %s again", job_id)
+
     @huey.periodic_task(crontab(minute="0", hour="3"))
+    @once_per_slot(huey, timedelta(days=1))
     def purge_personal_data():
         """Daily at 03:00 UTC: apply every event's retention settings
         (services.privacy.retention)."""
@@ -71,6 +90,20 @@ def _register_tasks(app: Flask, huey: Huey) -> dict:
             if changed:
                 log.info("retention purge changed %d event(s)", len(changed))
 
+    @huey.periodic_task(crontab(minute="*/5"))
+    @once_per_slot(huey, timedelta(minutes=5))
+    def expire_promotions():
+        """Every five minutes: cancel the promotions not confirmed in time (the waiting list
+        moves) and remind those whose deadline is a day away
+        (services.registration.promotions)."""
+        with app.app_context():
+            expired = promotions.expire_promotions()
+            reminded = promotions.remind_promotions()
+            if expired or reminded:
+                log.info("promotions: %d expired, %d reminded", expired, reminded)
+
     return {"send_emails": send_emails, "prepare_mailing": prepare_mailing,
+            "expire_promotions": expire_promotions,
             "sweep_outbox": sweep_outbox, "purge_personal_data": purge_personal_data,
-            "send_manage_link": send_manage_link}
+            "send_manage_link": send_manage_link, "build_document": build_document,
+            "sweep_document_jobs": sweep_document_jobs}

@@ -16,7 +16,8 @@ from ..extensions import db
 from ..links import external_url
 from ..models import OutboxEmail, RegistrationStatus, TeamMember, User
 from .audit import record_action
-from .documents.calendar import calendar_filename, event_calendar
+from .documents.calendar import calendar_filename, delegate_calendar
+from .events.attendance import join_link
 from .mail.compose import queue_email
 from .registration.registration_labels import display_name, field_labels, role_label, status_label
 
@@ -69,8 +70,9 @@ def _notify_delegate(registration, template: str, *, token: str | None = None,
     over the not yet committed email ``replacing``)."""
     event = registration.event
     attachments = []
-    if attach_calendar:
-        attachments.append({"filename": calendar_filename(event), "data": event_calendar(event),
+    if attach_calendar:  # with the join link for a confirmed online delegate (attendance)
+        attachments.append({"filename": calendar_filename(event),
+                            "data": delegate_calendar(event, join_link(registration)),
                             "content_type": "text/calendar"})
     return queue_email(
         template=f"registration_{template}_to_delegate",
@@ -128,9 +130,16 @@ def notify_registration_rejected(registration) -> OutboxEmail:
     return _notify_delegate(registration, "rejected", reason=registration.decision_reason)
 
 
-def notify_registration_cancelled(registration, *, by_staff: bool) -> OutboxEmail:
-    """Tell a delegate their registration was cancelled (by them, or by an organizer)."""
+def notify_registration_cancelled(registration, *, by_staff: bool,
+                                  by_head=None) -> OutboxEmail:
+    """Tell a delegate their registration was cancelled (by them, by an organizer, or by the
+    head of their delegation ``by_head``, a registration, who removed them)."""
+    head_name = ""
+    if by_head is not None:
+        with force_locale(registration.language):
+            head_name = display_name(by_head)
     return _notify_delegate(registration, "cancelled", by_staff=by_staff,
+                            by_head=by_head is not None, head_name=head_name,
                             reason=registration.decision_reason)
 
 
@@ -270,3 +279,104 @@ def notify_substitution_refused(substitution) -> OutboxEmail:
     reason (no link: the delegate keeps the one they have)."""
     return _notify_delegate(substitution.registration, "substituted_request_refused",
                             reason=substitution.reason)
+
+
+# --- confirming a promotion (services.registration.waitlist, .promotions) --------------------
+
+def notify_registration_promoted_to_confirm(registration, token: str) -> OutboxEmail:
+    """Tell a waitlisted delegate a place is theirs if they confirm by
+    ``registration.promotion_expires_at`` (shown in the event's time zone), with their new
+    personal link where they answer."""
+    return _notify_delegate(registration, "promoted_confirm", token=token, attach_calendar=True,
+                            confirm_by=registration.promotion_expires_at)
+
+
+def notify_registration_promotion_reminder(registration, token: str) -> OutboxEmail:
+    """Remind a promoted delegate, a day before the deadline, to confirm their place."""
+    return _notify_delegate(registration, "promotion_reminder", token=token,
+                            confirm_by=registration.promotion_expires_at)
+
+
+def notify_registration_promotion_expired(registration) -> OutboxEmail:
+    """Tell a promoted delegate who did not confirm in time that the place passed on."""
+    return _notify_delegate(registration, "promotion_expired")
+
+
+# --- accreditation of nominated delegations (services.registration.accreditation) -----------
+
+def _nomination_member_rows(nomination) -> list[dict]:
+    """Each member's name, role and decision, for the focal point (in the current locale)."""
+    rows = []
+    for member in nomination.members:
+        if member.status == "withdrawn":
+            continue
+        registration = member.registration
+        rows.append({"name": display_name(member), "role": role_label(member.role),
+                     "decision": member.status, "reason": member.decision_reason,
+                     "status": status_label(registration.status)
+                     if registration is not None else ""})
+    return rows
+
+
+def _notify_focal_point(nomination, template: str, **context) -> OutboxEmail:
+    """Queue ``template`` for a mission's focal point (the organisation invitee), in their
+    language; the context has the event, their name and the event's contact besides."""
+    invitee, event = nomination.invitee, nomination.event
+    return queue_email(
+        template=template, recipient=invitee.email, recipient_name=invitee.name,
+        language=invitee.language, event_id=event.id, invitee_id=invitee.id,
+        context={"event": event, "name": display_name(invitee),
+                 "contact_email": event.contact_email, **context})
+
+
+def notify_nomination_decisions(nomination, *, link: str, complete: bool) -> OutboxEmail:
+    """Tell a mission's focal point, in their language, where each nominated member stands
+    ("3 of 4 members accredited"), with their invitation link (``link``, /i/<token>)."""
+    with force_locale(nomination.invitee.language):
+        members = _nomination_member_rows(nomination)
+    return _notify_focal_point(
+        nomination, "nomination_decisions_to_focal_point", members=members,
+        accredited=sum(m["decision"] == "accredited" for m in members), total=len(members),
+        complete=complete, link=link)
+
+
+def notify_nomination_returned(nomination, *, link: str) -> OutboxEmail:
+    """Tell a mission's focal point, in their language, that the organizers returned the
+    nomination, with the reason and their invitation link (``link``, /i/<token>)."""
+    return _notify_focal_point(
+        nomination, "nomination_returned_to_focal_point", reason=nomination.return_reason,
+        link=link, deadline=nomination.event.nomination_deadline)
+
+
+def notify_join_link_changed(registration) -> OutboxEmail:
+    """Tell a confirmed delegate attending online, in their language, that the event's join
+    link changed, with the new link (services.events.attendance.join_link decides who)."""
+    return _notify_delegate(registration, "join_link_changed", join_url=join_link(registration))
+
+
+# --- nominations submitted by missions (services.registration.nominations) -------------------
+
+def notify_nomination_submitted(nomination) -> OutboxEmail:
+    """Confirm to a mission's focal point, in the invitee's language, that their nomination
+    reached the organizers, with the members listed (no link: theirs is in the invitation)."""
+    with force_locale(nomination.invitee.language):
+        members = [{"name": display_name(member), "role": role_label(member.role),
+                    "email": member.email}
+                   for member in nomination.members if member.status == "proposed"]
+    return _notify_focal_point(nomination, "nomination_submitted_to_focal_point",
+                               organisation=nomination.organisation, members=members)
+
+
+def notify_nomination_submitted_to_organizers(nomination, organizers) -> list[OutboxEmail]:
+    """Tell the event's organizers (users with the manage right) that a mission submitted
+    its nomination; the email names the mission and the number of members only."""
+    event = nomination.event
+    count = sum(1 for member in nomination.members if member.status == "proposed")
+    url = external_url("participants.accreditation_nomination", event_id=event.id,
+                       nomination_id=nomination.id)
+    return [queue_email(
+        template="nomination_submitted_to_organizer", recipient=user.email,
+        recipient_name=user.name, language=user.language, event_id=event.id,
+        context={"user": user, "event": event, "organisation": nomination.organisation,
+                 "count": count, "forwarded": nomination.forwarded, "url": url})
+        for user in organizers]

@@ -15,8 +15,22 @@ the services that queue work (mail, mailings, link requests) need not import the
 - ``sweep_outbox()`` runs every minute: it re-queues rows stuck in "sending" (a crashed
   worker), hands due rows (retries, lost enqueues) to ``send_emails`` and restarts the
   preparation of mailings whose worker stopped half-way.
+- ``expire_promotions()`` runs every five minutes: it cancels promotions from the waiting
+  list not confirmed in time, promotes the next in line and sends the reminders due a day
+  before a deadline (services.registration.promotions).
+- ``build_document(job_id)`` builds a big document (badges, report, export) of a document job
+  and stores it in chunks; ``sweep_document_jobs()`` runs every minute: it queues again a job
+  whose worker stopped (failed after two attempts) and deletes expired ones
+  (services.documents.document_jobs).
 - ``purge_personal_data()`` runs daily at 03:00 UTC: it deletes passport data and anonymises
   registrations as each event's retention settings say (services.privacy.retention).
+
+Periodic tasks run once per slot, however many workers (machines) consume the queue: every
+consumer started with periodic tasks enqueues them at the same minute, and the first worker to
+``claim_periodic_run`` the slot (an atomic put-if-empty in the queue's own shared storage:
+Redis, PostgreSQL or the SQLite file) runs it; the others skip it. Worker clocks should agree
+to within a few seconds (NTP): two clocks on either side of a minute's boundary would claim
+different slots.
 
 Emails reach the queue only after the transaction that created them commits: services call
 ``dispatch_after_commit(ids)`` (``queue_email`` does it for them), which keeps the ids in
@@ -25,8 +39,10 @@ Emails reach the queue only after the transaction that created them commits: ser
 rows stay queued and the sweeper hands them over later.
 """
 
+import functools
 import logging
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from huey import Huey, RedisHuey, SqliteHuey
@@ -116,3 +132,30 @@ def install_session_hooks() -> None:
     if not event.contains(db.session, "after_commit", _after_commit):
         event.listen(db.session, "after_commit", _after_commit)
         event.listen(db.session, "after_rollback", _after_rollback)
+
+
+def claim_periodic_run(huey: Huey, name: str, now: datetime, period: timedelta) -> bool:
+    """True for the one worker that runs periodic task ``name`` in the slot of ``now`` (slots
+    are ``period`` long, counted from the epoch); False for every other worker. The claim of
+    the slot before is dropped, so the storage keeps at most two keys per task."""
+    slot = int(now.timestamp() // period.total_seconds())
+    if not huey.put_if_empty(f"periodic:{name}:{slot}", "1"):
+        log.info("periodic task %s of slot %d runs on another worker", name, slot)
+        return False
+    huey.delete(f"periodic:{name}:{slot - 1}")
+    log.info("periodic task %s runs (slot %d)", name, slot)
+    return True
+
+
+def once_per_slot(huey: Huey, period: timedelta):
+    """Decorate a periodic task's function so that, of all the workers whose schedulers
+    enqueue it in one slot of ``period``, one runs it (``claim_periodic_run``). In immediate
+    mode (tests, TASK_QUEUE_IMMEDIATE) there is no other worker: every call runs."""
+    def decorate(function):
+        @functools.wraps(function)
+        def run_once():
+            if huey.immediate or claim_periodic_run(huey, function.__name__,
+                                                    datetime.now(UTC), period):
+                function()
+        return run_once
+    return decorate

@@ -27,6 +27,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from ...i18n import country_name, formatting_locale
 from ...models import DelegationRole, Registration
+from ..events.attendance import attendance_label, attends_online
 from ..registration.registration_labels import honorific_text, role_label
 from .pdf_fonts import draw_line, layout_line, register_fonts
 
@@ -93,7 +94,9 @@ def badge_content(registration: Registration, *, language: str) -> BadgeContent:
         organisation=registration.organisation,
         country=country_name(registration.country, language),
         role=registration.delegation_role,
-        role_label=role_label(registration.delegation_role),
+        # every delegate gets a badge; one attending online is marked so on the band
+        role_label=role_label(registration.delegation_role) + (
+            f" · {attendance_label(registration)}" if attends_online(registration) else ""),
         badge_code=registration.badge_code,
         photo=_photo_bytes(registration),
     )
@@ -107,9 +110,31 @@ def _photo_bytes(registration: Registration) -> bytes | None:
     return upload.data if upload is not None else None
 
 
+#: the QR code's mask pattern, fixed: choosing the best of eight (segno's default) costs six
+#: times the rest of the encoding, and any mask reads (the payload is random anyway)
+QR_MASK = 0
+
+
 def badge_qr(badge_code: str) -> segno.QRCode:
     """The badge's QR code: payload exactly ``badge_code``, error correction level Q."""
-    return segno.make_qr(badge_code, error="q", boost_error=False)
+    return segno.make_qr(badge_code, error="q", boost_error=False, mask=QR_MASK)
+
+
+def _qr_operators(matrix) -> str:
+    """The dark modules of ``matrix`` as PDF path operators, one rectangle per horizontal run,
+    in module units (row 0 at the top: the caller flips the y axis), then a fill."""
+    operators = []
+    for row_index, row in enumerate(matrix):
+        column, count = 0, len(row)
+        while column < count:
+            if row[column]:
+                start = column
+                while column < count and row[column]:
+                    column += 1
+                operators.append(f"{start} {row_index} {column - start} 1 re")
+            column += 1
+    operators.append("f")
+    return "\n".join(operators)
 
 
 def render_badges_pdf(registrations, *, layout: str = "a4", language: str = "en",
@@ -250,18 +275,9 @@ def _draw_qr(canvas, badge_code: str, x, y, side) -> None:
     canvas.saveState()
     canvas.translate(x, y + side)
     canvas.scale(side / count, -side / count)  # one unit per module, rows downwards
-    path = canvas.beginPath()
-    for row_index, row in enumerate(matrix):
-        column = 0
-        while column < count:
-            if row[column]:
-                start = column
-                while column < count and row[column]:
-                    column += 1
-                path.rect(start, row_index, column - start, 1)
-            column += 1
     canvas.setFillColor(HexColor("#000000"))
-    canvas.drawPath(path, stroke=0, fill=1)
+    # written as literal operators: whole numbers need none of reportlab's number formatting
+    canvas.addLiteral(_qr_operators(matrix))
     canvas.restoreState()
     _line(canvas, badge_code, x - 2 * mm, y - 3.2 * mm, side + 4 * mm, 6, colour=MUTED,
           align="center")

@@ -4,6 +4,11 @@ Times are written in the event's own zone (DTSTART;TZID=Asia/Makassar:...) with 
 component, so calendars show the local time the organizers announced. The UID is stable
 (event-<id>@<MAIL_DOMAIN>) and SEQUENCE grows with every change, so a calendar that imported
 the file once updates the same entry when it imports it again.
+
+The event's online join link is private (services.events.attendance): the public file
+(``event_calendar``: the page's "Add to calendar", invitations) never carries it; the file
+attached to a confirmed online delegate's own emails (``delegate_calendar``) does, in its
+LOCATION and DESCRIPTION.
 """
 
 import html
@@ -17,6 +22,8 @@ from zoneinfo import ZoneInfo
 import markdown
 import nh3
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from icalendar import Calendar, Timezone, vCalAddress, vText
 from icalendar import Event as ICalEvent
 
@@ -64,14 +71,22 @@ def event_calendar(event: Event) -> bytes:
     return data
 
 
-def _build_calendar(event: Event) -> bytes:
+def delegate_calendar(event: Event, join_url: str = "") -> bytes:
+    """The event's file for one delegate: with ``join_url`` (the answer of
+    services.events.attendance.join_link) the join link is in it; without, the public file."""
+    if not join_url:
+        return event_calendar(event)
+    return _build_calendar(event, join_url)
+
+
+def _build_calendar(event: Event, join_url: str = "") -> bytes:
     calendar = Calendar()
     calendar.add("prodid", f"-//{product_name()}//Events//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add_component(_timezone(event))
-    calendar.add_component(_vevent(event))
+    calendar.add_component(_vevent(event, join_url))
     return calendar.to_ical()
 
 
@@ -91,7 +106,7 @@ def _vtimezone(tzid: str, first: date, last: date) -> Timezone:
     return Timezone.from_tzid(tzid, first_date=first, last_date=last)
 
 
-def _vevent(event: Event) -> ICalEvent:
+def _vevent(event: Event, join_url: str = "") -> ICalEvent:
     zone = ZoneInfo(event.timezone)
     vevent = ICalEvent()
     vevent.add("uid", event_uid(event))
@@ -99,8 +114,11 @@ def _vevent(event: Event) -> ICalEvent:
     vevent.add("dtstart", event.start_at.astimezone(zone))
     vevent.add("dtend", event.end_at.astimezone(zone))
     vevent.add("summary", event.title)
-    vevent.add("description", _description(event))
-    location = _location(event)
+    description = _description(event)
+    if join_url:
+        description = f"{join_url}\n\n{description}"
+    vevent.add("description", description)
+    location = _location(event, join_url)
     if location:
         vevent.add("location", location)
     vevent.add("url", event_url(event))
@@ -146,10 +164,16 @@ def _plain_text(text: str | None) -> str:
     return html.unescape(nh3.clean(rendered, tags=set())).strip()
 
 
-def _location(event: Event) -> str:
+def _location(event: Event, join_url: str = "") -> str:
+    """The venue; "Online" for an online event; the join link only in a delegate's file."""
     place = [event.venue_name, event.venue_address, event.venue_city,
              country_name(event.venue_country)]
     text = ", ".join(part.strip() for part in place if part and part.strip())
-    if event.online_url:
-        text = f"{text} — {event.online_url}" if text else event.online_url
+    online = join_url
+    if not online and event.online_url:  # in the event's first language, as the title
+        first = event.language_list[0] if event.language_list else "en"
+        with force_locale(first if first in ("en", "id") else "en"):
+            online = _("Online")
+    if online:
+        text = f"{text} — {online}" if text else online
     return text

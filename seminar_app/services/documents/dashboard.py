@@ -36,6 +36,7 @@ from ...models import (
     utcnow,
 )
 from ..access import visible_events_query
+from ..events.attendance import HYBRID, ONLINE, event_mode
 from ..invitations.invitation_status import Funnel, funnel
 
 log = logging.getLogger(__name__)
@@ -83,10 +84,16 @@ class EventDashboard:
     checkin_by_day: list[CheckinDay]
     invitations: Funnel
     checked_in: int = 0
+    #: confirmed delegates attending online (services.events.attendance)
+    confirmed_online: int = 0
 
     @property
     def confirmed(self) -> int:
         return self.by_status[RegistrationStatus.CONFIRMED]
+
+    @property
+    def confirmed_in_person(self) -> int:
+        return self.confirmed - self.confirmed_online
 
     @property
     def total(self) -> int:
@@ -163,13 +170,18 @@ def event_dashboard(event: Event) -> EventDashboard:
     by_status = dict.fromkeys(RegistrationStatus, 0)
     created, check_ins = [], []
     confirmed = RegistrationStatus.CONFIRMED
+    mode, online = event_mode(event), 0
     rows = db.session.execute(
-        select(Registration.status, Registration.created_at, Registration.checked_in_at)
+        select(Registration.status, Registration.created_at, Registration.checked_in_at,
+               Registration.attendance)
         .where(Registration.event_id == event.id)
     )
-    for status, created_at, checked_in_at in rows:
+    for status, created_at, checked_in_at, attendance in rows:
         by_status[RegistrationStatus(status)] += 1
         created.append(created_at)
+        if status == confirmed and (mode == ONLINE or (mode == HYBRID
+                                                       and attendance == ONLINE.value)):
+            online += 1  # as services.events.attendance.attends_online reads it
         if checked_in_at is not None and status == confirmed:
             check_ins.append(checked_in_at)
     groups = db.session.execute(
@@ -195,6 +207,7 @@ def event_dashboard(event: Event) -> EventDashboard:
         checkin_by_day=checkin_by_day(event, check_ins, by_status[confirmed]),
         invitations=funnel(event),
         checked_in=len(check_ins),
+        confirmed_online=online,
     )
     log.debug("dashboard of event %s: %d registrations", event.id, dashboard.total)
     return dashboard

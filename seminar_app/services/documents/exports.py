@@ -33,6 +33,7 @@ from sqlalchemy.orm import selectinload
 from ...extensions import db
 from ...i18n import country_name, local_datetime, zone_abbreviation
 from ...models import Event, ExtraQuestion, QuestionKind, Registration
+from ..events.attendance import attendance_label
 from ..events.content_language import choice_label, localized_text
 from ..registration.participant_list import ParticipantFilters, registrations_query
 from ..registration.questions import event_questions
@@ -139,6 +140,7 @@ def export_columns(event: Event, *, language: str, with_passport: bool,
         Column(_l("Phone"), lambda r, a: r.phone, 16),
         Column(_l("Language"), lambda r, a: _language_name(r.language, language), 14),
         Column(_l("Status"), lambda r, a: str(STATUS_LABELS[r.status]), 14),
+        Column(_l("Attendance"), lambda r, a: attendance_label(r), 12),  # in person / online
         Column(_l("Registered at"), lambda r, a: when(r.created_at), 20),
         Column(_l("Checked in at"), lambda r, a: when(r.checked_in_at), 20),
         Column(_l("Dietary needs"), lambda r, a: r.dietary, 24),

@@ -2,6 +2,12 @@
 
 ``clean_event_values`` turns the data of the event form into column values (times in UTC),
 or raises a ServiceError naming the field at fault. services.events.events stores them.
+
+How the event is attended (in person, online, hybrid) decides whether a venue and the online
+link are needed: services.events.attendance.check_attendance_settings (an "in person" event
+with only a link, made before the setting existed, is stored as online). The nomination
+deadline (local time, like the registration window) must be before the event ends; promoted
+delegates confirm within 1 to 30 days, or at once when empty.
 """
 
 import re
@@ -15,6 +21,7 @@ from ...i18n import is_country_code, is_timezone
 from ...models import EventType, Visibility
 from ..errors import ServiceError
 from ..privacy.retention import check_retention_settings
+from .attendance import check_attendance_settings
 
 SLUG_MAX = 80
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -29,8 +36,13 @@ EVENT_FIELDS = (
     "capacity", "registration_opens_at", "registration_closes_at", "visibility",
     "contact_name", "contact_email", "contact_phone", "requires_approval", "country_quota",
     "passport_retention_days", "anonymise_after_months",  # services.privacy.retention
+    "attendance_mode",  # services.events.attendance
+    "nomination_deadline", "promotion_confirm_days",
 )
-_TIME_FIELDS = ("start_at", "end_at", "registration_opens_at", "registration_closes_at")
+_TIME_FIELDS = ("start_at", "end_at", "registration_opens_at", "registration_closes_at",
+                "nomination_deadline")
+#: "promoted delegates must confirm within N days": the limits of N
+PROMOTION_CONFIRM_DAYS_MIN, PROMOTION_CONFIRM_DAYS_MAX = 1, 30
 
 
 def _to_utc(value: datetime | None, zone: str) -> datetime | None:
@@ -93,15 +105,25 @@ def _check_times(values: dict) -> None:
     if closes is not None and closes > end:
         raise ServiceError(_("Registration cannot close after the event ends."),
                            field="registration_closes_at")
+    deadline = values.get("nomination_deadline")
+    if deadline is not None and deadline >= end:
+        raise ServiceError(_("The nomination deadline must be before the event ends."),
+                           field="nomination_deadline")
+    days = values.get("promotion_confirm_days")
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or not (
+            PROMOTION_CONFIRM_DAYS_MIN <= days <= PROMOTION_CONFIRM_DAYS_MAX)):
+        raise ServiceError(_("Enter a number of days from %(min)d to %(max)d, or leave empty.",
+                             min=PROMOTION_CONFIRM_DAYS_MIN, max=PROMOTION_CONFIRM_DAYS_MAX),
+                           field="promotion_confirm_days")
 
 
 def _check_place_and_details(values: dict) -> None:
-    venue = any(values.get(key) for key in ("venue_name", "venue_address", "venue_city"))
-    if not venue and not values.get("online_url"):
-        raise ServiceError(_("Give a venue or an online link (or both)."), field="venue_name")
     if values.get("online_url") and not is_web_url(values["online_url"]):
         raise ServiceError(_("Enter a web address starting with http:// or https://."),
                            field="online_url")
+    problem = check_attendance_settings(values)  # the mode, the venue and the link
+    if problem is not None:
+        raise ServiceError(str(problem[1]), field=problem[0])
     country = (values.get("venue_country") or "").upper()
     if country and not is_country_code(country):
         raise ServiceError(_("Please choose a country from the list."), field="venue_country")

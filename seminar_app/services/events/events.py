@@ -23,8 +23,9 @@ from ..access import can_create_events
 from ..accounts.users import find_user_by_email
 from ..audit import record_action
 from ..errors import Conflict, PermissionDenied, ServiceError
-from ..notifications import notify_team_member_added
+from ..notifications import notify_join_link_changed, notify_team_member_added
 from ..registration.waitlist import lock_event, promote_waitlisted
+from .attendance import confirmed_online_registrations, join_link
 from .content_language import CONTENT_LANGUAGES, base_language_of, merge_texts
 from .event_values import DESCRIPTION_MAX, SLUG_MAX, clean_event_values, is_web_url
 from .uploads import create_image_upload
@@ -150,6 +151,34 @@ def update_event(event: Event, *, data: dict) -> Event:
     return event
 
 
+class NotReadyToPublish(ServiceError):
+    """The event lacks what publishing needs (a venue or an online link, an end still to
+    come): 422 on the web page and in the API alike, ``field`` naming what to complete. A
+    life-cycle state that forbids it (already published, cancelled) is a Conflict (409)."""
+
+    status_code = 422
+
+
+@use_case
+def change_event_details(event: Event, *, data: dict) -> tuple[Event, int]:
+    """``update_event``, and when the join link of a published event changed, email it to
+    each confirmed delegate attending online (their language; audited). Returns the event and
+    how many delegates were told."""
+    old_link = event.online_url
+    event = update_event(event, data=data)
+    if event.status != EventStatus.PUBLISHED or not event.online_url \
+            or event.online_url == old_link:
+        return event, 0
+    told = [registration for registration in confirmed_online_registrations(event)
+            if join_link(registration)]
+    for registration in told:
+        notify_join_link_changed(registration)
+    record_action("event.join_link_change", event, told=len(told),
+                  registrations=[registration.id for registration in told])
+    log.info("event %s: new join link emailed to %d delegates", event.id, len(told))
+    return event, len(told)
+
+
 @use_case
 def publish_event(event: Event) -> Event:
     """Make a draft visible; it must not have ended and needs a venue or an online link."""
@@ -158,9 +187,11 @@ def publish_event(event: Event) -> Event:
     if event.status == EventStatus.PUBLISHED:
         raise Conflict(_("This event is already published."))
     if event.end_at <= utcnow():
-        raise ServiceError(_("This event has already ended and cannot be published."))
+        raise NotReadyToPublish(_("This event has already ended and cannot be published."),
+                                field="end_at")
     if not (event.venue_name or event.venue_address or event.venue_city or event.online_url):
-        raise ServiceError(_("Add a venue or an online link before publishing."))
+        raise NotReadyToPublish(_("Add a venue or an online link before publishing."),
+                                field="venue_name")
     event.status = EventStatus.PUBLISHED
     event.published_at = utcnow()
     _save_event(event, "event.publish")

@@ -24,7 +24,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import or_, select
 
 from ...extensions import db
-from ...models import CoHost, Event, EventStatus, Upload
+from ...models import CoHost, Event, EventStatus, Nomination, Upload
 from ..access import Permission, has_permission
 from ..errors import ServiceError
 
@@ -131,7 +131,12 @@ def _clean_filename(filename: str) -> str:
 
 
 def viewable_image(upload_id: int, user) -> tuple[Upload, bool] | None:
-    """(the image, whether anyone may see it) when ``user`` may see it; None otherwise."""
+    """(the image, whether anyone may see it) when ``user`` may see it; None otherwise.
+    Nomination letters and nominated members' photos are never served here (the
+    accreditation queue serves them to the event's organizers)."""
+    if db.session.scalar(select(Nomination.id).where(Nomination.letter_id == upload_id)
+                         .limit(1)) is not None:
+        return None
     logo_of = set(db.session.scalars(select(CoHost.event_id).where(CoHost.logo_id == upload_id)))
     events = db.session.scalars(select(Event).where(
         or_(Event.id.in_(logo_of), Event.letterhead_id == upload_id))).all()

@@ -23,6 +23,8 @@ COLUMNS = (
     ("language", "language", "bahasa"),
     ("group_name", "group", "kelompok"),
     ("note", "note", "catatan"),
+    #: person or organisation (organisasi); empty: a person
+    ("kind", "type", "jenis"),
 )
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}

@@ -37,6 +37,7 @@ from ...models import (
     Honorific,
     InvitationResponse,
     Invitee,
+    InviteeKind,
     Mailing,
     OutboxEmail,
     Registration,
@@ -49,6 +50,7 @@ from ..errors import Conflict, NotFound, PermissionDenied, ServiceError
 from ..policies import can_link_invitation
 from ..privacy.retention import scrub_invitee
 from ..registration.registration_codes import hash_token
+from .invitee_kind import kind_message, kind_refusal, read_kind
 from .mailing_audiences import cancel_queued_invitations
 
 log = logging.getLogger(__name__)
@@ -150,6 +152,14 @@ def check_invitee_values(data: dict) -> tuple[dict, dict[str, str]]:
     if language not in current_app.config["LANGUAGES"]:
         errors["language"] = _("Choose English or Bahasa Indonesia.")
     values["language"] = language
+    if "kind" in data:  # absent: unchanged (a person for a new invitee)
+        values["kind"] = read_kind(data.get("kind"))
+        if values["kind"] is None:
+            errors["kind"] = kind_message()
+            values["kind"] = InviteeKind.PERSON.value
+        refusal = kind_refusal(values["kind"], values["country"])
+        if refusal is not None and refusal[0] not in errors:
+            errors[refusal[0]] = refusal[1]
     for key, limit in _LIMITS.items():
         if len(values[key]) > limit and key not in errors:
             errors[key] = _("Use at most %(max)d characters.", max=limit)

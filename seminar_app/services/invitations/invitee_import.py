@@ -81,12 +81,14 @@ HEADER_ALIASES = {
     "language": "language", "bahasa": "language",
     "group": "group_name", "kelompok": "group_name", "grup": "group_name",
     "note": "note", "catatan": "note",
+    "kind": "kind", "type": "kind", "invitee type": "kind", "jenis": "kind", "tipe": "kind",
+    "jenis undangan": "kind", "jenis tamu": "kind",
 }
 FIELD_LABELS = {
     "honorific": _l("Honorific"), "honorific_other": _l("Honorific"), "name": _l("Name"),
     "email": _l("Email"), "country": _l("Country"), "organisation": _l("Organisation"),
     "position": _l("Position"), "language": _l("Language"), "group_name": _l("Group"),
-    "note": _l("Note"),
+    "note": _l("Note"), "kind": _l("Person or organisation"),
 }
 _LANGUAGES = {
     "en": "en", "eng": "en", "english": "en", "inggris": "en", "bahasa inggris": "en",

@@ -21,7 +21,17 @@ from markupsafe import escape
 from sqlalchemy import String, and_, cast, false, or_, select
 
 from ...extensions import db
-from ...models import AuditEntry, Honorific, Invitee, OutboxEmail, OutboxStatus, Registration
+from ...models import (
+    AuditEntry,
+    Honorific,
+    Invitee,
+    Nomination,
+    OutboxEmail,
+    OutboxStatus,
+    Registration,
+    SubstitutionRequest,
+    SubstitutionStatus,
+)
 from ..registration.photos import drop_photo_rows
 from ..registration.registration_codes import hash_token
 
@@ -78,6 +88,47 @@ def anonymise_registration_row(registration: Registration) -> None:
     registration.answers.clear()
     registration.links.clear()
     drop_photo_rows(registration)
+    drop_substitution_requests(registration)
+
+
+def drop_substitution_requests(registration: Registration) -> int:
+    """Delete the registration's PENDING substitution requests (they hold the new person's
+    details, encrypted); decided ones keep no details (``data`` is None once decided) and lose
+    the organizer's reason. Returns how many were deleted (no flush)."""
+    deleted = 0
+    for request in db.session.scalars(select(SubstitutionRequest).where(
+            SubstitutionRequest.registration_id == registration.id)).all():
+        if request.status == SubstitutionStatus.PENDING.value:
+            db.session.delete(request)
+            deleted += 1
+        else:
+            request.data = None
+            request.reason = ""
+    return deleted
+
+
+def scrub_nomination(invitee: Invitee) -> list[int]:
+    """Erase what names the members of ``invitee``'s nomination (names, emails, positions,
+    reasons) and delete its letter and the members' photos; keep statuses, roles, languages
+    and the mission (an organisation, not a person). The ids of the nominations touched."""
+    nomination = db.session.scalar(select(Nomination).where(Nomination.invitee_id == invitee.id))
+    if nomination is None:
+        return []
+    for member in nomination.members:
+        drop_photo_rows(member)
+        member.honorific_other = ""
+        member.given_name = ERASED_NAME
+        member.family_name = ""
+        member.email = f"erased-member-{member.id}@invalid"
+        member.position = ""
+        member.decision_reason = ""
+    letter = nomination.letter
+    nomination.letter = None
+    if letter is not None:
+        db.session.delete(letter)
+    nomination.letter_reference = ""
+    nomination.return_reason = ""
+    return [nomination.id]
 
 
 def anonymise_invitee_row(invitee: Invitee) -> None:

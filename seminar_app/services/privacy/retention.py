@@ -12,7 +12,9 @@ Rules:
 - Anonymising a registration empties its names, organisation, position, phone, needs,
   decision reason and passport data, replaces its email with ``erased-<id>@invalid`` (unique,
   so the (event, email) constraint holds; .invalid is reserved, never an address), deletes
-  its answers and personal links, anonymises its invitee, scrubs its emails in the outbox
+  its answers, personal links, photo and pending substitution requests (which hold the new
+  person's details), anonymises its invitee (and the invitee's nomination: its members'
+  names, emails and positions; its letter and photos are deleted), scrubs its emails in the outbox
   (recipient, name, bodies, attachments, headers; queued ones are failed; other people's
   emails of the event lose the person's address and name) and the personal details of the
   audit entries about it (services.privacy.erasure_scrub).
@@ -29,9 +31,12 @@ Rules:
   "registration.erase" entry: who erased which registration (id and reference) only.
 - A delegate asks for erasure through their personal link (``request_erasure``): the time is
   recorded once and the event's organizers are emailed; an organizer confirms by erasing.
-- ``export_subject_data`` is everything held on one delegate (subject access request).
+- ``export_subject_data`` is everything held on one delegate (subject access request),
+  their photo included (``photo``: content type, size and the JPEG in base64; the check-in
+  desk's thumbnail is a smaller copy of it), or None without one.
 """
 
+import base64
 import calendar
 import logging
 from dataclasses import asdict, dataclass
@@ -154,11 +159,13 @@ def _invitee_of(registration: Registration) -> Invitee | None:
 def _anonymise_invitee(invitee: Invitee, counts: PurgeCounts) -> None:
     old = scrub.PersonTraces(invitee.email, invitee.name)
     rows = scrub.emails_of(invitee.event_id, old.email, invitee_id=invitee.id)
+    nominations = scrub.scrub_nomination(invitee)  # its members, letter and photos
     scrub.anonymise_invitee_row(invitee)
     counts.invitees += 1
     counts.emails += scrub.scrub_emails(invitee.event_id, rows, old, invitee_id=invitee.id)
     counts.audit_entries += scrub.scrub_audit(
         invitee.event_id, old, objects=[("invitees", [invitee.id]),
+                                        ("nominations", nominations),
                                         ("outbox_emails", [row.id for row in rows])])
 
 
@@ -229,11 +236,13 @@ def _cancel_before_erasure(event: Event, registration: Registration, actor) -> l
     """Cancel an active registration of an event not yet ended; serve the waiting list."""
     if registration.status not in _ACTIVE or utcnow() >= event.end_at:
         return []
-    was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+    # a confirmed delegate frees a place; a waiting member may let the rest of a delegation fit
+    room_may_appear = registration.status in (RegistrationStatus.CONFIRMED,
+                                              RegistrationStatus.WAITLISTED)
     set_status(registration, RegistrationStatus.CANCELLED)
     db.session.flush()
     record_action("registration.cancel", registration, user=actor, by_staff=True)
-    return promote_waitlisted(event) if was_confirmed else []
+    return promote_waitlisted(event) if room_may_appear else []
 
 
 @use_case
@@ -278,9 +287,11 @@ def scrub_invitee(invitee: Invitee) -> None:
     db.session.flush()
     rows = scrub.emails_of(invitee.event_id, old.email, invitee_id=invitee.id,
                            by_address=not _registered(invitee.event_id, old.email))
+    nominations = scrub.scrub_nomination(invitee)  # its letter and photos are deleted
     scrub.scrub_emails(invitee.event_id, rows, old, invitee_id=invitee.id)
     scrub.scrub_audit(invitee.event_id, old, objects=[
-        ("invitees", [invitee.id]), ("outbox_emails", [row.id for row in rows])])
+        ("invitees", [invitee.id]), ("nominations", nominations),
+        ("outbox_emails", [row.id for row in rows])])
 
 
 def _registered(event_id: int, email: str) -> bool:
@@ -299,6 +310,17 @@ def _plain(value):
 def _columns(obj, *, without=()) -> dict:
     return {column.key: _plain(getattr(obj, column.key))
             for column in obj.__mapper__.column_attrs if column.key not in without}
+
+
+def _photo(registration: Registration) -> dict | None:
+    """The delegate's stored photo for a subject access export (the bytes in base64)."""
+    upload = registration.photo
+    if upload is None:
+        return None
+    return {"content_type": upload.content_type, "size": upload.size,
+            "filename": f"photo-{registration.reference}.jpg",
+            "uploaded_at": _plain(upload.created_at),
+            "data_base64": base64.b64encode(upload.data).decode("ascii")}
 
 
 def export_subject_data(registration: Registration) -> dict:
@@ -323,6 +345,7 @@ def export_subject_data(registration: Registration) -> dict:
                     for answer in registration.answers],
         "invitee": _columns(invitee, without=("token_salt", "token_hash"))
         if invitee is not None else None,
+        "photo": _photo(registration),
         "emails": [{"subject": row.subject, "template": row.template,
                     "recipient": row.recipient, "status": row.status.value,
                     "created_at": _plain(row.created_at), "sent_at": _plain(row.sent_at)}

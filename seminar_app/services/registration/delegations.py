@@ -73,7 +73,8 @@ ONLINE, STAFF = RegistrationSource.ONLINE, RegistrationSource.STAFF
 #: what a member row may give; the rest comes from the head
 MEMBER_FIELDS = ("honorific", "honorific_other", "given_name", "family_name", "email",
                  "delegation_role", "position", "language", "country", "organisation",
-                 "dietary", "accessibility", "needs_visa_letter", *VISA_FIELDS)
+                 "dietary", "accessibility", "needs_visa_letter", *VISA_FIELDS,
+                 "attendance")
 #: registrations that no longer take part (their links no longer open)
 _ENDED = (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED)
 NAME_MAX = 200
@@ -99,6 +100,8 @@ def _member_values(event: Event, head: dict, data: dict, row: int) -> dict:
     values.setdefault("organisation", head["organisation"])
     values.setdefault("language", head.get("language") or "en")
     values.setdefault("delegation_role", "delegate")
+    if head.get("attendance"):  # a member row left blank attends as the head does
+        values.setdefault("attendance", head["attendance"])
     if "organisation_type" in head and values["organisation"] == head["organisation"]:
         values["organisation_type"] = head["organisation_type"]
     values["needs_visa_letter"] = bool(data.get("needs_visa_letter"))
@@ -207,6 +210,33 @@ def register_delegation(event: Event, head_data: dict, members_data: list[dict],
     return delegation, {r.id: t for r, t in zip(registrations, tokens, strict=True)}
 
 
+# --- members written into a delegation at once (services.registration.accreditation) --------
+
+def clean_member(event: Event, defaults: dict, data: dict) -> dict:
+    """A member row (``MEMBER_FIELDS``) cleaned and checked as any registration, what it leaves
+    blank taken from ``defaults`` (country, organisation, organisation_type, language);
+    MemberError (row 0) names a refused field."""
+    return _member_values(event, defaults, data, 0)
+
+
+def write_members(event: Event, delegation: Delegation, members: list[dict],
+                  existing: dict[str, Registration], *, source,
+                  status: RegistrationStatus) -> list[tuple[Registration, str]]:
+    """Write ``members`` (cleaned values) into ``delegation``, all with ``status`` (WAITLISTED:
+    one entry on the waiting list, as a delegation waits), taking over the CANCELLED
+    registrations in ``existing`` (by email); flushed. Returns each registration with its
+    personal-link token. The caller locked the event and decided ``status``."""
+    now = utcnow()
+    written = []
+    for values in members:
+        registration, token = _registration(event, values, existing.get(values["email"]),
+                                            source=source, status=status, now=now)
+        registration.delegation = delegation
+        written.append((registration, token))
+    _flush_or_conflict()
+    return written
+
+
 def delegation_members(delegation: Delegation) -> list[Registration]:
     """The delegation's registrations in protocol order: head first, then by rank, role, name."""
     return sorted(delegation.members, key=lambda r: protocol_key(r, delegation))
@@ -233,7 +263,8 @@ def _managed_member(head: Registration, member_id: int) -> Registration:
 def _head_values(head: Registration) -> dict:
     """What a new member takes from the head when their row leaves it blank."""
     return {"country": head.country, "organisation": head.organisation,
-            "organisation_type": head.organisation_type, "language": head.language}
+            "organisation_type": head.organisation_type, "language": head.language,
+            "attendance": head.attendance}
 
 
 def _added_member_status(event: Event, delegation: Delegation,
@@ -300,7 +331,7 @@ def remove_member(head: Registration, member_id: int) -> list[Registration]:
     record_action("delegation.member_remove", member, user=None,
                   delegation_id=member.delegation_id, by_head=head.reference,
                   status=member.status)
-    return cancel_registration(member)
+    return cancel_registration(member, by_head=head)
 
 
 @use_case

@@ -25,6 +25,7 @@ from ...models import (
     RegistrationStatus,
 )
 from ..errors import ServiceError
+from ..events.attendance import ATTENDANCE_VALUES, HYBRID, event_mode
 from .registrations import cancel_registration
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,8 @@ class ParticipantFilters:
     status: RegistrationStatus | None = None
     country: str = ""
     role: DelegationRole | None = None
+    #: "in_person" or "online" (services.events.attendance), "" for everyone
+    attendance: str = ""
     sort: str = "created"
     descending: bool = True
 
@@ -74,6 +77,8 @@ class ParticipantFilters:
             status=_enum_or_none(RegistrationStatus, args.get("status")),
             country=country if is_country_code(country) else "",
             role=_enum_or_none(DelegationRole, args.get("role")),
+            attendance=args.get("attendance") if args.get("attendance") in ATTENDANCE_VALUES
+            else "",
             sort=sort,
             descending=descending,
         )
@@ -85,6 +90,7 @@ class ParticipantFilters:
             "status": self.status.value if self.status else "",
             "country": self.country,
             "role": self.role.value if self.role else "",
+            "attendance": self.attendance,
             "sort": self.sort,
             "order": "desc" if self.descending else "asc",
         }
@@ -170,6 +176,12 @@ def registrations_query(event: Event, filters: ParticipantFilters, *, language: 
         query = query.where(Registration.country == filters.country)
     if filters.role is not None:
         query = query.where(Registration.delegation_role == filters.role)
+    if filters.attendance:  # as services.events.attendance.attends_online reads it
+        mode = event_mode(event)
+        if mode == HYBRID:
+            query = query.where(Registration.attendance == filters.attendance)
+        elif mode.value != filters.attendance:
+            query = query.where(False)
     return query.order_by(*_order_by(filters, language))
 
 

@@ -224,7 +224,8 @@ def _upload(data: bytes, filename: str) -> Upload:
 # --- use cases -------------------------------------------------------------------------------
 
 def drop_photo_rows(registration: Registration) -> bool:
-    """Delete the registration's photo and thumbnail rows (no commit); True if there were any."""
+    """Delete the registration's photo and thumbnail rows (no commit); True if there were any.
+    Works for anything with ``photo`` and ``photo_thumbnail`` (a NominationMember too)."""
     old = [upload for upload in (registration.photo, registration.photo_thumbnail)
            if upload is not None]
     registration.photo = None
@@ -234,14 +235,24 @@ def drop_photo_rows(registration: Registration) -> bool:
     return bool(old)
 
 
+def store_photo(holder, data: bytes | None, *, crop: CropBox | None = None,
+                name: str) -> bool:
+    """Check, crop and store ``data`` as the photo and thumbnail of ``holder`` (a
+    Registration or a NominationMember), deleting older rows (no commit); InvalidPhoto if
+    refused (nothing changed then). True when an older photo was replaced."""
+    photo, thumbnail = prepare_photo(data, crop)
+    replaced = drop_photo_rows(holder)
+    holder.photo = _upload(photo, f"photo-{name}.jpg")
+    holder.photo_thumbnail = _upload(thumbnail, f"thumbnail-{name}.jpg")
+    return replaced
+
+
 @use_case
 def set_photo(registration: Registration, data: bytes | None, *, crop: CropBox | None = None,
               actor=None) -> None:
     """Check, crop and store ``data`` as the registration's photo, replacing any older one."""
-    photo, thumbnail = prepare_photo(data, crop)
-    replaced = drop_photo_rows(registration)
-    registration.photo = _upload(photo, f"photo-{registration.reference}.jpg")
-    registration.photo_thumbnail = _upload(thumbnail, f"thumbnail-{registration.reference}.jpg")
+    replaced = store_photo(registration, data, crop=crop, name=registration.reference)
+    photo, thumbnail = registration.photo.data, registration.photo_thumbnail.data
     record_action("registration.photo_set", registration, user=actor,
                   reference=registration.reference, changed=replaced)
     log.info("photo of registration %s stored (%d + %d bytes)", registration.id, len(photo),

@@ -26,6 +26,9 @@ Rules:
   birth plausible; the web forms also require every passport field (``VISA``), while staff
   tools and the API may leave the others to be completed later. Without a visa letter the
   passport fields are emptied.
+- How the delegate attends ("in_person" or "online") is chosen only at a hybrid event, where
+  it is required; other events store their own mode (services.events.attendance decides).
+  A delegate attending online needs no visa letter: asking for one is refused.
 - A change to a registration is judged on what it changes: a value equal to the stored one
   stays as it is (it may predate a rule), though a required field still needs a value.
 """
@@ -45,6 +48,13 @@ from flask_babel import lazy_gettext as _l
 from ...i18n import country_name, is_country_code
 from ...models import Event, Honorific, OrganisationType
 from ..errors import ServiceError
+from ..events.attendance import (
+    ATTENDANCE_LABELS,
+    CHOICE_LABEL,
+    NO_VISA_ONLINE,
+    ONLINE,
+    registration_attendance,
+)
 from .registration_labels import HONORIFIC_LABELS, ORGANISATION_TYPE_LABELS, ROLE_LABELS
 
 TEXT, EMAIL, ENUM, COUNTRY, DATE, BOOLEAN, PHONE = (
@@ -264,6 +274,13 @@ INPUT_FIELDS = (
                multiline=True),
     InputField("accessibility", TEXT, _l("Accessibility needs"), 500, clean=_strip,
                multiline=True),
+    InputField("attendance", ENUM, CHOICE_LABEL, choices=tuple(ATTENDANCE_LABELS.items()),
+               blank=_CHOOSE, invalid=_l("Choose in person or online."),
+               help=_l("The online link is sent to delegates attending online once their "
+                       "registration is confirmed."),
+               api_description="in_person or online. Required when the event is hybrid; an "
+                               "in-person or online event stores its own mode (another value "
+                               "is refused). Online attendance takes no visa letter."),
     InputField("needs_visa_letter", BOOLEAN, _l("I need a visa invitation letter"), clean=bool),
     InputField("passport_number", TEXT, _l("Passport number"), 30, required=VISA,
                clean=_passport_number, pattern=PASSPORT_PATTERN, autocomplete="off",
@@ -316,7 +333,23 @@ def clean_registration(data: dict, *, event: Event, keep_email: str | None = Non
                 judge(spec, values, event=event, visa=visa, stored=stored)
             except InvalidInput as error:
                 raise InvalidInput(error.message, field=spec.name) from None
+    _check_attendance(values, event=event, stored=stored)
     return values
+
+
+def _check_attendance(values: dict, *, event: Event, stored) -> None:
+    """The attendance to store (services.events.attendance); no visa letter online."""
+    given = values.get("attendance")
+    stored_value = getattr(stored, "attendance", None) if stored is not None else None
+    if not given and stored_value:
+        given = stored_value
+    try:
+        values["attendance"] = registration_attendance(event, given, stored_value)
+    except ValueError as error:
+        raise InvalidInput(str(error), field="attendance") from None
+    kept = stored is not None and getattr(stored, "needs_visa_letter", False)
+    if values["attendance"] == ONLINE and values.get("needs_visa_letter") and not kept:
+        raise InvalidInput(str(NO_VISA_ONLINE), field="needs_visa_letter")
 
 
 def _check_given(spec: InputField, values: dict, *, event: Event, visa: bool,

@@ -10,7 +10,9 @@ Rules:
   Approving one PENDING member of a delegation approves all its PENDING members together:
   all CONFIRMED when all fit, else all WAITLISTED (services.registration.delegations). Cancelling
   one
-  member frees one place, like any cancellation; rejecting concerns one person only.
+  member frees one place, like any cancellation; rejecting concerns one person only. When a
+  waiting member is cancelled or rejected, the rest of their delegation may fit: the waiting
+  list moves then too.
 - Cancelling a CONFIRMED registration frees a place: the waiting list is served in
   ``waitlisted_at`` order, skipping delegates whose country is at its quota, and promoted
   delegates are CONFIRMED directly (moderation does not apply again) and emailed.
@@ -52,8 +54,8 @@ from ..errors import Conflict, NotFound, PermissionDenied, ServiceError
 from ..invitations.mailing_audiences import cancel_queued_invitations_to
 from ..policies import RefusalKind, personal_link_refusal, registration_refusal
 from .registration_codes import hash_token, new_codes, new_manage_token
+from .registration_input import INPUT_FIELDS, PHONE, TEXT, VISA_FIELDS, clean_registration
 from .registration_input import REGISTRATION_FIELDS as REGISTRATION_FIELDS  # asked by others
-from .registration_input import VISA_FIELDS, clean_registration
 from .waitlist import (
     confirmed_count,
     decide_status,
@@ -121,13 +123,20 @@ def country_counts(event: Event) -> list[tuple[str, int]]:
 
 # --- checks ----------------------------------------------------------------------------------
 
+#: what a new registration's optional texts are when left out: empty (the columns are NOT
+#: NULL), the same for every entry point (web forms, API, delegations, staff tools)
+OPTIONAL_TEXT_DEFAULTS = {spec.name: "" for spec in INPUT_FIELDS
+                          if spec.kind in (TEXT, PHONE) and spec.required is not True}
+
+
 def _clean(event: Event, data: dict, *, registration: Registration | None = None) -> dict:
     """The known fields of ``data``, normalised and checked
     (services.registration.registration_input:
-    the same for the web forms, the API and delegations); anything else is ignored. A change
+    the same for the web forms, the API and delegations); anything else is ignored. A new
+    registration's optional texts left out are empty (``OPTIONAL_TEXT_DEFAULTS``). A change
     to ``registration`` keeps its email and is judged on what it changes."""
     if registration is None:
-        return clean_registration(data, event=event)
+        return clean_registration({**OPTIONAL_TEXT_DEFAULTS, **data}, event=event)
     return clean_registration(data, event=event, keep_email=registration.email,
                               stored=registration)
 
@@ -296,11 +305,13 @@ def update_registration(registration: Registration, *, data: dict, answers=None,
         raise Conflict(_("The places for delegates of this country are all taken."),
                        field="country")
     changed = sorted(key for key, value in values.items() if getattr(registration, key) != value)
-    moved = "country" in changed and registration.status == RegistrationStatus.CONFIRMED \
-        and event.country_quota is not None
+    # a confirmed delegate frees a place in the former country's quota; a waiting one may
+    # now fit: the waiting list moves (services.registration.waitlist)
+    moved = "country" in changed and event.country_quota is not None \
+        and registration.status in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
     for key in changed:
         setattr(registration, key, values[key])
-    if moved:  # a place in the former country's quota is free
+    if moved:
         db.session.flush()
         promote_waitlisted(event)
     before = {answer.question_id: answer.value for answer in registration.answers}
@@ -316,8 +327,10 @@ def update_registration(registration: Registration, *, data: dict, answers=None,
 # --- cancelling ----------------------------------------------------------------------------
 
 @use_case
-def cancel_registration(registration: Registration, *, actor=None, reason: str = "") -> list:
-    """Cancel a registration (by the delegate, or by staff with ``actor``); promotes others.
+def cancel_registration(registration: Registration, *, actor=None, reason: str = "",
+                        by_head: Registration | None = None) -> list:
+    """Cancel a registration (by the delegate, by staff with ``actor``, or by the head of its
+    delegation with ``by_head``, whose name the email gives); promotes others.
 
     Returns the registrations promoted from the waiting list.
     """
@@ -325,14 +338,19 @@ def cancel_registration(registration: Registration, *, actor=None, reason: str =
     db.session.refresh(registration)
     if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED):
         raise Conflict(_("This registration is already cancelled."))
-    was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+    # a confirmed delegate frees a place; a waiting member of a delegation may let the rest
+    # of it fit: either way the waiting list moves
+    room_may_appear = registration.status in (RegistrationStatus.CONFIRMED,
+                                              RegistrationStatus.WAITLISTED)
     set_status(registration, RegistrationStatus.CANCELLED)
     registration.decision_reason = (reason or "").strip()[:2000] if actor is not None else ""
     db.session.flush()
     record_action("registration.cancel", registration, user=actor,
-                  by_staff=actor is not None, reason=registration.decision_reason)
-    notifications.notify_registration_cancelled(registration, by_staff=actor is not None)
-    promoted = promote_waitlisted(event) if was_confirmed else []
+                  by_staff=actor is not None, reason=registration.decision_reason,
+                  **({"by_head": by_head.reference} if by_head is not None else {}))
+    notifications.notify_registration_cancelled(registration, by_staff=actor is not None,
+                                                by_head=by_head)
+    promoted = promote_waitlisted(event) if room_may_appear else []
     log.info("registration %s cancelled; %d promoted", registration.id, len(promoted))
     return promoted
 
@@ -401,9 +419,13 @@ def approve_registration(registration: Registration, *, actor) -> Registration:
 @use_case
 def reject_registration(registration: Registration, *, actor, reason: str = "") -> Registration:
     """Reject a PENDING or WAITLISTED registration, with an optional reason told to them."""
-    lock_event(registration.event_id)
+    event = lock_event(registration.event_id)
     db.session.refresh(registration)
+    waiting = registration.status == RegistrationStatus.WAITLISTED
     _reject(registration, actor, reason)
+    if waiting:  # the rest of a waiting delegation may fit now
+        db.session.flush()
+        promote_waitlisted(event)
     return registration
 
 
@@ -439,15 +461,20 @@ def approve_registrations(event: Event, ids, *, actor) -> dict[str, int]:
 @use_case
 def reject_registrations(event: Event, ids, *, actor, reason: str = "") -> dict[str, int]:
     """Reject the PENDING or WAITLISTED registrations among ``ids``; counts per outcome."""
-    lock_event(event.id)
+    event = lock_event(event.id)
     counts = {"rejected": 0, "skipped": 0}
+    waiting = False
     for registration in _registrations_of(event, ids):
         if registration.status not in (RegistrationStatus.PENDING,
                                        RegistrationStatus.WAITLISTED):
             counts["skipped"] += 1
             continue
+        waiting = waiting or registration.status == RegistrationStatus.WAITLISTED
         _reject(registration, actor, reason)
         counts["rejected"] += 1
+    if waiting:  # the rest of a waiting delegation may fit now
+        db.session.flush()
+        promote_waitlisted(event)
     return counts
 
 

@@ -135,7 +135,9 @@ def _clean_person(registration: Registration, data: dict) -> dict:
     """The new person's details cleaned by the registration input definition; the country is
     the registration's. InvalidInput (naming the field) or AlreadyRegistered."""
     given = {key: value for key, value in data.items() if key in _NOT_GIVEN}
-    values = clean_registration({**_NOT_GIVEN, **given, "country": registration.country},
+    # the place keeps how it is attended unless the new person's data says otherwise
+    values = clean_registration({**_NOT_GIVEN, "attendance": registration.attendance, **given,
+                                 "country": registration.country},
                                 event=registration.event)
     if values["email"] == registration.email:
         raise InvalidInput(_("This is the current delegate's email address: enter the new "

@@ -18,8 +18,18 @@ Rules:
   may pass it (a free place never stays empty while someone who fits is waiting, as with the
   country quota);
   the delegation keeps its place and goes first as soon as enough places are free.
-- Whenever room appears (a cancellation, an erasure, a higher capacity or quota, a confirmed
-  delegate moving to a country with room), ``promote_waitlisted`` runs under the event lock.
+- Whenever room appears (a cancellation, a rejection or cancellation of a waiting member
+  whose delegation then fits, an erasure, a higher capacity or quota, a delegate moving to a
+  country with room, a promotion not confirmed in time), ``promote_waitlisted`` runs under
+  the event lock. A substitution keeps the seat and promotes nobody.
+- Staff may promote one waiting delegate (with the waiting members of their delegation) out
+  of order (``promote_registration``), only when ``room_refusal`` finds room for all of them;
+  "Move the waiting list now" (``move_waiting_list``) runs ``promote_waitlisted``.
+- With ``Event.promotion_confirm_days``, a promoted delegate is CONFIRMED (holds the place)
+  with ``promotion_expires_at`` set N days ahead (at the latest the event's start; once it
+  has started, promotions are final at once); they confirm (or give the place up) from
+  their personal link, and a periodic task cancels the promotions not confirmed in time and
+  promotes the next in line (services.registration.promotions).
 - Every service that can change the number of confirmed registrations calls ``lock_event``
   before it counts, so simultaneous requests never overbook: ``SELECT ... FOR NO KEY UPDATE``
   on the event row on PostgreSQL (rows that only point at the event can still be written
@@ -32,14 +42,18 @@ services.registration.registrations uses these for registering, cancelling and m
 
 import logging
 from collections import Counter
+from datetime import timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from ...database import is_postgresql
+from ...database import is_postgresql, use_case
 from ...extensions import db
+from ...i18n import country_name
 from ...models import Event, Registration, RegistrationSource, RegistrationStatus, utcnow
 from .. import notifications
 from ..audit import record_action
+from ..errors import Conflict
 from .registration_codes import new_manage_token
 
 log = logging.getLogger(__name__)
@@ -73,19 +87,31 @@ def confirmed_count(event_id: int, country: str | None = None, *,
     return db.session.scalar(query) or 0
 
 
-def has_room_for(event: Event, countries: list[str], *,
-                 exclude_id: int | None = None) -> bool:
-    """True when delegates from ``countries`` (one entry each) all fit capacity and quotas
-    (counting the confirmed others than registration ``exclude_id``)."""
-    if event.capacity is not None and confirmed_count(
-            event.id, exclude_id=exclude_id) + len(countries) > event.capacity:
-        return False
+def room_refusal(event: Event, countries: list[str], *,
+                 exclude_id: int | None = None) -> str | None:
+    """None when delegates from ``countries`` (one entry each) all fit capacity and quotas
+    (counting the confirmed others than registration ``exclude_id``); else why not, translated
+    ("the event is full", "the quota for <country> is reached")."""
+    if event.capacity is not None:
+        taken = confirmed_count(event.id, exclude_id=exclude_id)
+        if taken + len(countries) > event.capacity:
+            return _("The event is full: %(taken)d of %(capacity)d places are taken and "
+                     "%(needed)d would be needed.", taken=taken, capacity=event.capacity,
+                     needed=len(countries))
     if event.country_quota is not None:
         for country, number in Counter(countries).items():
             if confirmed_count(event.id, country, exclude_id=exclude_id) + number \
                     > event.country_quota:
-                return False
-    return True
+                return _("The quota for %(country)s is reached (at most %(quota)d per "
+                         "country).", country=country_name(country), quota=event.country_quota)
+    return None
+
+
+def has_room_for(event: Event, countries: list[str], *,
+                 exclude_id: int | None = None) -> bool:
+    """True when delegates from ``countries`` (one entry each) all fit capacity and quotas
+    (counting the confirmed others than registration ``exclude_id``): ``room_refusal``."""
+    return room_refusal(event, countries, exclude_id=exclude_id) is None
 
 
 def needs_approval(event: Event, source, *, forwarded: bool = False) -> bool:
@@ -122,6 +148,8 @@ def set_status(registration: Registration, status: RegistrationStatus) -> None:
     """Move ``registration`` to ``status``; sets confirmed_at, waitlisted_at or cancelled_at."""
     now = utcnow()
     registration.status = status
+    # a promotion sets the deadline again (``_promote``; services.registration.promotions)
+    registration.promotion_expires_at = registration.promotion_reminded_at = None
     if status == RegistrationStatus.CONFIRMED:
         registration.confirmed_at = now
     elif status == RegistrationStatus.WAITLISTED:
@@ -164,13 +192,87 @@ def promote_waitlisted(event: Event) -> list[Registration]:
             break
         if not has_room_for(event, [registration.country for registration in entry]):
             continue  # full for this entry (size or country quota): the next in line may fit
-        for registration in entry:
-            set_status(registration, RegistrationStatus.CONFIRMED)
-            db.session.flush()
-            token = new_manage_token(registration)
-            extra = {"delegation_id": registration.delegation_id} \
-                if registration.delegation_id is not None else {}
-            record_action("registration.promote", registration, user=None, **extra)
+        promoted += _promote(event, entry)
+    return promoted
+
+
+def promotion_deadline(event: Event):
+    """When a delegate promoted now must have confirmed: ``promotion_confirm_days`` ahead, but
+    no later than the event's start; None when promoted delegates are confirmed at once (no
+    such setting, or the event has started: nobody would have time to answer)."""
+    if not event.promotion_confirm_days:
+        return None
+    now = utcnow()
+    deadline = min(now + timedelta(days=event.promotion_confirm_days), event.start_at)
+    return deadline if deadline > now else None
+
+
+def _promote(event: Event, entry: list[Registration], *, actor=None,
+             out_of_order: bool = False) -> list[Registration]:
+    """CONFIRM the registrations of ``entry`` (one waiting-list entry): a new personal link,
+    the promotion email (with the date to confirm by, when the event asks for it), audited."""
+    deadline = promotion_deadline(event)
+    for registration in entry:
+        set_status(registration, RegistrationStatus.CONFIRMED)
+        registration.promotion_expires_at = deadline
+        db.session.flush()
+        token = new_manage_token(registration)
+        extra = {"delegation_id": registration.delegation_id} \
+            if registration.delegation_id is not None else {}
+        if out_of_order:
+            extra["out_of_order"] = True
+        if deadline is not None:
+            extra["confirm_by"] = deadline.isoformat()
+        record_action("registration.promote", registration, user=actor, **extra)
+        if deadline is not None:
+            notifications.notify_registration_promoted_to_confirm(registration, token)
+        else:
             notifications.notify_registration_promoted(registration, token)
-            promoted.append(registration)
+    return list(entry)
+
+
+def waiting_entry_of(registration: Registration) -> list[Registration]:
+    """The waiting-list entry ``registration`` belongs to: itself, or the WAITLISTED members
+    of its delegation (promoted together)."""
+    if registration.delegation_id is None:
+        return [registration]
+    return list(db.session.scalars(
+        select(Registration).where(Registration.delegation_id == registration.delegation_id,
+                                   Registration.event_id == registration.event_id,
+                                   Registration.status == RegistrationStatus.WAITLISTED)
+        .order_by(Registration.waitlisted_at, Registration.id)
+        .execution_options(populate_existing=True)))
+
+
+@use_case
+def promote_registration(registration: Registration, actor) -> list[Registration]:
+    """Staff promote one waiting delegate out of order (with the waiting members of their
+    delegation) when they fit the places and the country quotas; Conflict naming why not.
+    Returns who was promoted."""
+    event = lock_event(registration.event_id)
+    db.session.refresh(registration)
+    if registration.status != RegistrationStatus.WAITLISTED:
+        raise Conflict(_("Only a registration on the waiting list can be promoted."))
+    entry = waiting_entry_of(registration)
+    refusal = room_refusal(event, [member.country for member in entry])
+    if refusal is not None:
+        raise Conflict(_("This delegate cannot be promoted. %(reason)s", reason=refusal)
+                       if len(entry) == 1 else
+                       _("This delegation (%(number)d waiting members) cannot be promoted. "
+                         "%(reason)s", number=len(entry), reason=refusal))
+    promoted = _promote(event, entry, actor=actor, out_of_order=True)
+    log.info("registration %s promoted out of order by user %s (%d in all)", registration.id,
+             getattr(actor, "id", None), len(promoted))
+    return promoted
+
+
+@use_case
+def move_waiting_list(event: Event, actor) -> list[Registration]:
+    """Staff run the waiting list now (after changes of their own): ``promote_waitlisted``
+    under the event lock, audited. Returns who was promoted."""
+    event = lock_event(event.id)
+    promoted = promote_waitlisted(event)
+    record_action("event.waitlist_moved", event, user=actor, promoted=len(promoted))
+    log.info("event %s: waiting list moved by user %s, %d promoted", event.id,
+             getattr(actor, "id", None), len(promoted))
     return promoted

@@ -75,6 +75,8 @@ def _add_member(page, base: str, member: dict, photo: bytes | None) -> None:
 
 
 def _upload_photo(page, photo: bytes) -> None:
+    # the crop box's script (deferred) listens for the file only once the page has loaded
+    page.wait_for_load_state("load")
     page.locator("#photo-file").set_input_files(
         {"name": "foto.jpg", "mimeType": "image/jpeg", "buffer": photo})
     expect(page.locator("[data-photo-crop]")).to_be_visible(timeout=15_000)  # the crop box

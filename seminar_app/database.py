@@ -70,27 +70,32 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        _begin(connection.connection.dbapi_connection, _begin_statement())
+        _begin(connection.connection.dbapi_connection, _begin_statement(),
+               busy_timeout_ms / 1000)
 
 
-#: how often a BEGIN that SQLite refused at once ("database is locked") is tried again
-BEGIN_ATTEMPTS = 5
+#: the longest pause between two tries of a BEGIN that SQLite refused at once (seconds)
+BEGIN_PAUSE_MAX = 0.2
 
 
-def _begin(dbapi_connection, statement: str) -> None:
+def _begin(dbapi_connection, statement: str, patience: float) -> None:
     """Run ``statement`` (BEGIN or BEGIN IMMEDIATE). SQLite waits up to the busy timeout for
     the write lock, but in a few cases (a WAL checkpoint or recovery under way in another
     connection) it answers "database is locked" at once; nothing has been done yet in the
-    transaction then, so the BEGIN is simply tried again after a short pause."""
-    for attempt in range(1, BEGIN_ATTEMPTS + 1):
+    transaction then, so the BEGIN is tried again after a short, growing pause, for as long
+    as the busy timeout (``patience`` seconds) would have waited."""
+    deadline = time.monotonic() + patience
+    pause = 0.01
+    while True:
         try:
             dbapi_connection.execute(statement)
             return
         except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or attempt == BEGIN_ATTEMPTS:
+            if "locked" not in str(error) or time.monotonic() + pause > deadline:
                 raise
             log.warning("SQLite refused %s at once (%s); trying again", statement, error)
-            time.sleep(0.05 * attempt)
+            time.sleep(pause)
+            pause = min(pause * 2, BEGIN_PAUSE_MAX)
 
 
 def init_database(app: Flask) -> None:

@@ -173,3 +173,41 @@ def test_keep_values_outermost_commit_keeps_loaded_values(db, make_user):
     assert kept.name == "Kept 2"
     assert _stored_name(db, kept_id) == "Kept 2"
     assert db.session.info.get("transaction_keep_values") is None
+
+
+def _sqlite_pair(tmp_path):
+    """Two connections to one SQLite file that answer "database is locked" at once (no busy
+    timeout), as SQLite does during a checkpoint or recovery in another connection."""
+    import sqlite3
+    path = tmp_path / "begin.db"
+    first, second = (sqlite3.connect(path, timeout=0, isolation_level=None,
+                                     check_same_thread=False) for _ in range(2))
+    first.execute("PRAGMA journal_mode = WAL")
+    first.execute("CREATE TABLE t (x)")
+    return first, second
+
+
+def test_begin_refused_at_once_is_tried_again_until_the_lock_is_free(tmp_path):
+    import threading
+
+    from seminar_app.database import _begin
+    holder, waiter = _sqlite_pair(tmp_path)
+    holder.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.3, holder.execute, ("COMMIT",)).start()
+    _begin(waiter, "BEGIN IMMEDIATE", patience=5)
+    waiter.execute("INSERT INTO t VALUES (1)")
+    waiter.execute("COMMIT")
+    assert holder.execute("SELECT count(*) FROM t").fetchone() == (1,)
+
+
+def test_begin_gives_up_after_the_busy_timeout(tmp_path):
+    import sqlite3
+    import time
+
+    from seminar_app.database import _begin
+    holder, waiter = _sqlite_pair(tmp_path)
+    holder.execute("BEGIN IMMEDIATE")
+    started = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        _begin(waiter, "BEGIN IMMEDIATE", patience=0.3)
+    assert 0.1 < time.monotonic() - started < 2

@@ -49,7 +49,8 @@ RESPONSE_INPUT = [
 #: idempotency keys a client may send (namespaced per token before they are stored)
 IDEMPOTENCY_KEY = r"[A-Za-z0-9_-]{16,40}"
 MAILING_INPUT = [
-    Field("kind", "enum", choices=tuple(k.value for k in MailingKind), required=True),
+    Field("kind", "enum", choices=tuple(k.value for k in mailing_service.AUDIENCES),
+          required=True),
     Field("audience", "enum",
           choices=tuple(dict.fromkeys(a for group in mailing_service.AUDIENCES.values()
                                       for a in group)),

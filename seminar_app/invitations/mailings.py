@@ -143,7 +143,7 @@ def mailings(event_id: int):
     items = service.event_mailings(event)
     return render_template("invitations/mailing_list.html", event=event, mailings=items,
                            progress=service.progress_of(items), kind_labels=KIND_LABELS,
-                           kinds=list(MailingKind))
+                           kinds=list(audiences.AUDIENCES))
 
 
 def _compose_form(event: Event, kind: MailingKind, form_class, formdata=None, **data):

@@ -138,6 +138,10 @@ class MailingKind(enum.StrEnum):
     REMINDER = "reminder"
     #: news to registered delegates (e.g. a venue change)
     ANNOUNCEMENT = "announcement"
+    #: after the event: each delegate's certificate of attendance (a link to it)
+    CERTIFICATE = "certificate"
+    #: after the event: the feedback survey (a personal link to answer it once)
+    SURVEY = "survey"
 
 
 class Mailing(db.Model):

@@ -42,7 +42,7 @@ from .mail_state import refresh_mail_state
 
 log = logging.getLogger(__name__)
 
-#: audiences per kind; the first is the default
+#: audiences per kind (the kinds that can be sent); the first is the default
 AUDIENCES = {
     MailingKind.INVITATION: ("all", "group", "not_invited"),
     MailingKind.REMINDER: ("not_answered",),

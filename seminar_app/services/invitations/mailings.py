@@ -94,11 +94,15 @@ class AudienceChanged(ServiceError):
 
 
 def parse_kind(value: str) -> MailingKind:
-    """The MailingKind named ``value``; NotFound for anything else."""
+    """The MailingKind named ``value`` that can be sent (it has audiences); NotFound for
+    anything else."""
     try:
-        return MailingKind(value)
+        kind = MailingKind(value)
     except ValueError:
-        raise NotFound(_("There is no such kind of mailing.")) from None
+        kind = None
+    if kind not in AUDIENCES:
+        raise NotFound(_("There is no such kind of mailing."))
+    return kind
 
 
 # --- unsubscribe links -----------------------------------------------------------------------

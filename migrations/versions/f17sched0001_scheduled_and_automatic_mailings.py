@@ -1,0 +1,23 @@
+"""scheduled mailings and automatic emails per event (issue 17)
+
+Revision ID: f17sched0001
+Revises: f17surv0001
+Create Date: 2026-12-05 13:15:00
+
+"""
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+# revision identifiers, used by Alembic.
+revision = 'f17sched0001'
+down_revision = 'f17surv0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass

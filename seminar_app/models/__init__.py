@@ -3,6 +3,7 @@
 from .agenda import AgendaSession, Speaker
 from .api import ApiToken, api_token_events
 from .audit import AuditEntry
+from .automation import EventAutomation
 from .base import UTCDateTime, utcnow
 from .delegations import Delegation
 from .documents import DocumentChunk, DocumentJob, DocumentJobStatus, DocumentKind
@@ -41,6 +42,7 @@ from .uploads import Upload
 from .users import User, UserRole
 
 __all__ = [
+    "EventAutomation",
     "AttendanceMode",
     "InviteeKind",
     "Nomination",

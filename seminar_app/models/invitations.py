@@ -166,6 +166,16 @@ class Mailing(db.Model):
     recipient_count: Mapped[int] = mapped_column(default=0)
     #: set once every outbox row of the mailing exists
     prepared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the worker is to start it (None: at once); services.invitations.scheduling
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when its audience was evaluated and its preparation queued (claimed once, by a
+    #: conditional UPDATE); None while it waits for ``scheduled_at``
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: cancelled before it started: it never starts
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: which automatic email of the event made it ("" when staff made it);
+    #: services.invitations.automatic_mailings
+    automatic: Mapped[str] = mapped_column(String(32), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

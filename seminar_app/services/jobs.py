@@ -12,7 +12,7 @@ from huey import Huey, crontab
 
 from ..extensions import db
 from .documents import document_jobs
-from .invitations import mailings
+from .invitations import automatic_mailings, mailings, scheduling
 from .mail import outbox, smtp
 from .privacy import retention
 from .registration import link_requests, promotions
@@ -65,6 +65,19 @@ def _register_tasks(app: Flask, huey: Huey) -> dict:
                 log.warning("sweeper restarts the preparation of mailing %s", mailing_id)
                 prepare_mailing(mailing_id)
 
+    @huey.periodic_task(crontab(minute="*"))
+    @once_per_slot(huey, timedelta(minutes=1))
+    def start_scheduled_mailings():
+        """Every minute: start the scheduled mailings whose time has come (each claimed by a
+        conditional UPDATE, so exactly once) and make the automatic emails now due
+        (services.invitations.scheduling and automatic_mailings)."""
+        with app.app_context():
+            started = scheduling.start_due_mailings()
+            made = automatic_mailings.create_due_automatic_mailings()
+            if started or made:
+                log.info("scheduled mailings started: %s; automatic mailings made: %s",
+                         started, made)
+
     @huey.task()
     def build_document(job_id):
         """Build document job ``job_id`` (services.documents.document_jobs)."""
@@ -105,5 +118,6 @@ def _register_tasks(app: Flask, huey: Huey) -> dict:
     return {"send_emails": send_emails, "prepare_mailing": prepare_mailing,
             "expire_promotions": expire_promotions,
             "sweep_outbox": sweep_outbox, "purge_personal_data": purge_personal_data,
+            "start_scheduled_mailings": start_scheduled_mailings,
             "send_manage_link": send_manage_link, "build_document": build_document,
             "sweep_document_jobs": sweep_document_jobs}

@@ -18,6 +18,9 @@ the services that queue work (mail, mailings, link requests) need not import the
 - ``expire_promotions()`` runs every five minutes: it cancels promotions from the waiting
   list not confirmed in time, promotes the next in line and sends the reminders due a day
   before a deadline (services.registration.promotions).
+- ``start_scheduled_mailings()`` runs every minute: it starts the scheduled mailings whose
+  time has passed (services.invitations.scheduling) and makes the automatic emails now due
+  (services.invitations.automatic_mailings).
 - ``build_document(job_id)`` builds a big document (badges, report, export) of a document job
   and stores it in chunks; ``sweep_document_jobs()`` runs every minute: it queues again a job
   whose worker stopped (failed after two attempts) and deletes expired ones

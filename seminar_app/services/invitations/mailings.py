@@ -29,7 +29,7 @@ import hmac
 import logging
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
@@ -74,6 +74,7 @@ from .mailing_audiences import (
     check_audience,
     count_audience,
 )
+from .scheduling import check_schedule
 
 log = logging.getLogger(__name__)
 
@@ -259,27 +260,35 @@ def _sent_before(event: Event, send_key: str) -> Mailing | None:
 @use_case
 def create_mailing(event: Event, kind: MailingKind, data: dict, *, send_key: str,
                    attach_calendar: bool = False, actor: User | None = None,
-                   expected: int | None = None) -> tuple[Mailing, bool]:
+                   expected: int | None = None, scheduled_at: datetime | None = None,
+                   content: dict | None = None,
+                   automatic: str = "") -> tuple[Mailing, bool]:
     """Create a mailing and queue its preparation; (mailing, created). Commits.
 
     The same ``send_key`` again returns the mailing made the first time (created False).
     ``expected``: the number of recipients staff confirmed; AudienceChanged when it differs.
+    ``scheduled_at``: start it then instead (services.invitations.scheduling); its audience
+    is evaluated at that time, so it may have nobody yet. ``content``: the wording (default:
+    the event's wording of ``kind``). ``automatic``: which automatic email made it.
     """
     existing = _sent_before(event, send_key)
     if existing is not None:
         return existing, False
+    if scheduled_at is not None:
+        scheduled_at = check_schedule(event, scheduled_at)
     audience = check_audience(event, kind, data)
     counts = count_audience(event, kind, audience)
-    if counts["recipients"] == 0:
+    if counts["recipients"] == 0 and scheduled_at is None:
         raise ServiceError(_("Nobody would receive this mailing."), field="audience")
     if expected is not None and expected != counts["recipients"]:
         raise AudienceChanged(_("The recipients changed since you checked them: the mailing "
                                 "would now go to %(num)d. Please check again.",
                                 num=counts["recipients"]), field="audience")
     mailing = Mailing(event_id=event.id, kind=kind, audience=audience,
-                      content=wording.template_content(event, kind),
+                      content=content or wording.template_content(event, kind),
                       attach_calendar=attach_calendar, send_key=send_key,
-                      recipient_count=counts["recipients"],
+                      recipient_count=counts["recipients"], scheduled_at=scheduled_at,
+                      started_at=None if scheduled_at else utcnow(), automatic=automatic,
                       created_by_id=getattr(actor, "id", None))
     db.session.add(mailing)
     try:
@@ -291,8 +300,10 @@ def create_mailing(event: Event, kind: MailingKind, data: dict, *, send_key: str
             raise
         return existing, False
     record_action("mailing.create", mailing, user=actor, kind=kind.value, audience=audience,
-                  recipients=counts["recipients"])
-    run_task_after_commit("prepare_mailing", mailing.id)
+                  recipients=counts["recipients"], automatic=automatic,
+                  scheduled_at=scheduled_at.isoformat() if scheduled_at else None)
+    if scheduled_at is None:  # a scheduled one: the worker starts it (scheduling)
+        run_task_after_commit("prepare_mailing", mailing.id)
     log.info("mailing %s (%s, %d recipients) created for event %s", mailing.id, kind.value,
              counts["recipients"], event.id)
     return mailing, True
@@ -304,8 +315,8 @@ def prepare_mailing(mailing_id: int, *, chunk_size: int | None = None) -> int:
     Safe to run again (after a crash, or twice at once): existing rows are skipped.
     """
     mailing = db.session.get(Mailing, mailing_id)
-    if mailing is None or mailing.prepared_at is not None:
-        return 0
+    if mailing is None or mailing.prepared_at is not None or mailing.started_at is None:
+        return 0  # gone, done, or scheduled and not started yet
     chunk_size = chunk_size or PREPARE_CHUNK
     renderer = _renderer(mailing)
     done = set(db.session.scalars(
@@ -337,10 +348,10 @@ def prepare_mailing(mailing_id: int, *, chunk_size: int | None = None) -> int:
 
 
 def stalled_mailing_ids() -> list[int]:
-    """Mailings still not prepared long after they were created (their worker stopped)."""
+    """Mailings still not prepared long after they started (their worker stopped)."""
     after = int(current_app.config.get("MAIL_STUCK_AFTER_SECONDS", 600))
     return list(db.session.scalars(select(Mailing.id).where(
-        Mailing.prepared_at.is_(None), Mailing.created_at < utcnow() - timedelta(seconds=after))))
+        Mailing.prepared_at.is_(None), Mailing.started_at < utcnow() - timedelta(seconds=after))))
 
 
 def get_mailing(event: Event, mailing_id: int) -> Mailing:

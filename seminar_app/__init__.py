@@ -115,6 +115,10 @@ def register_blueprints(app: Flask) -> None:
     from .invitations import public_bp as rsvp_bp
     app.register_blueprint(invitations_bp)
     app.register_blueprint(rsvp_bp)
+    from .surveys import bp as surveys_bp
+    from .surveys import public_bp as surveys_public_bp
+    app.register_blueprint(surveys_bp)
+    app.register_blueprint(surveys_public_bp)
     from .api import register_api
     register_api(app)
     from .dashboard import bp as dashboard_bp

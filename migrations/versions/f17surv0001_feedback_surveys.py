@@ -5,8 +5,8 @@ Revises: f17cert0001
 Create Date: 2026-12-05 13:15:00
 
 """
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f17surv0001'
@@ -16,8 +16,80 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_table(
+        "surveys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("anonymous", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["event_id"], ["events.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("event_id"),
+    )
+    op.create_table(
+        "survey_questions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("survey_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("translations", sa.JSON(), nullable=False),
+        sa.Column("required", sa.Boolean(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.CheckConstraint("position >= 0", name="survey_position_not_negative"),
+        sa.ForeignKeyConstraint(["survey_id"], ["surveys.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_survey_questions_survey_id", "survey_questions", ["survey_id"])
+    op.create_table(
+        "survey_respondents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("survey_id", sa.Integer(), nullable=False),
+        sa.Column("registration_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["registration_id"], ["registrations.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["survey_id"], ["surveys.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("survey_id", "registration_id", name="uq_survey_respondents_once"),
+    )
+    op.create_index("ix_survey_respondents_registration_id", "survey_respondents",
+                    ["registration_id"])
+    op.create_table(
+        "survey_submissions",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("survey_id", sa.Integer(), nullable=False),
+        sa.Column("registration_id", sa.Integer(), nullable=True),
+        sa.Column("language", sa.String(length=8), nullable=False),
+        sa.ForeignKeyConstraint(["registration_id"], ["registrations.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["survey_id"], ["surveys.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("registration_id"),
+    )
+    op.create_index("ix_survey_submissions_survey_id", "survey_submissions", ["survey_id"])
+    op.create_table(
+        "survey_answers",
+        sa.Column("submission_id", sa.String(length=32), nullable=False),
+        sa.Column("question_id", sa.Integer(), nullable=False),
+        sa.Column("rating", sa.Integer(), nullable=True),
+        sa.Column("choice", sa.Integer(), nullable=True),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5",
+                           name="survey_rating_range"),
+        sa.ForeignKeyConstraint(["question_id"], ["survey_questions.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["submission_id"], ["survey_submissions.id"],
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("submission_id", "question_id"),
+    )
+    op.create_index("ix_survey_answers_question_id", "survey_answers", ["question_id"])
 
 
 def downgrade():
-    pass
+    op.drop_index("ix_survey_answers_question_id", table_name="survey_answers")
+    op.drop_table("survey_answers")
+    op.drop_index("ix_survey_submissions_survey_id", table_name="survey_submissions")
+    op.drop_table("survey_submissions")
+    op.drop_index("ix_survey_respondents_registration_id", table_name="survey_respondents")
+    op.drop_table("survey_respondents")
+    op.drop_index("ix_survey_questions_survey_id", table_name="survey_questions")
+    op.drop_table("survey_questions")
+    op.drop_table("surveys")

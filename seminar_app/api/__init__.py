@@ -3,7 +3,8 @@
 
 Modules: ``core`` (authentication, errors, input, pagination), ``events``, ``registrations``,
 ``invitations``, ``privacy``, ``delegations``, ``program`` (agenda and extra questions),
-``event_actions`` (unpublishing, a new invitation link), ``dashboard`` (figures and bounces)
+``event_actions`` (unpublishing, a new invitation link), ``dashboard`` (figures and bounces),
+``surveys`` (the feedback survey's questions and results)
 (the endpoints), ``openapi`` (the OpenAPI document and the docs page), ``tokens_views`` (staff
 pages).
 """
@@ -22,6 +23,7 @@ from . import (  # noqa: F401 - routes
     privacy,
     program,
     registrations,
+    surveys,
 )
 from .core import bp, rate_limit_key, rate_limit_value
 from .tokens_views import bp as tokens_bp

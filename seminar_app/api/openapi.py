@@ -24,7 +24,7 @@ from ..models import (
 from ..services.invitations.bounces import RECORDED, SMTP
 from ..services.invitations.invitation_status import InviteeStatus
 from ..services.invitations.mailings import AUDIENCES as MAILING_AUDIENCES
-from . import accreditation
+from . import accreditation, surveys
 from .core import (
     COUNTRY_CODES,
     MAX_ID,
@@ -309,7 +309,8 @@ def _mailing_input() -> dict:
     ]
     return _rules(schema, {
         "audience": "One of the kind's audiences (invitation: all, group, not_invited; "
-                    "reminder: not_answered; announcement: registered) that reaches at least "
+                    "reminder: not_answered; announcement: registered; survey: checked_in, "
+                    "confirmed, while the event's survey is open) that reaches at least "
                     "one person of this event.",
         "group": "With the audience group: a group of this event's invitees.",
         "statuses": "Announcements: at least one status.",
@@ -845,6 +846,7 @@ def build_document() -> dict:
     }
     paths.update(_new_operation_paths())
     paths.update(accreditation.openapi_paths())  # nominations, photos, substitution
+    paths.update(surveys.openapi_paths())  # the feedback survey and its results
     _add_links(paths)
     event_patch = body_schema(EVENT_INPUT)
     event_patch.pop("required", None)
@@ -870,7 +872,7 @@ def build_document() -> dict:
         "servers": [{"url": url_for("api.openapi").rsplit("/", 1)[0]}],
         "security": [{"bearer": []}],
         "tags": [{"name": "events"}, {"name": "registrations"}, {"name": "delegations"},
-                 {"name": "programme"}, {"name": "invitations"}],
+                 {"name": "programme"}, {"name": "invitations"}, {"name": "surveys"}],
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -900,6 +902,7 @@ def build_document() -> dict:
                 "Agenda": AGENDA, "Question": QUESTION, "Bounce": BOUNCE,
                 "Dashboard": DASHBOARD,
                 **accreditation.openapi_schemas(),
+                **surveys.openapi_schemas(),
                 "PersonalData": PERSONAL_DATA, "ErasedCounts": ERASED_COUNTS,
             },
             "responses": {

@@ -19,6 +19,7 @@ from ..services.access import Permission
 from ..services.documents import dashboard as service
 from ..services.documents import document_jobs, reports
 from ..services.documents.charts import column_chart_svg, format_number, ranked_bar_chart_svg
+from ..services.documents.survey_charts import survey_charts
 from ..services.registration.participant_list import STATUS_ORDER
 from ..services.registration.registration_labels import (
     STATUS_LABELS,
@@ -89,6 +90,7 @@ def event_page(event_id: int):
     data = service.event_dashboard(event)
     return render_template(
         "dashboard/event.html", event=event, data=data, charts=_charts(data),
+        survey_charts=survey_charts(data.survey),
         can_manage=Permission.MANAGE in permissions,
         can_checkin=Permission.CHECKIN in permissions,
         can_invite=Permission.INVITE in permissions)

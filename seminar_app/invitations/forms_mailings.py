@@ -19,11 +19,14 @@ AUDIENCE_LABELS = {
     "not_invited": _l("Invitees who have not been invited yet"),
     "not_answered": _l("Invited, but not answered yet"),
     "registered": _l("Registered delegates"),
+    "checked_in": _l("Delegates who checked in"),
+    "confirmed": _l("All confirmed delegates"),
 }
 KIND_LABELS = {
     MailingKind.INVITATION: _l("Invitation"),
     MailingKind.REMINDER: _l("Reminder"),
     MailingKind.ANNOUNCEMENT: _l("Announcement"),
+    MailingKind.SURVEY: _l("Feedback survey"),
 }
 
 

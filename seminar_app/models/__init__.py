@@ -37,6 +37,15 @@ from .registrations import (
     RegistrationStatus,
 )
 from .substitutions import SubstitutionRequest, SubstitutionStatus
+from .surveys import (
+    SURVEY_QUESTION_KINDS,
+    SURVEY_STATES,
+    Survey,
+    SurveyAnswer,
+    SurveyQuestion,
+    SurveyRespondent,
+    SurveySubmission,
+)
 from .two_factor import RecoveryCode
 from .uploads import Upload
 from .users import User, UserRole
@@ -84,6 +93,13 @@ __all__ = [
     "Speaker",
     "SubstitutionRequest",
     "SubstitutionStatus",
+    "SURVEY_QUESTION_KINDS",
+    "SURVEY_STATES",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyQuestion",
+    "SurveyRespondent",
+    "SurveySubmission",
     "TeamMember",
     "UTCDateTime",
     "Upload",

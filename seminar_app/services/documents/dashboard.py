@@ -7,7 +7,8 @@ Counting rules (the report uses the same ones):
 - the check-in rate of a day is the confirmed delegates first checked in on that day (in the
   event's zone) divided by all confirmed delegates; a check-in is counted once, on its first
   scan (``Registration.checked_in_at``);
-- the invitation response rate is (accepted + declined) / invitees.
+- the invitation response rate is (accepted + declined) / invitees;
+- the feedback survey's results follow services.surveys.results.
 
 Each function runs a fixed number of queries, whatever the number of registrations: counts are
 grouped in the database; the times of registration and check-in are read as one column each
@@ -24,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, or_, select
 
 from ...extensions import db
+from ...i18n import current_language
 from ...models import (
     DelegationRole,
     Event,
@@ -38,6 +40,7 @@ from ...models import (
 from ..access import visible_events_query
 from ..events.attendance import HYBRID, ONLINE, event_mode
 from ..invitations.invitation_status import Funnel, funnel
+from ..surveys.results import SurveyResults, survey_results
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +89,8 @@ class EventDashboard:
     checked_in: int = 0
     #: confirmed delegates attending online (services.events.attendance)
     confirmed_online: int = 0
+    #: the feedback survey's results in the page's language (None: the event has no survey)
+    survey: SurveyResults | None = None
 
     @property
     def confirmed(self) -> int:
@@ -208,6 +213,7 @@ def event_dashboard(event: Event) -> EventDashboard:
         invitations=funnel(event),
         checked_in=len(check_ins),
         confirmed_online=online,
+        survey=survey_results(event, current_language()),
     )
     log.debug("dashboard of event %s: %d registrations", event.id, dashboard.total)
     return dashboard

@@ -2,7 +2,8 @@
 
 Four parts: the event (title, dates, venue, co-hosts, headline numbers); attendance by country
 and by role (confirmed delegates and, of them, those checked in); the delegations; the
-invitation response rates (invited, sent, accepted, declined, no answer; in all and by group).
+invitation response rates (invited, sent, accepted, declined, no answer; in all and by group);
+and the feedback survey's results (services.documents.survey_report), when there is a survey.
 
 Until the application has a delegation model, a delegation is the confirmed delegates of one
 country: heads of delegation first, then in protocol order (H.E., Amb., Prof., Dr., then every
@@ -30,6 +31,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    Flowable,
     KeepTogether,
     Paragraph,
     SimpleDocTemplate,
@@ -57,6 +59,8 @@ from ..registration.registration_labels import (
     organisation_type_label,
     role_label,
 )
+from ..surveys.results import survey_results
+from . import survey_report
 from .charts import format_number
 from .pdf_fonts import BOLD, REGULAR, draw_runs, paragraph_markup, register_fonts, text_runs
 
@@ -373,6 +377,8 @@ def render_report_xlsx(event: Event, *, language: str, today: date | None = None
                      widths=[22, 34, 28, 34, 20, 12])
         _table_sheet(workbook, formats, _("Invitations"), _invitation_headers(),
                      _invitation_rows(report.invitations), percent_columns={6})
+        survey_report.add_survey_sheets(workbook, formats, survey_results(event, language),
+                                        table_sheet=_table_sheet)
         workbook.set_properties({"title": _("Post-event report — %(title)s", title=event.title)})
         workbook.close()
     log.info("rendered the XLSX report of event %s in %s", event.id, language)
@@ -421,6 +427,8 @@ def _p(text: str, style: ParagraphStyle, *, bold: bool = False) -> Paragraph:
 
 
 def _cell(value, styles, *, percent_column: bool = False) -> Paragraph:
+    if isinstance(value, Flowable):  # a drawing (the survey's bars)
+        return value
     if isinstance(value, str):
         return _p(value, styles["cell"])
     text = format_number(value, percent=percent_column)
@@ -547,6 +555,8 @@ def render_report_pdf(event: Event, *, language: str, today: date | None = None,
                                 bold_first_row=len(report.invitations) > 1))
         else:
             story.append(_p(_("No invitations were sent for this event."), styles["muted"]))
+        story += survey_report.survey_story(survey_results(event, language), styles, width,
+                                            table=_table, paragraph=_p)
 
         def page_label(number: int, total: int) -> str:
             return _("Page %(page)s of %(pages)s", page=format_number(number),

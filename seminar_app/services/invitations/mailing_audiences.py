@@ -8,6 +8,8 @@ Rules:
   (``include_answered``; reminders never include them).
 - Unsubscribed and bounced invitees, and unsubscribed delegates, are left out of every bulk
   mailing, whatever the ticks.
+- The feedback survey goes to confirmed delegates (by default those who checked in) who have
+  not answered it yet, and only while the survey is open.
 - Each person left out is counted once, under the first reason that applies, in the order of
   ``LEFT_OUT_LABELS``; the page that confirms a mailing shows these counts before anything is
   queued.
@@ -38,6 +40,7 @@ from ...models import (
 )
 from ..audit import record_action
 from ..errors import ServiceError
+from ..surveys.surveys import require_open_survey, survey_answered_clause
 from .mail_state import refresh_mail_state
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,7 @@ AUDIENCES = {
     MailingKind.INVITATION: ("all", "group", "not_invited"),
     MailingKind.REMINDER: ("not_answered",),
     MailingKind.ANNOUNCEMENT: ("registered",),
+    MailingKind.SURVEY: ("checked_in", "confirmed"),
 }
 #: registration statuses an announcement may go to (by default confirmed and waitlisted)
 ANNOUNCEMENT_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED,
@@ -63,6 +67,7 @@ LEFT_OUT_LABELS = {
     "not_invited": _l("Not invited yet"),
     "unsubscribed": _l("Unsubscribed"),
     "bounced": _l("Address bounced"),
+    "survey_answered": _l("Already answered the survey"),
 }
 #: how many recipients the confirmation page names
 SAMPLE_SIZE = 200
@@ -89,6 +94,8 @@ def check_audience(event: Event, kind: MailingKind, data: dict) -> dict:
         if not statuses or not set(statuses) <= allowed:
             raise ServiceError(_("Choose at least one registration status."), field="statuses")
         result["statuses"] = statuses
+    if kind == MailingKind.SURVEY:  # links to a survey that takes no answers help nobody
+        require_open_survey(event)
     if kind == MailingKind.INVITATION and data.get("include_answered") in (True, "y", "1"):
         result["include_answered"] = True
     return result
@@ -126,6 +133,12 @@ def _invited_before(mailing_id: int | None):
 
 def _base(event: Event, kind: MailingKind, audience: dict) -> tuple:
     """(model, WHERE clauses of everyone the chosen audience is about, before leaving out)."""
+    if kind == MailingKind.SURVEY:  # confirmed delegates; "checked_in": who came
+        clauses = [Registration.event_id == event.id,
+                   Registration.status == RegistrationStatus.CONFIRMED]
+        if audience["audience"] == "checked_in":
+            clauses.append(Registration.checked_in_at.is_not(None))
+        return Registration, clauses
     if kind == MailingKind.ANNOUNCEMENT:
         statuses = [RegistrationStatus(value) for value in audience.get("statuses", ())]
         return Registration, [Registration.event_id == event.id,
@@ -139,6 +152,9 @@ def _base(event: Event, kind: MailingKind, audience: dict) -> tuple:
 def _left_out(model, kind: MailingKind, audience: dict,
               mailing_id: int | None = None) -> list[tuple[str, object]]:
     """(reason, SQL condition) of the people left out, in the order they are checked."""
+    if model is Registration and kind == MailingKind.SURVEY:
+        return [("survey_answered", survey_answered_clause()),
+                ("unsubscribed", Registration.unsubscribed_at.is_not(None))]
     if model is Registration:
         return [("unsubscribed", Registration.unsubscribed_at.is_not(None))]
     reasons = []

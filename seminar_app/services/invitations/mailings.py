@@ -63,6 +63,7 @@ from ..mail.compose import (
     queue_rendered_email,
     render_email,
 )
+from ..surveys.links import survey_url
 from ..tasks import run_task_after_commit
 from . import message_templates as wording
 from .invitations import invitee_token
@@ -85,6 +86,7 @@ TEMPLATES = {
     MailingKind.INVITATION: "mailing_invitation_to_invitee",
     MailingKind.REMINDER: "mailing_reminder_to_invitee",
     MailingKind.ANNOUNCEMENT: "mailing_announcement_to_delegate",
+    MailingKind.SURVEY: "mailing_survey_to_delegate",
 }
 _SEND_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _UNSUBSCRIBE_TOKEN = re.compile(r"^([ir])(\d{1,12})\.([A-Za-z0-9_-]{22})$")
@@ -188,6 +190,8 @@ class MailingRenderer:
                 "body_text": slotted.text,
                 "body_html": Markup(_styled(slotted.html)),  # noqa: S704 - sanitized Markdown
                 "rsvp_url": wording.slot("rsvp_link") if uses_rsvp else "",
+                "survey_url": (wording.slot("survey_link")
+                               if "survey_link" in wording.ALLOWED[self.kind] else ""),
                 "unsubscribe_url": wording.slot("unsubscribe_link"),
             })
             self._layouts[language] = rendered
@@ -200,6 +204,8 @@ class MailingRenderer:
         values = {**self._event_values[language], **wording.person_values(person, language)}
         if isinstance(person, Invitee) and "rsvp_link" in wording.ALLOWED[self.kind]:
             values["rsvp_link"] = external_url("rsvp.show", token=invitee_token(person))
+        if isinstance(person, Registration) and "survey_link" in wording.ALLOWED[self.kind]:
+            values["survey_link"] = survey_url(person)
         values["unsubscribe_link"] = (unsubscribe_url if unsubscribe_url is not None else
                                       external_url("rsvp.unsubscribe",
                                                    token=unsubscribe_token(person)))
@@ -449,7 +455,7 @@ def shown_subjects(mailing: Mailing) -> list[tuple[str, str]]:
 
 def preview_people(event: Event, kind: MailingKind, *, limit: int = 500) -> list:
     """Whom a preview can be shown for: invitees, or delegates for announcements."""
-    model = Registration if kind == MailingKind.ANNOUNCEMENT else Invitee
+    model = Invitee if kind in (MailingKind.INVITATION, MailingKind.REMINDER) else Registration
     order = (Registration.sort_name, Registration.given_name) if model is Registration \
         else (Invitee.name,)
     return list(db.session.scalars(select(model).where(model.event_id == event.id)
@@ -458,7 +464,7 @@ def preview_people(event: Event, kind: MailingKind, *, limit: int = 500) -> list
 
 def get_preview_person(event: Event, kind: MailingKind, person_id: int):
     """The invitee (or registration, for announcements) ``person_id`` of ``event``."""
-    model = Registration if kind == MailingKind.ANNOUNCEMENT else Invitee
+    model = Invitee if kind in (MailingKind.INVITATION, MailingKind.REMINDER) else Registration
     person = db.session.get(model, person_id)
     if person is None or person.event_id != event.id:
         raise NotFound(_("Choose a person of this event."), field="person")

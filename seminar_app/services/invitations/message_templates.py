@@ -57,6 +57,7 @@ PLACEHOLDER_HELP = {
     "position": _l("the recipient's position"),
     "country": _l("the recipient's country"),
     "rsvp_link": _l("the recipient's personal invitation link"),
+    "survey_link": _l("the recipient's personal link to the feedback survey"),
 }
 _COMMON = ("honorific", "name", "event", "date", "time", "venue", "deadline", "organisation",
            "position", "country")
@@ -67,10 +68,11 @@ ALLOWED = {
     MailingKind.INVITATION: (*_COMMON, "rsvp_link"),
     MailingKind.REMINDER: (*_COMMON, "rsvp_link"),
     MailingKind.ANNOUNCEMENT: _COMMON,
+    MailingKind.SURVEY: (*_COMMON, "survey_link"),
 }
 
 #: the placeholders whose value is a URL this app makes: allowed as a link's whole address
-LINK_PLACEHOLDERS = ("rsvp_link",)
+LINK_PLACEHOLDERS = ("rsvp_link", "survey_link")
 
 #: a placeholder: a word between single braces
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -145,6 +147,30 @@ DEFAULTS = {
                 "Kami ingin menyampaikan informasi mengenai **{event}** ({date}, {time}, "
                 "{venue}).\n\n"
                 "(Tulis pengumuman di sini.)\n\n"
+                "Hormat kami,\n\nPanitia"
+            ),
+        },
+    },
+    MailingKind.SURVEY: {
+        "en": {
+            "subject": "Your feedback on {event}",
+            "body": (
+                "Dear {honorific} {name},\n\n"
+                "Thank you for taking part in **{event}** ({date}, {venue}).\n\n"
+                "We would be grateful for your feedback: the short survey takes a few "
+                "minutes, and you can answer it once through your personal link:\n\n"
+                "{survey_link}\n\n"
+                "With our highest consideration,\n\nThe organizers"
+            ),
+        },
+        "id": {
+            "subject": "Masukan Anda tentang {event}",
+            "body": (
+                "Yth. {honorific} {name},\n\n"
+                "Terima kasih atas partisipasi Anda dalam **{event}** ({date}, {venue}).\n\n"
+                "Kami mengharapkan masukan Anda: survei singkat ini hanya memerlukan beberapa "
+                "menit dan dapat diisi satu kali melalui tautan pribadi Anda:\n\n"
+                "{survey_link}\n\n"
                 "Hormat kami,\n\nPanitia"
             ),
         },

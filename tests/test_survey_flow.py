@@ -1,0 +1,157 @@
+"""The feedback survey end to end: organizers write and open it, the survey mailing goes
+through a real SMTP server (aiosmtpd), the link in the email opens the survey, each delegate
+answers once, in English or Bahasa Indonesia."""
+
+import re
+import secrets
+
+import pytest
+from sqlalchemy import func, select
+
+from seminar_app.models import (
+    MailingKind,
+    RegistrationStatus,
+    SurveyAnswer,
+    SurveyRespondent,
+    SurveySubmission,
+    utcnow,
+)
+from seminar_app.services.invitations import mailings
+from seminar_app.services.surveys import surveys
+from seminar_app.services.surveys.links import survey_token
+from tests.conftest import post_form
+from tests.factories import add_registration, logged_in, registration_event
+
+LINK = re.compile(r"https?://[^\s\"<>]+(/s/s\d+\.[A-Za-z0-9_-]{22})")
+
+
+@pytest.fixture
+def owner(make_user):
+    return make_user()
+
+
+@pytest.fixture
+def event(owner):
+    return registration_event(owner)
+
+
+def make_survey(event, *, anonymous=False, state="open"):
+    """A survey with a rating, a choice and a text question (both languages)."""
+    survey = surveys.get_or_create_survey(event)
+    surveys.add_question(survey, kind="rating", required=True, texts={
+        "en": {"label": "How useful was the forum?"},
+        "id": {"label": "Seberapa bermanfaat forum ini?"}})
+    surveys.add_question(survey, kind="choice", texts={
+        "en": {"label": "Which day was best?", "choices": "Day one\nDay two"},
+        "id": {"label": "Hari mana yang terbaik?", "choices": "Hari pertama\nHari kedua"}})
+    surveys.add_question(survey, kind="text", texts={
+        "en": {"label": "Any suggestion?"}, "id": {"label": "Ada saran?"}})
+    if anonymous:
+        surveys.set_anonymous(survey, True)
+    if state == "open":
+        surveys.open_survey(survey)
+    return survey
+
+
+def fields(survey, rating="4", choice="1", text="More coffee, please."):
+    rating_q, choice_q, text_q = survey.questions
+    return {f"q{rating_q.id}": rating, f"q{choice_q.id}": choice, f"q{text_q.id}": text}
+
+
+def counts(db):
+    db.session.expire_all()
+    return tuple(db.session.scalar(select(func.count()).select_from(model))
+                 for model in (SurveyRespondent, SurveySubmission, SurveyAnswer))
+
+
+def test_organizer_writes_opens_and_sends_the_survey_by_real_smtp(app, db, owner, event,
+                                                                  smtp_server):
+    client = logged_in(app, owner)
+    page = client.get(f"/manage/events/{event.id}/survey")
+    assert page.status_code == 200 and "Feedback survey" in page.get_data(as_text=True)
+    response = post_form(client, f"/manage/events/{event.id}/survey", {
+        "kind": "rating", "label_en": "Overall, how was it?", "label_id": "Secara umum?",
+        "required": "y"})
+    assert response.status_code == 303
+    response = post_form(client, f"/manage/events/{event.id}/survey/open")
+    assert response.status_code == 303
+    survey = surveys.find_survey(event)
+    assert survey.state == "open" and len(survey.questions) == 1
+    came = add_registration(event, language="id", checked_in_at=utcnow())
+    add_registration(event)  # confirmed, did not check in: not in the default audience
+    mailing, created = mailings.create_mailing(event, MailingKind.SURVEY, {},
+                                               send_key=secrets.token_urlsafe(24))
+    assert created and mailing.audience == {"audience": "checked_in"}
+    message = smtp_server.wait_for(1)[0]["message"]
+    assert message["To"].endswith(f"<{came.email}>") or came.email in message["To"]
+    assert message["Subject"].startswith("Masukan Anda tentang")
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    paths = set(LINK.findall(text))
+    assert paths == {f"/s/{survey_token(came)}"} and f"/s/{survey_token(came)}" in html
+    public = app.test_client()
+    page = public.get(paths.pop())
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Secara umum?" in body  # in the delegate's language
+
+
+def test_delegate_answers_once_in_english(app, db, event):
+    survey = make_survey(event)
+    delegate = add_registration(event, checked_in_at=utcnow())
+    client = app.test_client()
+    url = f"/s/{survey_token(delegate)}"
+    assert "How useful was the forum?" in client.get(url).get_data(as_text=True)
+    response = post_form(client, url, fields(survey))
+    assert response.status_code == 200
+    assert "Thank you: your answers have been recorded." in response.get_data(as_text=True)
+    assert counts(db) == (1, 1, 3)
+    again = post_form(client, url, fields(survey, rating="2"))
+    assert again.status_code == 409
+    assert "You have already answered this survey." in again.get_data(as_text=True)
+    assert client.get(url).status_code == 409
+    assert counts(db) == (1, 1, 3)
+    submission = db.session.scalar(select(SurveySubmission))
+    assert submission.registration_id == delegate.id and submission.language == "en"
+
+
+def test_delegate_answers_in_indonesian_and_switches_language(app, db, event):
+    survey = make_survey(event)
+    delegate = add_registration(event, language="id", checked_in_at=utcnow())
+    client = app.test_client()
+    url = f"/s/{survey_token(delegate)}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Seberapa bermanfaat forum ini?" in page and "Hari kedua" in page
+    english = client.get(f"{url}?lang=en").get_data(as_text=True)
+    assert "How useful was the forum?" in english
+    refused = post_form(client, url, fields(survey, rating="9"))
+    assert refused.status_code == 422 and counts(db) == (0, 0, 0)
+    response = post_form(client, url, fields(survey))
+    assert response.status_code == 200
+    assert "Terima kasih" in response.get_data(as_text=True)
+    again = post_form(client, url, fields(survey))
+    assert again.status_code == 409 and "Anda sudah mengisi survei ini" in again.get_data(
+        as_text=True)
+
+
+def test_anonymous_survey_stores_no_link_to_the_delegate(app, db, event):
+    survey = make_survey(event, anonymous=True)
+    delegates = [add_registration(event, checked_in_at=utcnow()) for _ in range(3)]
+    for delegate in delegates:
+        response = post_form(app.test_client(), f"/s/{survey_token(delegate)}", fields(survey))
+        assert response.status_code == 200
+    db.session.expire_all()
+    submissions = db.session.scalars(select(SurveySubmission)).all()
+    assert len(submissions) == 3
+    assert all(item.registration_id is None for item in submissions)
+    assert all(re.fullmatch(r"[0-9a-f]{32}", item.id) for item in submissions)
+    respondents = db.session.scalars(select(SurveyRespondent)).all()
+    assert {item.registration_id for item in respondents} == {d.id for d in delegates}
+    assert not hasattr(SurveyRespondent, "created_at")
+    assert not hasattr(SurveySubmission, "created_at")
+
+
+def test_cancelled_registration_link_is_refused(app, db, event):
+    make_survey(event)
+    delegate = add_registration(event, status=RegistrationStatus.CANCELLED)
+    response = app.test_client().get(f"/s/{survey_token(delegate)}")
+    assert response.status_code == 404

@@ -26,6 +26,7 @@ from ..services.registration.registration_labels import (
     organisation_type_label,
     role_label,
 )
+from ..services.travel.boards import travel_figures
 from ..view_helpers import load_event_with_permissions
 from . import bp
 
@@ -90,6 +91,7 @@ def event_page(event_id: int):
     data = service.event_dashboard(event)
     return render_template(
         "dashboard/event.html", event=event, data=data, charts=_charts(data),
+        travel=travel_figures(event),
         survey_charts=survey_charts(data.survey),
         can_manage=Permission.MANAGE in permissions,
         can_checkin=Permission.CHECKIN in permissions,

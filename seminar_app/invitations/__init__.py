@@ -14,4 +14,11 @@ from flask import Blueprint
 bp = Blueprint("invitations", __name__, url_prefix="/manage")
 public_bp = Blueprint("rsvp", __name__)
 
-from . import imports, invitees, mailings, nominate_views, rsvp  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    imports,
+    invitees,
+    mailings,
+    nominate_views,
+    rsvp,
+    travel_views,
+)

@@ -46,6 +46,14 @@ from .surveys import (
     SurveyRespondent,
     SurveySubmission,
 )
+from .travel import (
+    LODGINGS,
+    TRANSPORT_MODES,
+    TRAVEL_SETTINGS,
+    Hotel,
+    TravelPlan,
+    TravelSettings,
+)
 from .two_factor import RecoveryCode
 from .uploads import Upload
 from .users import User, UserRole
@@ -101,6 +109,12 @@ __all__ = [
     "SurveyRespondent",
     "SurveySubmission",
     "TeamMember",
+    "Hotel",
+    "LODGINGS",
+    "TRANSPORT_MODES",
+    "TRAVEL_SETTINGS",
+    "TravelPlan",
+    "TravelSettings",
     "UTCDateTime",
     "Upload",
     "User",

@@ -12,6 +12,7 @@ from . import (  # noqa: E402,F401
     privacy_views,
     question_views,
     substitution_views,
+    travel_views,
     views,
     waitlist_views,
 )

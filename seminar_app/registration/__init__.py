@@ -11,5 +11,6 @@ from . import (  # noqa: E402,F401
     photo_views,
     promotion_views,
     substitution_views,
+    travel_views,
     views,
 )

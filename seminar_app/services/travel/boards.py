@@ -1,0 +1,369 @@
+"""What staff read of the travel plans: the arrivals and departures boards, the rooming list
+with the room-block use per night, who has not given their travel, the dashboard figures.
+
+Rules:
+- Boards list the delegates taking part (confirmed or waiting for approval), grouped by day
+  and hour in the event's time zone; within an hour the heads of delegation come first, then
+  by time, country and name.
+- A hotel's rooms used on a night are the delegates staying that night (check-in on or
+  before it, check-out after it), a delegate sharing a room with another staying there the
+  same night counting one room with them. Nights over the block size are flagged.
+- A row is marked "changed" when its plan changed after the last export of that list.
+- Each function runs a fixed number of queries, whatever the number of delegates.
+"""
+
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import aliased
+
+from ...database import use_case
+from ...extensions import db
+from ...models import (
+    Delegation,
+    Event,
+    Hotel,
+    Registration,
+    RegistrationStatus,
+    TravelPlan,
+    TravelSettings,
+    utcnow,
+)
+from ..audit import record_action
+from .settings import event_hotels, travel_settings
+
+log = logging.getLogger(__name__)
+
+#: registrations shown on the boards and counted in the rooms
+TAKING_PART = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING)
+#: the longest stay counted night by night (a typo such as 2062 must not loop for years)
+MAX_NIGHTS = 120
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One delegate arriving (or leaving)."""
+
+    registration_id: int
+    reference: str
+    name: str
+    country: str
+    status: str
+    is_head: bool
+    delegation: str
+    at: datetime
+    local: datetime
+    mode: str
+    number: str
+    place: str
+    pickup: bool
+    hotel: str
+    changed: bool
+
+
+@dataclass
+class BoardSlot:
+    """An hour of a day in the event's zone and who arrives (or leaves) in it."""
+
+    hour: datetime
+    rows: list[BoardRow]
+
+    @property
+    def pickups(self) -> int:
+        return sum(1 for row in self.rows if row.pickup)
+
+
+@dataclass
+class BoardDay:
+    day: date
+    slots: list[BoardSlot]
+
+    @property
+    def count(self) -> int:
+        return sum(len(slot.rows) for slot in self.slots)
+
+
+@dataclass
+class Board:
+    event: Event
+    kind: str  # arrival | departure
+    days: list[BoardDay]
+    exported_at: datetime | None
+
+    @property
+    def count(self) -> int:
+        return sum(day.count for day in self.days)
+
+
+def _head_ids(event: Event):
+    return select(Delegation.head_registration_id).where(Delegation.event_id == event.id)
+
+
+def board(event: Event, kind: str = "arrival") -> Board:
+    """The arrivals (``kind="arrival"``) or departures board of ``event`` (three queries)."""
+    settings = travel_settings(event)
+    exported = settings.arrivals_exported_at
+    at = getattr(TravelPlan, f"{kind}_at")
+    delegation = aliased(Delegation)
+    query = (
+        select(TravelPlan, Registration, delegation.name, delegation.head_registration_id,
+               Hotel.name)
+        .join(Registration, Registration.id == TravelPlan.registration_id)
+        .outerjoin(delegation, delegation.id == Registration.delegation_id)
+        .outerjoin(Hotel, Hotel.id == TravelPlan.hotel_id)
+        .where(TravelPlan.event_id == event.id, at.is_not(None),
+               Registration.status.in_(TAKING_PART))
+        .order_by(at, Registration.id))
+    zone = ZoneInfo(event.timezone)
+    rows = [_board_row(kind, plan, registration, name, head_id, hotel, zone, exported)
+            for plan, registration, name, head_id, hotel in db.session.execute(query)]
+    return Board(event=event, kind=kind, days=_group(rows), exported_at=exported)
+
+
+def _board_row(kind, plan, registration, delegation_name, head_id, hotel, zone, exported):
+    moment = getattr(plan, f"{kind}_at")
+    return BoardRow(
+        registration_id=registration.id, reference=registration.reference,
+        name=f"{registration.given_name} {registration.family_name}".strip(),
+        country=registration.country, status=registration.status.value,
+        is_head=head_id == registration.id, delegation=delegation_name or "",
+        at=moment, local=moment.astimezone(zone), mode=getattr(plan, f"{kind}_mode"),
+        number=getattr(plan, f"{kind}_number"), place=getattr(plan, f"{kind}_place"),
+        pickup=getattr(plan, f"{kind}_pickup"), hotel=hotel or "",
+        changed=exported is None or plan.updated_at > exported)
+
+
+def _group(rows: list[BoardRow]) -> list[BoardDay]:
+    days = []
+    for day, day_rows in groupby(rows, key=lambda row: row.local.date()):
+        slots = []
+        for _hour, hour_rows in groupby(day_rows, key=lambda row: row.local.hour):
+            ordered = sorted(hour_rows, key=lambda r: (not r.is_head, r.at, r.country, r.name))
+            slots.append(BoardSlot(hour=ordered[0].local.replace(minute=0, second=0,
+                                                                 microsecond=0),
+                                   rows=ordered))
+        days.append(BoardDay(day=day, slots=slots))
+    return days
+
+
+@dataclass(frozen=True)
+class MissingTravel:
+    """A delegate taking part who has given no arrival yet."""
+
+    registration_id: int
+    reference: str
+    name: str
+    country: str
+    email: str
+
+
+def missing_travel(event: Event) -> list[MissingTravel]:
+    """Delegates taking part with no arrival time given (one query), by country and name."""
+    query = (
+        select(Registration.id, Registration.reference, Registration.given_name,
+               Registration.family_name, Registration.country, Registration.email)
+        .outerjoin(TravelPlan, TravelPlan.registration_id == Registration.id)
+        .where(Registration.event_id == event.id, Registration.status.in_(TAKING_PART),
+               Registration.attendance != "online", TravelPlan.arrival_at.is_(None))
+        .order_by(Registration.country, Registration.sort_name, Registration.id))
+    return [MissingTravel(row.id, row.reference, f"{row.given_name} {row.family_name}".strip(),
+                          row.country, row.email) for row in db.session.execute(query)]
+
+
+# --- rooming list -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RoomingRow:
+    registration_id: int
+    reference: str
+    name: str
+    country: str
+    email: str
+    check_in: date | None
+    check_out: date | None
+    share_with: str
+    arrival_local: datetime | None
+    departure_local: datetime | None
+    changed: bool
+
+    @property
+    def nights(self) -> int:
+        if self.check_in is None or self.check_out is None:
+            return 0
+        return (self.check_out - self.check_in).days
+
+
+@dataclass(frozen=True)
+class NightUse:
+    night: date
+    rooms: int
+    guests: int
+    block_size: int
+    in_block: bool
+
+    @property
+    def over(self) -> bool:
+        return self.rooms > (self.block_size if self.in_block else 0)
+
+
+@dataclass
+class HotelList:
+    hotel: Hotel
+    rows: list[RoomingRow] = field(default_factory=list)
+    nights: list[NightUse] = field(default_factory=list)
+
+    @property
+    def over_block(self) -> bool:
+        return any(night.over for night in self.nights)
+
+
+@dataclass
+class RoomingList:
+    event: Event
+    hotels: list[HotelList]
+    exported_at: datetime | None
+    #: delegates on their own arrangements
+    own: int
+
+
+def rooming_list(event: Event) -> RoomingList:
+    """Every hotel of ``event`` with its guests and its room-block use per night (four
+    queries)."""
+    settings = travel_settings(event)
+    exported = settings.rooming_exported_at
+    hotels = {hotel.id: HotelList(hotel=hotel) for hotel in event_hotels(event)}
+    sharer = aliased(Registration)
+    query = (
+        select(TravelPlan, Registration, sharer.given_name, sharer.family_name,
+               sharer.reference)
+        .join(Registration, Registration.id == TravelPlan.registration_id)
+        .outerjoin(sharer, sharer.id == TravelPlan.share_with_id)
+        .where(TravelPlan.event_id == event.id, Registration.status.in_(TAKING_PART),
+               TravelPlan.lodging.in_(("hotel", "own")))
+        .order_by(Registration.sort_name, Registration.given_name, Registration.id))
+    zone = ZoneInfo(event.timezone)
+    stays, own = defaultdict(list), 0
+    for plan, registration, share_given, share_family, share_ref in db.session.execute(query):
+        if plan.lodging == "own":
+            own += 1
+            continue
+        if plan.hotel_id not in hotels:
+            continue
+        share = f"{share_given} {share_family} ({share_ref})" if share_ref else ""
+        hotels[plan.hotel_id].rows.append(RoomingRow(
+            registration_id=registration.id, reference=registration.reference,
+            name=f"{registration.given_name} {registration.family_name}".strip(),
+            country=registration.country, email=registration.email,
+            check_in=plan.check_in, check_out=plan.check_out, share_with=share,
+            arrival_local=plan.arrival_at.astimezone(zone) if plan.arrival_at else None,
+            departure_local=plan.departure_at.astimezone(zone) if plan.departure_at else None,
+            changed=exported is None or plan.updated_at > exported))
+        stays[plan.hotel_id].append((registration.id, plan.share_with_id, plan.check_in,
+                                     plan.check_out))
+    for hotel_id, listing in hotels.items():
+        listing.nights = night_use(listing.hotel, stays[hotel_id])
+    return RoomingList(event=event, hotels=list(hotels.values()), exported_at=exported,
+                       own=own)
+
+
+def night_use(hotel: Hotel, stays: list[tuple]) -> list[NightUse]:
+    """Rooms and guests per night at ``hotel``, over the block's nights and any night a guest
+    stays outside them. ``stays``: (registration id, shares with id, check-in, check-out)."""
+    guests: dict[date, set[int]] = defaultdict(set)
+    partner = {}
+    for registration_id, share_id, check_in, check_out in stays:
+        if share_id is not None:
+            partner[registration_id] = share_id
+        nights = min((check_out - check_in).days, MAX_NIGHTS)
+        for offset in range(nights):
+            guests[check_in + timedelta(days=offset)].add(registration_id)
+    block = [hotel.block_from + timedelta(days=offset)
+             for offset in range(min((hotel.block_to - hotel.block_from).days, MAX_NIGHTS))]
+    uses = []
+    for night in sorted(set(block) | set(guests)):
+        present = guests.get(night, set())
+        uses.append(NightUse(night=night, rooms=_rooms(present, partner),
+                             guests=len(present), block_size=hotel.block_size,
+                             in_block=hotel.block_from <= night < hotel.block_to))
+    return uses
+
+
+def _rooms(present: set[int], partner: dict[int, int]) -> int:
+    """Rooms used by ``present`` guests: guests linked by room sharing (either naming the
+    other) form a group, and a group of n guests takes n/2 rooms, rounded up."""
+    group = {guest: guest for guest in present}
+
+    def root(guest: int) -> int:
+        while group[guest] != guest:
+            group[guest] = group[group[guest]]
+            guest = group[guest]
+        return guest
+
+    for guest in present:
+        other = partner.get(guest)
+        if other in present:
+            group[root(guest)] = root(other)
+    sizes = Counter(root(guest) for guest in present)
+    return sum((size + 1) // 2 for size in sizes.values())
+
+
+# --- exports and the dashboard -----------------------------------------------------------------
+
+@use_case
+def mark_exported(event: Event, kind: str, *, actor=None) -> datetime:
+    """Record that staff exported the arrivals (``kind="arrivals"``) or the rooming list
+    (``"rooming"``) now: rows changed later are marked on the next view."""
+    settings = db.session.get(TravelSettings, event.id)
+    if settings is None:
+        settings = TravelSettings(event_id=event.id, mode="off")
+        db.session.add(settings)
+    now = utcnow()
+    setattr(settings, f"{kind}_exported_at", now)
+    record_action(f"travel.{kind}_exported", event, user=actor)
+    return now
+
+
+@dataclass(frozen=True)
+class TravelFigures:
+    """The dashboard's travel figures."""
+
+    mode: str
+    arrivals_by_day: list[tuple[date, int, int]]  # day, arrivals, pick-ups
+    hotels: list[tuple[str, int, int, int]]  # name, guests, peak rooms, block size
+    own: int
+    missing: int
+
+    @property
+    def arrivals(self) -> int:
+        return sum(count for _day, count, _pickups in self.arrivals_by_day)
+
+
+def travel_figures(event: Event) -> TravelFigures | None:
+    """Arrivals per day (event's zone) and hotel use; None when the event collects no travel
+    (a fixed number of queries)."""
+    settings = travel_settings(event)
+    if settings.mode not in ("optional", "required"):
+        return None
+    zone = ZoneInfo(event.timezone)
+    query = (select(TravelPlan.arrival_at, TravelPlan.arrival_pickup)
+             .join(Registration, and_(Registration.id == TravelPlan.registration_id,
+                                      Registration.status.in_(TAKING_PART)))
+             .where(TravelPlan.event_id == event.id, TravelPlan.arrival_at.is_not(None)))
+    counts, pickups = Counter(), Counter()
+    for moment, pickup in db.session.execute(query):
+        day = moment.astimezone(zone).date()
+        counts[day] += 1
+        pickups[day] += bool(pickup)
+    rooming = rooming_list(event)
+    hotels = [(listing.hotel.name, len(listing.rows),
+               max((night.rooms for night in listing.nights), default=0),
+               listing.hotel.block_size) for listing in rooming.hotels]
+    return TravelFigures(mode=settings.mode,
+                         arrivals_by_day=[(day, counts[day], pickups[day])
+                                          for day in sorted(counts)],
+                         hotels=hotels, own=rooming.own, missing=len(missing_travel(event)))

@@ -103,6 +103,7 @@ class World:
     api_token: object = None
     nomination: Nomination | None = None
     document_job: object = None
+    survey_question: object = None
 
     def url_values(self) -> dict:
         """URL argument name -> value. Add new argument names here."""
@@ -126,6 +127,7 @@ class World:
             "nomination_id": self.nomination.id,
             "nominee_id": self.nomination.members[0].id,
             "job_id": self.document_job.id,
+            "survey_question_id": self.survey_question.id,
         }
 
 
@@ -202,7 +204,16 @@ def world(db, make_user) -> World:
         admin, owner, outsider, team_user, event, cohost, session, speaker, member, upload, email,
         registration, question, invitee, mailing, create_token(owner, name="Sweep")[0],
         nomination, document_job=_document_job(db, event, owner),
+        survey_question=_survey_question(event),
     )
+
+
+def _survey_question(event):
+    """A question of the event's feedback survey (services.surveys.surveys)."""
+    from seminar_app.services.surveys import surveys
+
+    survey = surveys.get_or_create_survey(event)
+    return surveys.add_question(survey, kind="text", texts={"en": {"label": "Comments?"}})
 
 
 def _document_job(db, event, owner) -> DocumentJob:

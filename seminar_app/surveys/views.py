@@ -94,32 +94,41 @@ def survey_settings(event_id: int):
     return redirect(url_for(".survey_edit", event_id=event.id), 303)
 
 
-@bp.post(f"{BASE}/<any(open, close):action>")
-@login_required
-def survey_state(event_id: int, action: str):
-    """Open the survey (it takes answers) or close it."""
+def _change_state(event_id: int, change, done: str):
     event, survey = _load(event_id)
     if not SurveyActionForm().validate_on_submit():
         abort(400)
     try:
-        if action == "open":
-            service.open_survey(survey, actor=current_user)
-            flash(_("The survey is open: delegates can answer it."), "success")
-        else:
-            service.close_survey(survey, actor=current_user)
-            flash(_("The survey is closed: it takes no more answers."), "success")
+        change(survey, actor=current_user)
     except ServiceError as error:
         flash(error.message, "danger")
         return _render(event, survey, status=409)
+    flash(done, "success")
     return redirect(url_for(".survey_edit", event_id=event.id), 303)
 
 
-@bp.route(f"{BASE}/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@bp.post(f"{BASE}/open")
 @login_required
-def question_edit(event_id: int, question_id: int):
+def survey_open(event_id: int):
+    """Open the survey: delegates can answer it (it needs a question)."""
+    return _change_state(event_id, service.open_survey,
+                         _("The survey is open: delegates can answer it."))
+
+
+@bp.post(f"{BASE}/close")
+@login_required
+def survey_close(event_id: int):
+    """Close the survey: it takes no more answers."""
+    return _change_state(event_id, service.close_survey,
+                         _("The survey is closed: it takes no more answers."))
+
+
+@bp.route(f"{BASE}/questions/<int:survey_question_id>/edit", methods=["GET", "POST"])
+@login_required
+def question_edit(event_id: int, survey_question_id: int):
     """Change a question's wording (and its kind or options before any answer)."""
     event, survey = _load(event_id)
-    question = _question(survey, question_id)
+    question = _question(survey, survey_question_id)
     form = SurveyQuestionForm(data=SurveyQuestionForm.initial_data(question))
     status = form_status(form)
     if form.validate_on_submit():
@@ -134,12 +143,12 @@ def question_edit(event_id: int, question_id: int):
                            question=question, form=form, can_manage=True), status
 
 
-@bp.post(f"{BASE}/questions/<int:question_id>/delete")
+@bp.post(f"{BASE}/questions/<int:survey_question_id>/delete")
 @login_required
-def question_delete(event_id: int, question_id: int):
+def question_delete(event_id: int, survey_question_id: int):
     """Remove a question nobody has answered."""
     event, survey = _load(event_id)
-    question = _question(survey, question_id)
+    question = _question(survey, survey_question_id)
     if not SurveyActionForm().validate_on_submit():
         abort(400)
     try:
@@ -151,12 +160,12 @@ def question_delete(event_id: int, question_id: int):
     return redirect(url_for(".survey_edit", event_id=event.id), 303)
 
 
-@bp.post(f"{BASE}/questions/<int:question_id>/move")
+@bp.post(f"{BASE}/questions/<int:survey_question_id>/move")
 @login_required
-def question_move(event_id: int, question_id: int):
+def question_move(event_id: int, survey_question_id: int):
     """Move a question one place up or down."""
     event, survey = _load(event_id)
-    question = _question(survey, question_id)
+    question = _question(survey, survey_question_id)
     direction = request.form.get("direction", "")
     if not SurveyActionForm().validate_on_submit() or direction not in ("up", "down"):
         abort(400)

@@ -4,7 +4,8 @@
 Modules: ``core`` (authentication, errors, input, pagination), ``events``, ``registrations``,
 ``invitations``, ``privacy``, ``delegations``, ``program`` (agenda and extra questions),
 ``event_actions`` (unpublishing, a new invitation link), ``dashboard`` (figures and bounces),
-``surveys`` (the feedback survey's questions and results)
+``surveys`` (the feedback survey's questions and results), ``travel`` (travel plans, hotels,
+arrivals and departures)
 (the endpoints), ``openapi`` (the OpenAPI document and the docs page), ``tokens_views`` (staff
 pages).
 """
@@ -24,6 +25,7 @@ from . import (  # noqa: F401 - routes
     program,
     registrations,
     surveys,
+    travel,
 )
 from .core import bp, rate_limit_key, rate_limit_value
 from .tokens_views import bp as tokens_bp

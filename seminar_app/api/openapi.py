@@ -24,7 +24,7 @@ from ..models import (
 from ..services.invitations.bounces import RECORDED, SMTP
 from ..services.invitations.invitation_status import InviteeStatus
 from ..services.invitations.mailings import AUDIENCES as MAILING_AUDIENCES
-from . import accreditation, surveys
+from . import accreditation, surveys, travel
 from .core import (
     COUNTRY_CODES,
     MAX_ID,
@@ -847,6 +847,7 @@ def build_document() -> dict:
     paths.update(_new_operation_paths())
     paths.update(accreditation.openapi_paths())  # nominations, photos, substitution
     paths.update(surveys.openapi_paths())  # the feedback survey and its results
+    paths.update(travel.openapi_paths())  # travel plans, hotels, arrivals, departures
     _add_links(paths)
     event_patch = body_schema(EVENT_INPUT)
     event_patch.pop("required", None)
@@ -872,7 +873,8 @@ def build_document() -> dict:
         "servers": [{"url": url_for("api.openapi").rsplit("/", 1)[0]}],
         "security": [{"bearer": []}],
         "tags": [{"name": "events"}, {"name": "registrations"}, {"name": "delegations"},
-                 {"name": "programme"}, {"name": "invitations"}, {"name": "surveys"}],
+                 {"name": "programme"}, {"name": "invitations"}, {"name": "surveys"},
+                 {"name": "travel"}],
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -903,6 +905,7 @@ def build_document() -> dict:
                 "Dashboard": DASHBOARD,
                 **accreditation.openapi_schemas(),
                 **surveys.openapi_schemas(),
+                **travel.openapi_schemas(),
                 "PersonalData": PERSONAL_DATA, "ErasedCounts": ERASED_COUNTS,
             },
             "responses": {

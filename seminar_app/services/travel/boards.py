@@ -104,13 +104,12 @@ def _head_ids(event: Event):
     return select(Delegation.head_registration_id).where(Delegation.event_id == event.id)
 
 
-def board(event: Event, kind: str = "arrival") -> Board:
-    """The arrivals (``kind="arrival"``) or departures board of ``event`` (three queries)."""
-    settings = travel_settings(event)
-    exported = settings.arrivals_exported_at
+def board_query(event: Event, kind: str = "arrival"):
+    """A select of (plan, registration, delegation name, its head's id, hotel name) of the
+    delegates taking part who gave their ``kind`` time, soonest first."""
     at = getattr(TravelPlan, f"{kind}_at")
     delegation = aliased(Delegation)
-    query = (
+    return (
         select(TravelPlan, Registration, delegation.name, delegation.head_registration_id,
                Hotel.name)
         .join(Registration, Registration.id == TravelPlan.registration_id)
@@ -119,9 +118,19 @@ def board(event: Event, kind: str = "arrival") -> Board:
         .where(TravelPlan.event_id == event.id, at.is_not(None),
                Registration.status.in_(TAKING_PART))
         .order_by(at, Registration.id))
+
+
+def board_rows(event: Event, kind: str, rows, exported: datetime | None) -> list[BoardRow]:
+    """``rows`` of ``board_query`` as BoardRows (``changed`` against ``exported``)."""
     zone = ZoneInfo(event.timezone)
-    rows = [_board_row(kind, plan, registration, name, head_id, hotel, zone, exported)
-            for plan, registration, name, head_id, hotel in db.session.execute(query)]
+    return [_board_row(kind, plan, registration, name, head_id, hotel, zone, exported)
+            for plan, registration, name, head_id, hotel in rows]
+
+
+def board(event: Event, kind: str = "arrival") -> Board:
+    """The arrivals (``kind="arrival"``) or departures board of ``event`` (two queries)."""
+    exported = travel_settings(event).arrivals_exported_at
+    rows = board_rows(event, kind, db.session.execute(board_query(event, kind)), exported)
     return Board(event=event, kind=kind, days=_group(rows), exported_at=exported)
 
 

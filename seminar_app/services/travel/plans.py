@@ -1,10 +1,10 @@
 """A registration's travel plan: arrival, departure and accommodation.
 
 Rules:
-- A plan may be given while the event collects travel (optional or required). The delegate
-  (through their personal link), the head of their delegation and the focal point who
-  nominated them change it until the cut-off and the end of the event, while the registration
-  is not cancelled or rejected; staff change it at any time.
+- A plan may be given through personal links while the event collects travel (optional or
+  required): the delegate, the head of their delegation and the focal point who nominated
+  them change it until the cut-off and the end of the event, while the registration is not
+  cancelled or rejected. Staff change it at any time (also before travel is turned on).
 - Arrival and departure each have a time (entered in the event's zone, stored in UTC), a mode
   (flight, train, other), a flight or train number, a place and whether transport to or from
   it is needed. A flight's place is a known IATA airport code. The departure is after the
@@ -132,8 +132,6 @@ def set_travel_plan(registration: Registration, values: dict, *, by: str,
         refusal = _personal_refusal(registration, settings, utcnow())
         if refusal:
             raise Conflict(refusal)
-    elif not travel_enabled(settings):
-        raise Conflict(_("This event does not collect travel details."))
     clean = _clean(event, registration, values)
     plan = get_plan(registration)
     if plan is None:
@@ -160,9 +158,10 @@ def _clean(event: Event, registration: Registration, values: dict) -> dict:
     return clean
 
 
-def _text(values: dict, name: str, limit: int) -> str:
+def _text(values: dict, name: str, limit: int, *, upper: bool = False) -> str:
     value = values.get(name)
     value = " ".join(value.split()) if isinstance(value, str) else ""
+    value = value.upper() if upper else value
     if len(value) > limit:
         raise ServiceError(_("At most %(max)d characters.", max=limit), field=name)
     return value
@@ -175,7 +174,7 @@ def _clean_leg(leg: str, values: dict) -> dict:
     mode = values.get(f"{leg}_mode") or ""
     if mode not in ("", *TRANSPORT_MODES):
         raise ServiceError(_("Please choose one of the options."), field=f"{leg}_mode")
-    number = _text(values, f"{leg}_number", NUMBER_MAX).upper()
+    number = _text(values, f"{leg}_number", NUMBER_MAX, upper=True)
     place = _text(values, f"{leg}_place", PLACE_MAX)
     pickup = bool(values.get(f"{leg}_pickup"))
     if (mode or number or place or pickup) and moment is None:

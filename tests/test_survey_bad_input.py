@@ -3,7 +3,7 @@ a rating outside 1-5, a choice not offered, a required answer missing, a forged 
 closed survey. Each gets a clear translated 4xx, never a 500, and nothing is stored."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from seminar_app.extensions import db as _db
@@ -120,11 +120,11 @@ def test_answering_twice_is_409_and_keeps_the_first_answer(app, db, event, langu
 def test_the_database_refuses_a_second_respondent_row(app, db, event):
     survey = make_survey(event)
     delegate = add_registration(event)
-    db.session.add(SurveyRespondent(survey_id=survey.id, registration_id=delegate.id))
+    row = {"survey_id": survey.id, "registration_id": delegate.id}
+    db.session.execute(insert(SurveyRespondent), [row])
     db.session.commit()
-    db.session.add(SurveyRespondent(survey_id=survey.id, registration_id=delegate.id))
     with pytest.raises(IntegrityError):
-        db.session.commit()
+        db.session.execute(insert(SurveyRespondent), [row])
     db.session.rollback()
 
 

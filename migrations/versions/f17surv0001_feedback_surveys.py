@@ -42,15 +42,15 @@ def upgrade():
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_survey_questions_survey_id", "survey_questions", ["survey_id"])
+    # WITHOUT ROWID on SQLite: stored in key order, not in the order of the answers
     op.create_table(
         "survey_respondents",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("survey_id", sa.Integer(), nullable=False),
         sa.Column("registration_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["registration_id"], ["registrations.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["survey_id"], ["surveys.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("survey_id", "registration_id", name="uq_survey_respondents_once"),
+        sa.PrimaryKeyConstraint("survey_id", "registration_id"),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_survey_respondents_registration_id", "survey_respondents",
                     ["registration_id"])
@@ -64,6 +64,7 @@ def upgrade():
         sa.ForeignKeyConstraint(["survey_id"], ["surveys.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("registration_id"),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_survey_submissions_survey_id", "survey_submissions", ["survey_id"])
     op.create_table(
@@ -79,6 +80,7 @@ def upgrade():
         sa.ForeignKeyConstraint(["submission_id"], ["survey_submissions.id"],
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("submission_id", "question_id"),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_survey_answers_question_id", "survey_answers", ["question_id"])
 

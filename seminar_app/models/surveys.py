@@ -2,14 +2,17 @@
 
 "Who answered" (``SurveyRespondent``) and "what was answered" (``SurveySubmission`` and its
 ``SurveyAnswer`` rows) are kept apart. A respondent row says only that a registration
-answered (it is what makes a second answer impossible: one row per survey and registration,
-a database constraint). For an anonymous survey the submission holds no registration, its key
-is random (no order to line it up with the respondents) and neither table keeps a time.
+answered (it is what makes a second answer impossible: its primary key is the survey and the
+registration, a database constraint). For an anonymous survey the submission holds no
+registration and its key is random; no table has a sequential id or a time, and on SQLite the
+three tables are WITHOUT ROWID (stored in key order, not in the order of the answers), so
+nothing lines a submission up with its respondent. (PostgreSQL still stores rows in the order
+they arrive; only someone reading the raw pages could use that.)
 """
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -73,13 +76,13 @@ class SurveyRespondent(db.Model):
     """A registration that has answered a survey: who, and nothing of what (or when)."""
 
     __tablename__ = "survey_respondents"
-    __table_args__ = (UniqueConstraint("survey_id", "registration_id",
-                                       name="uq_survey_respondents_once"),)
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    #: the key itself is the rule: one row per survey and registration
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"),
+                                           primary_key=True)
     registration_id: Mapped[int] = mapped_column(
-        ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+        ForeignKey("registrations.id", ondelete="CASCADE"), primary_key=True, index=True)
 
     def __repr__(self) -> str:
         return f"<SurveyRespondent survey={self.survey_id} reg={self.registration_id}>"
@@ -89,6 +92,7 @@ class SurveySubmission(db.Model):
     """One set of answers; linked to its registration only when the survey is not anonymous."""
 
     __tablename__ = "survey_submissions"
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     #: random, so that submissions have no order that would line them up with respondents
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -111,7 +115,8 @@ class SurveyAnswer(db.Model):
 
     __tablename__ = "survey_answers"
     __table_args__ = (CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5",
-                                      name="survey_rating_range"),)
+                                      name="survey_rating_range"),
+                      {"sqlite_with_rowid": False})
 
     submission_id: Mapped[str] = mapped_column(
         ForeignKey("survey_submissions.id", ondelete="CASCADE"), primary_key=True)

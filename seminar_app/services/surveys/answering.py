@@ -52,7 +52,7 @@ def survey_for(registration: Registration) -> Survey:
 
 def has_answered(survey: Survey, registration: Registration) -> bool:
     """Whether ``registration`` has answered ``survey``."""
-    return db.session.scalar(select(SurveyRespondent.id).where(
+    return db.session.scalar(select(SurveyRespondent.survey_id).where(
         SurveyRespondent.survey_id == survey.id,
         SurveyRespondent.registration_id == registration.id)) is not None
 

@@ -61,7 +61,7 @@ def get_or_create_survey(event: Event, *, actor=None) -> Survey:
 
 def respondent_count(survey: Survey) -> int:
     """How many delegates have answered ``survey``."""
-    return db.session.scalar(select(func.count(SurveyRespondent.id))
+    return db.session.scalar(select(func.count()).select_from(SurveyRespondent)
                              .where(SurveyRespondent.survey_id == survey.id)) or 0
 
 
@@ -264,7 +264,7 @@ def require_open_survey(event: Event) -> Survey:
 
 def survey_answered_clause():
     """SQL (correlated to ``Registration``): the delegate has answered the event's survey."""
-    return exists(select(SurveyRespondent.id)
+    return exists(select(SurveyRespondent.survey_id)
                   .join(Survey, SurveyRespondent.survey_id == Survey.id)
                   .where(Survey.event_id == Registration.event_id,
                          SurveyRespondent.registration_id == Registration.id))

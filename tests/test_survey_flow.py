@@ -91,9 +91,26 @@ def test_organizer_writes_opens_and_sends_the_survey_by_real_smtp(app, db, owner
     paths = set(LINK.findall(text))
     assert paths == {f"/s/{survey_token(came)}"} and f"/s/{survey_token(came)}" in html
     public = app.test_client()
-    page = public.get(paths.pop())
+    path = paths.pop()
+    page = public.get(path)
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and "Secara umum?" in body  # in the delegate's language
+    question = survey.questions[0]
+    answered = post_form(public, path, {f"q{question.id}": "5"})
+    assert answered.status_code == 200 and "Terima kasih" in answered.get_data(as_text=True)
+    assert counts(db) == (1, 1, 1)
+
+
+def test_language_switcher_wins_over_the_delegate_language(app, db, event):
+    make_survey(event)
+    delegate = add_registration(event, language="id")
+    client = app.test_client()
+    url = f"/s/{survey_token(delegate)}"
+    assert "Seberapa bermanfaat forum ini?" in client.get(url).get_data(as_text=True)
+    switched = client.get(f"/language/en?next={url}")
+    assert switched.status_code in (302, 303) and switched.headers["Location"].endswith(url)
+    page = client.get(url).get_data(as_text=True)
+    assert "How useful was the forum?" in page and 'lang="en"' in page
 
 
 def test_delegate_answers_once_in_english(app, db, event):

@@ -5,13 +5,14 @@ import logging
 import os
 import tempfile
 
-BENCHMARKS = ("rush", "pages", "mailing", "invitees", "checkin", "documents", "machines")
+BENCHMARKS = ("rush", "pages", "mailing", "invitees", "checkin", "documents", "machines",
+              "travel")
 
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("benchmarks", nargs="*", choices=[*BENCHMARKS, []],
-                        metavar="{rush,pages,mailing,invitees,checkin,documents,machines}",
+                        metavar="{rush,pages,mailing,invitees,checkin,documents,machines,travel}",
                         help="which to run (default: all)")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--clients", type=int, default=50,
@@ -31,6 +32,9 @@ def _arguments() -> argparse.Namespace:
                         help="invitees in the invitee page benchmark (default 20000)")
     parser.add_argument("--registrations", type=int, default=5000,
                         help="registrations in the event for the page benchmark (default 5000)")
+    parser.add_argument("--travel-delegates", type=int, default=2000,
+                        help="delegates with travel plans in the travel page benchmark "
+                             "(default 2000)")
     return parser.parse_args()
 
 
@@ -53,6 +57,7 @@ def _run(arguments: argparse.Namespace) -> None:
         mailing,
         page_latency,
         registration_rush,
+        travel_pages,
     )
 
     kinds = ("sqlite", "postgresql") if arguments.db == "both" else (arguments.db,)
@@ -72,6 +77,9 @@ def _run(arguments: argparse.Namespace) -> None:
             checkin_list.run(kind)
         if "documents" in chosen:
             documents.run(kind)
+        if "travel" in chosen:
+            travel_pages.run(kind, delegates=arguments.travel_delegates,
+                             requests=arguments.page_requests // 4)
         if "invitees" in chosen:
             invitee_pages.run(kind, invitees=arguments.invitees,
                               requests=arguments.page_requests // 2)

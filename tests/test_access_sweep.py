@@ -104,6 +104,7 @@ class World:
     nomination: Nomination | None = None
     document_job: object = None
     survey_question: object = None
+    hotel: object = None
 
     def url_values(self) -> dict:
         """URL argument name -> value. Add new argument names here."""
@@ -128,6 +129,7 @@ class World:
             "nominee_id": self.nomination.members[0].id,
             "job_id": self.document_job.id,
             "survey_question_id": self.survey_question.id,
+            "hotel_id": self.hotel.id,
         }
 
 
@@ -204,8 +206,18 @@ def world(db, make_user) -> World:
         admin, owner, outsider, team_user, event, cohost, session, speaker, member, upload, email,
         registration, question, invitee, mailing, create_token(owner, name="Sweep")[0],
         nomination, document_job=_document_job(db, event, owner),
-        survey_question=_survey_question(event),
+        survey_question=_survey_question(event), hotel=_hotel(event),
     )
+
+
+def _hotel(event):
+    """A hotel of the event with its room block (services.travel.settings)."""
+    from seminar_app.services.travel import settings
+
+    first = event.start_at.date()
+    return settings.add_hotel(event, {"name": "Hotel Borobudur", "address": "", "block_size": 5,
+                                      "block_from": first,
+                                      "block_to": first + timedelta(days=2)})
 
 
 def _survey_question(event):
@@ -317,7 +329,8 @@ def test_manage_route_access(app, world, endpoint, path):
 
 #: URL arguments naming an object that belongs to one event
 CHILD_ARGUMENTS = {"cohost_id", "session_id", "speaker_id", "member_id", "registration_id",
-                   "question_id", "invitee_id", "mailing_id", "nomination_id", "job_id"}
+                   "question_id", "invitee_id", "mailing_id", "nomination_id", "job_id",
+                   "hotel_id"}
 CROSS_EVENT_RULES = [
     (endpoint, path) for endpoint, path in MANAGE_RULES
     if "<int:event_id>" in path and any(f":{name}>" in path for name in CHILD_ARGUMENTS)

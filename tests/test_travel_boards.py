@@ -221,3 +221,24 @@ def test_a_viewer_cannot_change_settings_or_hotels(app, owner, make_user):
                      {"mode": "off"}).status_code == 403
     assert post_form(browser, f"/manage/events/{event.id}/travel/hotels/{hotel.id}/delete"
                      ).status_code == 403
+
+
+@pytest.mark.parametrize(("language", "all_days"), [("en", "All days"), ("id", "Semua hari")])
+def test_the_board_opens_on_one_day_and_shows_all_on_request(app, owner, language, all_days):
+    event, _hotel = travel_event(owner)
+    first, second = add_registration(event), add_registration(event)
+    _plan(first, event, arrive=_utc(event, -1, 10))
+    _plan(second, event, arrive=_utc(event, 0, 8))
+    browser = logged_in(app, owner)
+    browser.set_cookie("lang", language)
+    url = f"/manage/events/{event.id}/travel/arrivals"
+    page = browser.get(url).get_data(as_text=True)
+    assert "data-board-days" in page and all_days in page
+    assert f'data-board-row="{first.reference}"' in page
+    assert f'data-board-row="{second.reference}"' not in page
+    page = browser.get(f"{url}?day={day(event, 0).isoformat()}").get_data(as_text=True)
+    assert f'data-board-row="{second.reference}"' in page
+    assert f'data-board-row="{first.reference}"' not in page
+    page = browser.get(f"{url}?day=all").get_data(as_text=True)
+    assert first.reference in page and second.reference in page
+    assert browser.get(f"{url}?day=2026-99-99").status_code == 200

@@ -206,3 +206,25 @@ def test_registration_is_not_blocked_when_travel_is_required(client, owner):
     event, _hotel = travel_event(owner, "required")
     registration, _token = registration_service.register(event, data=service_data())
     assert registration.id is not None
+
+
+@pytest.mark.parametrize("change", [{"arrival_date": "0001-01-01"},
+                                    {"check_in": "9999-12-31"},
+                                    {"arrival_date": None},
+                                    {"arrival_time": "25:99"},
+                                    {"hotel_id": "not-a-number"},
+                                    {"arrival_mode": "boat"}])
+def test_hostile_travel_input_is_a_4xx_never_a_500(client, owner, change):
+    event, hotel = travel_event(owner)
+    _registration, token = make_registration(event)
+    response = post_form(client, f"/r/{token}/travel", plan_form(event, hotel, **change))
+    assert response.status_code == 422
+    assert _plans() == 0
+
+
+def test_a_cut_off_in_year_one_is_refused(app, owner):
+    event, _hotel = travel_event(owner)
+    browser = logged_in(app, owner)
+    response = post_form(browser, f"/manage/events/{event.id}/travel",
+                         {"mode": "optional", "change_cutoff_at": "0001-01-01T00:00"})
+    assert response.status_code == 422

@@ -2,9 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DateTimeLocalField, IntegerField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..forms import BaseForm
+from ..registration.travel_forms import plausible_day
 from ..services.travel.settings import ADDRESS_MAX, BLOCK_MAX, NAME_MAX
 
 SETTING_LABELS = {
@@ -21,11 +23,12 @@ _DATE_MESSAGE = _l("Please give a date such as 2026-03-17.")
 class TravelSettingsForm(BaseForm):
     """Whether the event collects travel, and until when delegates may change it."""
 
-    mode = RadioField(_l("Travel and accommodation"), choices=list(SETTING_LABELS.items()),
+    mode = RadioField(_l("Travel and accommodation"),
+                      choices=[SelectChoice(key, label) for key, label in SETTING_LABELS.items()],
                       validators=[InputRequired(_l("Please choose one of the options."))])
     change_cutoff_at = DateTimeLocalField(
         _l("Delegates may change their travel until (event's local time; empty: until the "
-           "event ends)"), validators=[Optional()], format=LOCAL_FORMATS)
+           "event ends)"), validators=[Optional(), plausible_day], format=LOCAL_FORMATS)
 
 
 class HotelForm(BaseForm):
@@ -48,10 +51,12 @@ class HotelForm(BaseForm):
                                            max=BLOCK_MAX))],
         render_kw={"min": 0, "max": BLOCK_MAX})
     block_from = DateField(_l("First night of the block"),
-                           validators=[InputRequired(_l("Please give the date."))],
+                           validators=[InputRequired(_l("Please give the date.")),
+                                       plausible_day],
                            invalid_value_message=_DATE_MESSAGE)
     block_to = DateField(_l("Block ends on (check-out day of the last night)"),
-                         validators=[InputRequired(_l("Please give the date."))],
+                         validators=[InputRequired(_l("Please give the date.")),
+                                     plausible_day],
                          invalid_value_message=_DATE_MESSAGE)
 
     def hotel_values(self) -> dict:

@@ -8,16 +8,18 @@ Exports are POSTs (they record when staff last exported, which marks later chang
 """
 
 import logging
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..i18n import current_language, formatting_locale
+from ..i18n import country_name, current_language, formatting_locale
 from ..models import Hotel, Registration, utcnow
-from ..registration.travel_forms import FIELD_OF, build_travel_form
+from ..registration.travel_forms import build_travel_form
+from ..registration.travel_views import travel_error
 from ..services.access import Permission
 from ..services.errors import ServiceError
 from ..services.travel import boards, plans, settings
@@ -35,13 +37,6 @@ from .travel_forms import ActionForm, HotelForm, TravelSettingsForm
 
 log = logging.getLogger(__name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def attach_travel_error(form, error: ServiceError) -> int:
-    """``attach_error`` for the travel form (a time's error shows under its date)."""
-    if error.field in FIELD_OF:
-        error.field = FIELD_OF[error.field]
-    return attach_error(form, error)
 
 
 # --- settings and hotels -------------------------------------------------------------------
@@ -136,15 +131,42 @@ def hotel_delete(event_id: int, hotel_id: int):
 
 # --- boards and the rooming list -----------------------------------------------------------
 
+def _country_names(codes) -> dict[str, str]:
+    """The names of ``codes`` in the page's language, each looked up once."""
+    return {code: country_name(code) for code in set(codes)}
+
+
+def _chosen_day(event, days: list) -> tuple[date | None, bool]:
+    """(the day asked by ``?day=YYYY-MM-DD``, or the default one; True for ``?day=all``).
+    A day that is not a date, or has nobody, opens the default day."""
+    asked = request.args.get("day", "")
+    if asked == "all":
+        return None, True
+    known = {day for day, _count in days}
+    try:
+        chosen = date.fromisoformat(asked) if len(asked) == 10 else None
+    except ValueError:
+        chosen = None
+    if chosen in known:
+        return chosen, False
+    today = utcnow().astimezone(ZoneInfo(event.timezone)).date()
+    return boards.default_board_day(days, today), False
+
+
 def _board_page(event_id: int, kind: str):
     event, permissions = load_event_with_permissions(event_id, Permission.VIEW)
-    data = boards.board(event, kind)
+    days = boards.board_days(event, kind)
+    chosen, every_day = _chosen_day(event, days)
+    data = boards.board(event, kind, day=chosen)  # chosen is None: every day
     access = settings.travel_settings(event)
     missing = boards.missing_travel(event) if kind == "arrival" else []
     return render_template(
         "travel/board.html", event=event, board=data, kind=kind, settings=access,
-        missing=missing, airport_label=airport_label,
+        board_days=days, chosen_day=chosen, every_day=every_day,
+        missing=missing, airport_label=airport_label, countries=_country_names(
+            row.country for day in data.days for slot in day.slots for row in slot.rows),
         day_label=lambda day: format_date(day, "full", locale=formatting_locale()),
+        short_day=lambda day: format_date(day, "EEE d MMM", locale=formatting_locale()),
         can_manage=Permission.MANAGE in permissions,
         can_checkin=Permission.CHECKIN in permissions,
         can_invite=Permission.INVITE in permissions)
@@ -180,8 +202,10 @@ def arrivals_exported(event_id: int):
 def rooming_list(event_id: int):
     """Each hotel's guests and the room-block use per night."""
     event, permissions = load_event_with_permissions(event_id, Permission.VIEW)
+    listing = boards.rooming_list(event)
     return render_template(
-        "travel/rooming.html", event=event, listing=boards.rooming_list(event),
+        "travel/rooming.html", event=event, listing=listing, countries=_country_names(
+            row.country for entry in listing.hotels for row in entry.rows),
         can_manage=Permission.MANAGE in permissions,
         can_checkin=Permission.CHECKIN in permissions,
         can_invite=Permission.INVITE in permissions)
@@ -222,7 +246,7 @@ def registration_travel(event_id: int, registration_id: int):
             plans.set_travel_plan(registration, form.plan_values(event), by="staff",
                                   actor=current_user)
         except ServiceError as error:
-            status = attach_travel_error(form, error)
+            status = travel_error(form, error)
         else:
             flash(_("The travel details were saved."), "success")
             return redirect(url_for(".registration_travel", event_id=event.id,

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TimeField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..forms import BaseForm
@@ -22,8 +23,22 @@ FIELD_OF = {"arrival_at": "arrival_date", "departure_at": "departure_date"}
 _strip = [lambda value: value.strip() if isinstance(value, str) else value]
 
 
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
 def _max(limit: int) -> Length:
     return Length(max=limit, message=_l("At most %(max)d characters."))
+
+
+#: dates outside these years are typing mistakes (and some cannot be shifted between zones)
+YEAR_MIN, YEAR_MAX = 2000, 2100
+
+
+def plausible_day(form, field):
+    """A date (or date and time) between the years 2000 and 2100."""
+    if field.data is not None and not YEAR_MIN <= field.data.year <= YEAR_MAX:
+        raise ValidationError(_l("Please give a date such as 2026-03-17."))
 
 
 def _both(day_name: str):
@@ -37,14 +52,14 @@ def _both(day_name: str):
 def _leg(prefix: str, label):
     return {
         f"{prefix}_date": DateField(
-            label, validators=[Optional()],
+            label, validators=[Optional(), plausible_day],
             invalid_value_message=_l("Please give a date such as 2026-03-17.")),
         f"{prefix}_time": TimeField(
             _l("Time (local time of the event)"), format=_TIME_FORMATS,
             validators=[_both(f"{prefix}_date")],
             invalid_value_message=_l("Please give a time such as 09:30.")),
         f"{prefix}_mode": SelectField(
-            _l("By"), choices=[("", "—"), *MODE_LABELS.items()], validators=[Optional()]),
+            _l("By"), choices=_choices({"": "—", **MODE_LABELS}), validators=[Optional()]),
         f"{prefix}_number": StringField(
             _l("Flight or train number"), filters=_strip, validators=[_max(NUMBER_MAX)],
             render_kw={"maxlength": NUMBER_MAX, "autocapitalize": "characters"}),
@@ -61,12 +76,12 @@ class TravelPlanForm(BaseForm):
     arrival_pickup = BooleanField(_l("I need to be picked up on arrival"))
     locals().update(_leg("departure", _l("Departure date")))
     departure_pickup = BooleanField(_l("I need transport to the airport or station"))
-    lodging = RadioField(_l("Accommodation"), choices=list(LODGING_LABELS.items()),
+    lodging = RadioField(_l("Accommodation"), choices=_choices(LODGING_LABELS),
                          validators=[Optional()])
     hotel_id = SelectField(_l("Hotel"), coerce=int, validators=[Optional()])
-    check_in = DateField(_l("Check-in"), validators=[Optional()],
+    check_in = DateField(_l("Check-in"), validators=[Optional(), plausible_day],
                          invalid_value_message=_l("Please give a date such as 2026-03-17."))
-    check_out = DateField(_l("Check-out"), validators=[Optional()],
+    check_out = DateField(_l("Check-out"), validators=[Optional(), plausible_day],
                           invalid_value_message=_l("Please give a date such as 2026-03-17."))
     share_with = StringField(
         _l("Share a room with (their email or reference)"), filters=_strip,
@@ -109,10 +124,10 @@ def build_travel_form(event: Event, hotels: list[Hotel], plan: TravelPlan | None
                       *, for_delegate: bool = True) -> TravelPlanForm:
     """The travel form of ``event``, filled with ``plan`` (a GET) or the posted values."""
     form = TravelPlanForm(data=_initial(plan, event))
-    form.hotel_id.choices = [(0, "—")] + [(hotel.id, hotel.name) for hotel in hotels]
+    form.hotel_id.choices = _choices({0: "—", **{hotel.id: hotel.name for hotel in hotels}})
     if not for_delegate:
         form.arrival_pickup.label.text = _l("Needs to be picked up on arrival")
         form.departure_pickup.label.text = _l("Needs transport to the airport or station")
-        form.lodging.choices = [("hotel", _l("One of the organizer's hotels")),
-                                ("own", _l("Own arrangements"))]
+        form.lodging.choices = _choices({"hotel": _l("One of the organizer's hotels"),
+                                         "own": _l("Own arrangements")})
     return form

@@ -27,6 +27,7 @@ def is_airport_code(code: str) -> bool:
     return bool(_CODE.fullmatch(code or "")) and code in _airports()
 
 
+@lru_cache(maxsize=4096)
 def airport_label(code: str) -> str:
     """"CGK · Soekarno-Hatta International Airport, Jakarta" for a known code, else the code."""
     airport = _airports().get(code or "")

@@ -15,7 +15,7 @@ Rules:
 import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
@@ -105,13 +105,20 @@ def _head_ids(event: Event):
 
 
 def board_query(event: Event, kind: str = "arrival"):
-    """A select of (plan, registration, delegation name, its head's id, hotel name) of the
-    delegates taking part who gave their ``kind`` time, soonest first."""
+    """A select of the columns a board shows (no whole rows: a registration's encrypted
+    columns would be decrypted for nothing) of the delegates taking part who gave their
+    ``kind`` time, soonest first."""
     at = getattr(TravelPlan, f"{kind}_at")
     delegation = aliased(Delegation)
     return (
-        select(TravelPlan, Registration, delegation.name, delegation.head_registration_id,
-               Hotel.name)
+        select(Registration.id.label("registration_id"), Registration.reference,
+               Registration.given_name, Registration.family_name, Registration.country,
+               Registration.status, delegation.name.label("delegation"),
+               delegation.head_registration_id.label("head_id"), Hotel.name.label("hotel"),
+               at.label("at"), getattr(TravelPlan, f"{kind}_mode").label("mode"),
+               getattr(TravelPlan, f"{kind}_number").label("number"),
+               getattr(TravelPlan, f"{kind}_place").label("place"),
+               getattr(TravelPlan, f"{kind}_pickup").label("pickup"), TravelPlan.updated_at)
         .join(Registration, Registration.id == TravelPlan.registration_id)
         .outerjoin(delegation, delegation.id == Registration.delegation_id)
         .outerjoin(Hotel, Hotel.id == TravelPlan.hotel_id)
@@ -123,28 +130,51 @@ def board_query(event: Event, kind: str = "arrival"):
 def board_rows(event: Event, kind: str, rows, exported: datetime | None) -> list[BoardRow]:
     """``rows`` of ``board_query`` as BoardRows (``changed`` against ``exported``)."""
     zone = ZoneInfo(event.timezone)
-    return [_board_row(kind, plan, registration, name, head_id, hotel, zone, exported)
-            for plan, registration, name, head_id, hotel in rows]
+    return [_board_row(row, zone, exported) for row in rows]
 
 
-def board(event: Event, kind: str = "arrival") -> Board:
-    """The arrivals (``kind="arrival"``) or departures board of ``event`` (two queries)."""
+def board(event: Event, kind: str = "arrival", *, day: date | None = None) -> Board:
+    """The arrivals (``kind="arrival"``) or departures board of ``event``: every day, or
+    only ``day`` (in the event's zone) when given (two queries)."""
     exported = travel_settings(event).arrivals_exported_at
-    rows = board_rows(event, kind, db.session.execute(board_query(event, kind)), exported)
+    query = board_query(event, kind)
+    if day is not None:
+        start = datetime.combine(day, time(), tzinfo=ZoneInfo(event.timezone))
+        at = getattr(TravelPlan, f"{kind}_at")
+        query = query.where(at >= start.astimezone(UTC),
+                            at < (start + timedelta(days=1)).astimezone(UTC))
+    rows = board_rows(event, kind, db.session.execute(query), exported)
     return Board(event=event, kind=kind, days=_group(rows), exported_at=exported)
 
 
-def _board_row(kind, plan, registration, delegation_name, head_id, hotel, zone, exported):
-    moment = getattr(plan, f"{kind}_at")
+def board_days(event: Event, kind: str = "arrival") -> list[tuple[date, int]]:
+    """The days (in the event's zone) someone arrives (or leaves) on, with how many (one
+    query of one column)."""
+    at = getattr(TravelPlan, f"{kind}_at")
+    zone = ZoneInfo(event.timezone)
+    moments = db.session.scalars(
+        select(at).join(Registration, Registration.id == TravelPlan.registration_id)
+        .where(TravelPlan.event_id == event.id, at.is_not(None),
+               Registration.status.in_(TAKING_PART)))
+    return sorted(Counter(moment.astimezone(zone).date() for moment in moments).items())
+
+
+def default_board_day(days: list[tuple[date, int]], today: date) -> date | None:
+    """The day a board opens on: today or the next day with people, else the last one."""
+    upcoming = [day for day, _count in days if day >= today]
+    if upcoming:
+        return upcoming[0]
+    return days[-1][0] if days else None
+
+
+def _board_row(row, zone, exported) -> BoardRow:
     return BoardRow(
-        registration_id=registration.id, reference=registration.reference,
-        name=f"{registration.given_name} {registration.family_name}".strip(),
-        country=registration.country, status=registration.status.value,
-        is_head=head_id == registration.id, delegation=delegation_name or "",
-        at=moment, local=moment.astimezone(zone), mode=getattr(plan, f"{kind}_mode"),
-        number=getattr(plan, f"{kind}_number"), place=getattr(plan, f"{kind}_place"),
-        pickup=getattr(plan, f"{kind}_pickup"), hotel=hotel or "",
-        changed=exported is None or plan.updated_at > exported)
+        registration_id=row.registration_id, reference=row.reference,
+        name=f"{row.given_name} {row.family_name}".strip(), country=row.country,
+        status=row.status.value, is_head=row.head_id == row.registration_id,
+        delegation=row.delegation or "", at=row.at, local=row.at.astimezone(zone),
+        mode=row.mode, number=row.number, place=row.place, pickup=row.pickup,
+        hotel=row.hotel or "", changed=exported is None or row.updated_at > exported)
 
 
 def _group(rows: list[BoardRow]) -> list[BoardDay]:
@@ -248,8 +278,13 @@ def rooming_list(event: Event) -> RoomingList:
     hotels = {hotel.id: HotelList(hotel=hotel) for hotel in event_hotels(event)}
     sharer = aliased(Registration)
     query = (
-        select(TravelPlan, Registration, sharer.given_name, sharer.family_name,
-               sharer.reference)
+        select(TravelPlan.lodging, TravelPlan.hotel_id, TravelPlan.check_in,
+               TravelPlan.check_out, TravelPlan.arrival_at, TravelPlan.departure_at,
+               TravelPlan.share_with_id, TravelPlan.updated_at, Registration.id,
+               Registration.reference, Registration.given_name, Registration.family_name,
+               Registration.country, Registration.email,
+               sharer.given_name.label("share_given"),
+               sharer.family_name.label("share_family"), sharer.reference.label("share_ref"))
         .join(Registration, Registration.id == TravelPlan.registration_id)
         .outerjoin(sharer, sharer.id == TravelPlan.share_with_id)
         .where(TravelPlan.event_id == event.id, Registration.status.in_(TAKING_PART),
@@ -257,23 +292,22 @@ def rooming_list(event: Event) -> RoomingList:
         .order_by(Registration.sort_name, Registration.given_name, Registration.id))
     zone = ZoneInfo(event.timezone)
     stays, own = defaultdict(list), 0
-    for plan, registration, share_given, share_family, share_ref in db.session.execute(query):
-        if plan.lodging == "own":
+    for row in db.session.execute(query):
+        if row.lodging == "own":
             own += 1
             continue
-        if plan.hotel_id not in hotels:
+        if row.hotel_id not in hotels:
             continue
-        share = f"{share_given} {share_family} ({share_ref})" if share_ref else ""
-        hotels[plan.hotel_id].rows.append(RoomingRow(
-            registration_id=registration.id, reference=registration.reference,
-            name=f"{registration.given_name} {registration.family_name}".strip(),
-            country=registration.country, email=registration.email,
-            check_in=plan.check_in, check_out=plan.check_out, share_with=share,
-            arrival_local=plan.arrival_at.astimezone(zone) if plan.arrival_at else None,
-            departure_local=plan.departure_at.astimezone(zone) if plan.departure_at else None,
-            changed=exported is None or plan.updated_at > exported))
-        stays[plan.hotel_id].append((registration.id, plan.share_with_id, plan.check_in,
-                                     plan.check_out))
+        share = (f"{row.share_given} {row.share_family} ({row.share_ref})"
+                 if row.share_ref else "")
+        hotels[row.hotel_id].rows.append(RoomingRow(
+            registration_id=row.id, reference=row.reference,
+            name=f"{row.given_name} {row.family_name}".strip(), country=row.country,
+            email=row.email, check_in=row.check_in, check_out=row.check_out, share_with=share,
+            arrival_local=row.arrival_at.astimezone(zone) if row.arrival_at else None,
+            departure_local=row.departure_at.astimezone(zone) if row.departure_at else None,
+            changed=exported is None or row.updated_at > exported))
+        stays[row.hotel_id].append((row.id, row.share_with_id, row.check_in, row.check_out))
     for hotel_id, listing in hotels.items():
         listing.nights = night_use(listing.hotel, stays[hotel_id])
     return RoomingList(event=event, hotels=list(hotels.values()), exported_at=exported,

@@ -42,6 +42,7 @@ from .services.invitations.invitations import add_invitee
 from .services.invitations.rsvp import accept_invitation, decline_invitation
 from .services.registration import nominations
 from .services.registration.registrations import register
+from .services.surveys.demo import write_demo_survey
 
 log = logging.getLogger(__name__)
 
@@ -597,6 +598,7 @@ def load_demo(*, today: date | None = None) -> list[Event]:
             _register_demo_delegates(event)
             _invite_demo_guests(event)
             _nominate_demo_missions(event)
+            write_demo_survey(event)  # a draft: the forum has not happened yet
     log.info("demo loaded: %d events created", len(created))
     return created
 

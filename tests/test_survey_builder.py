@@ -167,3 +167,15 @@ def test_permissions(app, db, make_user, owner, event):
     db.session.expire_all()
     assert surveys.find_survey(event).state == "open"
     assert db.session.scalar(select(Mailing)) is None
+
+
+def test_demo_survey_is_a_bilingual_draft_written_once(app, db, event):
+    from seminar_app.services.surveys.demo import write_demo_survey
+
+    write_demo_survey(event)
+    write_demo_survey(event)
+    survey = surveys.find_survey(event)
+    assert survey.state == "draft" and len(survey.questions) == 4
+    assert all(surveys.question_label(q, "id") != surveys.question_label(q, "en")
+               for q in survey.questions)
+    assert surveys.question_choices(survey.questions[1], "id")[0] == "Sesi pleno"

@@ -179,3 +179,27 @@ def test_demo_survey_is_a_bilingual_draft_written_once(app, db, event):
     assert all(surveys.question_label(q, "id") != surveys.question_label(q, "en")
                for q in survey.questions)
     assert surveys.question_choices(survey.questions[1], "id")[0] == "Sesi pleno"
+
+
+def test_edit_and_delete_a_question_through_the_pages(app, db, owner, event):
+    survey = make_survey(event, state="draft")
+    rating, choice, _text = survey.questions
+    client = logged_in(app, owner)
+    page = client.get(_url(event, f"/questions/{choice.id}/edit"))
+    assert page.status_code == 200 and "Hari kedua" in page.get_data(as_text=True)
+    refused = post_form(client, _url(event, f"/questions/{choice.id}/edit"), {
+        "kind": "choice", "label_en": "Which day?", "choices_en": "One"})
+    assert refused.status_code == 422
+    saved = post_form(client, _url(event, f"/questions/{choice.id}/edit"), {
+        "kind": "choice", "label_en": "Which day?", "label_id": "Hari apa?",
+        "choices_en": "Monday\nTuesday", "choices_id": "Senin\nSelasa", "required": "y"})
+    assert saved.status_code == 303
+    assert post_form(client, _url(event, f"/questions/{rating.id}/delete")).status_code == 303
+    db.session.expire_all()
+    survey = surveys.find_survey(event)
+    assert [q.position for q in survey.questions] == [0, 1]
+    assert surveys.question_choices(survey.questions[0], "id") == ["Senin", "Selasa"]
+    assert survey.questions[0].required is True
+    other = registration_event(owner)
+    assert client.get(f"/manage/events/{other.id}/survey/questions/{choice.id}/edit"
+                      ).status_code == 404  # another event's question

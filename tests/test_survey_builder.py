@@ -203,3 +203,13 @@ def test_edit_and_delete_a_question_through_the_pages(app, db, owner, event):
     other = registration_event(owner)
     assert client.get(f"/manage/events/{other.id}/survey/questions/{choice.id}/edit"
                       ).status_code == 404  # another event's question
+
+
+def test_compose_page_says_when_the_survey_is_not_open(app, db, owner, event):
+    make_survey(event, state="draft")
+    add_registration(event, checked_in_at=utcnow())
+    client = logged_in(app, owner)
+    client.get("/language/id")
+    page = client.get(f"/manage/events/{event.id}/invitations/mailings/new?kind=survey")
+    assert "Buka survei masukan acara ini sebelum mengirimkannya." in page.get_data(
+        as_text=True)

@@ -160,8 +160,10 @@ def _render_compose(event: Event, kind: MailingKind, form: ComposeForm, counts=N
         try:
             counts = audiences.count_audience(
                 event, kind, audiences.check_audience(event, kind, form.audience_data()))
-        except ServiceError:
+        except ServiceError as error:
             counts = None
+            if error.field == "audience" and error.message not in form.audience.errors:
+                attach_error(form, error)  # e.g. the survey is not open yet: say so now
     left_out = [(reason, label, counts[reason]) for reason, label
                 in audiences.LEFT_OUT_LABELS.items() if counts and counts.get(reason)]
     return render_template("invitations/mailing_compose.html", form=form, counts=counts,

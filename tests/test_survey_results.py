@@ -187,3 +187,17 @@ def test_api_and_dashboard_refuse_outsiders(app, db, make_user, event, client):
     secret = api_tokens.create_token(viewer, name="Viewer")[1]
     assert client.get(f"/api/v1/events/{event.id}/survey/results",
                       headers=_bearer(secret)).status_code == 200
+
+
+def test_markup_in_free_text_is_shown_as_written(app, db, owner, event):
+    survey = make_survey(event)
+    delegate = add_registration(event, checked_in_at=utcnow())
+    written = "<b>Great</b> & <script>alert(1)</script> <para>"
+    answering.submit_answers(delegate, fields(survey, text=written), language="en")
+    with app.test_request_context():
+        pdf = render_report_pdf(event, language="en", compress=False)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "<b>Great</b> &" in text
+    body = logged_in(app, owner).get(f"/manage/events/{event.id}/dashboard").get_data(
+        as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "<script>alert(1)" not in body

@@ -179,3 +179,26 @@ def test_cancelled_registration_link_is_refused(app, db, event):
     delegate = add_registration(event, status=RegistrationStatus.CANCELLED)
     response = app.test_client().get(f"/s/{survey_token(delegate)}")
     assert response.status_code == 404
+
+
+def test_survey_mailing_progress_and_retry_with_real_smtp(app, db, owner, event, smtp_server):
+    make_survey(event)
+    people = [add_registration(event, checked_in_at=utcnow()) for _ in range(3)]
+    smtp_server.rcpt_replies[people[0].email] = "550 5.1.1 No such user here"
+    client = logged_in(app, owner)
+    base = f"/manage/events/{event.id}/invitations/mailings"
+    page = client.get(f"{base}/new?kind=survey")
+    send_key = re.search(r'name="send_key"[^>]*value="([^"]+)"', page.get_data(as_text=True))
+    sent = post_form(client, f"{base}/new", {"kind": "survey", "audience": "checked_in",
+                                             "send_key": send_key.group(1), "confirmed": "1",
+                                             "expected": "3"})
+    assert sent.status_code == 303
+    smtp_server.wait_for(2)
+    mailing_url = sent.headers["Location"]
+    progress = client.get(mailing_url + "/progress").get_data(as_text=True)
+    assert "550 5.1.1 No such user here" in progress and people[0].email in progress
+    assert "Feedback survey" in client.get(mailing_url).get_data(as_text=True)
+    smtp_server.rcpt_replies.clear()
+    assert post_form(client, mailing_url + "/retry").status_code == 303
+    received = smtp_server.wait_for(3)
+    assert people[0].email in {item["to"][0] for item in received}

@@ -160,7 +160,7 @@ def test_anonymous_survey_stores_no_link_to_the_delegate(app, db, event):
     db.session.expire_all()
     submissions = db.session.scalars(select(SurveySubmission)).all()
     assert len(submissions) == 3
-    assert all(item.registration_id is None for item in submissions)
+    assert all(item.registration_id is None and item.language == "" for item in submissions)
     assert all(re.fullmatch(r"[0-9a-f]{32}", item.id) for item in submissions)
     respondents = db.session.scalars(select(SurveyRespondent)).all()
     assert {item.registration_id for item in respondents} == {d.id for d in delegates}

@@ -101,8 +101,8 @@ class SurveySubmission(db.Model):
     #: the delegate who answered; always None for an anonymous survey
     registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registrations.id", ondelete="SET NULL"), unique=True)
-    #: the language the delegate answered in (en or id)
-    language: Mapped[str] = mapped_column(String(8), default="en")
+    #: the language the delegate answered in (en or id); empty for an anonymous survey
+    language: Mapped[str] = mapped_column(String(8), default="")
 
     answers: Mapped[list["SurveyAnswer"]] = relationship(cascade="all, delete-orphan")
 

@@ -9,8 +9,9 @@ Rules:
 - A rating is a whole number from 1 to 5; a choice is one of the options offered; a text is
   at most TEXT_MAX characters; a required question must be answered. Any problem refuses the
   whole answer (nothing is stored) with a message naming the question's field ``q<id>``.
-- For an anonymous survey the submission is stored without the registration and under a
-  random key; "who answered" and "what was answered" share neither an id nor a time.
+- For an anonymous survey the submission is stored without the registration, without the
+  language it was answered in and under a random key; "who answered" and "what was answered"
+  share neither an id nor a time.
 """
 
 import logging
@@ -127,8 +128,9 @@ def submit_answers(registration: Registration, given: dict, *, language: str) ->
         db.session.flush()
     except IntegrityError:  # the same delegate's other answer was stored meanwhile
         raise AlreadyAnswered(_("You have already answered this survey. Thank you!")) from None
-    submission = SurveySubmission(
-        id=secrets.token_hex(16), survey_id=survey.id, language=language,
+    submission = SurveySubmission(  # anonymous: not even the language, which could single
+        id=secrets.token_hex(16), survey_id=survey.id,  # out the only Indonesian speaker
+        language="" if survey.anonymous else language,
         registration_id=None if survey.anonymous else registration.id)
     submission.answers = answers
     db.session.add(submission)

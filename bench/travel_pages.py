@@ -1,6 +1,6 @@
 """Travel pages at scale (issue 17): the arrivals board (as it opens, on one day, and every
-day at once for printing), the departures board, the rooming list (page and XLSX) of an event
-with 2,000 delegates who all gave their travel.
+day at once for printing), the departures board, the rooming list (one hotel as it opens,
+every hotel, and the XLSX) of an event with 2,000 delegates who all gave their travel.
 
 The event gets N confirmed registrations (bench.page_latency.seed_registrations), delegations
 of four with a head, one travel plan each (arrivals spread over three days, half of them in
@@ -70,7 +70,8 @@ def _pages(event_id: int) -> dict[str, str]:
     return {"arrivals board (one day, as it opens)": f"{base}/arrivals",
             "arrivals board (all days, ?day=all)": f"{base}/arrivals?day=all",
             "departures board (one day)": f"{base}/departures",
-            "rooming list (page)": f"{base}/rooming"}
+            "rooming list (one hotel, as it opens)": f"{base}/rooming",
+            "rooming list (all hotels, ?hotel=all)": f"{base}/rooming?hotel=all"}
 
 
 def measure_xlsx(port: int, email: str, event_id: int, requests: int) -> dict:

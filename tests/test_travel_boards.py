@@ -242,3 +242,29 @@ def test_the_board_opens_on_one_day_and_shows_all_on_request(app, owner, languag
     page = browser.get(f"{url}?day=all").get_data(as_text=True)
     assert first.reference in page and second.reference in page
     assert browser.get(f"{url}?day=2026-99-99").status_code == 200
+
+
+@pytest.mark.parametrize(("language", "all_hotels"), [("en", "All hotels"),
+                                                      ("id", "Semua hotel")])
+def test_the_rooming_list_opens_on_one_hotel(app, owner, language, all_hotels):
+    event, hotel = travel_event(owner)
+    other = Hotel(event_id=event.id, name="Hotel Indonesia", block_size=1,
+                  block_from=hotel.block_from, block_to=hotel.block_to)
+    db.session.add(other)
+    db.session.commit()
+    first, second = add_registration(event), add_registration(event)
+    _plan(first, event, hotel, arrive=_utc(event, -1, 10))
+    _plan(second, event, other, arrive=_utc(event, -1, 10))
+    browser = logged_in(app, owner)
+    browser.set_cookie("lang", language)
+    url = f"/manage/events/{event.id}/travel/rooming"
+    page = browser.get(url).get_data(as_text=True)
+    assert all_hotels in page
+    shown = [ref for ref in (first.reference, second.reference)
+             if f'data-rooming-row="{ref}"' in page]
+    assert len(shown) == 1
+    page = browser.get(f"{url}?hotel={other.id}").get_data(as_text=True)
+    assert f'data-rooming-row="{second.reference}"' in page
+    page = browser.get(f"{url}?hotel=all").get_data(as_text=True)
+    assert first.reference in page and second.reference in page
+    assert browser.get(f"{url}?hotel=abc").status_code == 200

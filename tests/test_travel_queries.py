@@ -82,7 +82,7 @@ def count_statements(client, method: str, url: str) -> int:
 
 @pytest.mark.parametrize(("method", "path"), [
     ("GET", "travel/arrivals"), ("GET", "travel/arrivals?day=all"),
-    ("GET", "travel/departures"), ("GET", "travel/rooming"),
+    ("GET", "travel/departures"), ("GET", "travel/rooming"), ("GET", "travel/rooming?hotel=all"),
     ("POST", "travel/rooming.xlsx"), ("GET", "dashboard"),
 ])
 def test_query_count_does_not_grow_with_delegates(app, make_user, method, path):

@@ -197,14 +197,29 @@ def arrivals_exported(event_id: int):
     return redirect(url_for(".arrivals_board", event_id=event.id), code=303)
 
 
+def _chosen_hotel(event) -> tuple[int | None, bool]:
+    """(the hotel asked by ``?hotel=<id>``, else the first one; True for ``?hotel=all``)."""
+    asked = request.args.get("hotel", "")
+    if asked == "all":
+        return None, True
+    hotels = settings.event_hotels(event)
+    ids = [hotel.id for hotel in hotels]
+    chosen = int(asked) if asked.isdigit() and len(asked) < 10 else None
+    if chosen in ids:
+        return chosen, False
+    return (ids[0], False) if ids else (None, True)
+
+
 @bp.get("/events/<int:event_id>/travel/rooming")
 @login_required
 def rooming_list(event_id: int):
     """Each hotel's guests and the room-block use per night."""
     event, permissions = load_event_with_permissions(event_id, Permission.VIEW)
-    listing = boards.rooming_list(event)
+    hotel_id, every_hotel = _chosen_hotel(event)
+    listing = boards.rooming_list(event, hotel_id=hotel_id)
     return render_template(
-        "travel/rooming.html", event=event, listing=listing, countries=_country_names(
+        "travel/rooming.html", event=event, listing=listing, every_hotel=every_hotel,
+        chosen_hotel=hotel_id, countries=_country_names(
             row.country for entry in listing.hotels for row in entry.rows),
         can_manage=Permission.MANAGE in permissions,
         can_checkin=Permission.CHECKIN in permissions,

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from ...database import use_case
@@ -268,14 +268,18 @@ class RoomingList:
     exported_at: datetime | None
     #: delegates on their own arrangements
     own: int
+    #: every hotel of the event (``hotels`` may hold only one of them)
+    all_hotels: list[Hotel] = field(default_factory=list)
 
 
-def rooming_list(event: Event) -> RoomingList:
-    """Every hotel of ``event`` with its guests and its room-block use per night (four
-    queries)."""
+def rooming_list(event: Event, *, hotel_id: int | None = None) -> RoomingList:
+    """Every hotel of ``event`` (or only hotel ``hotel_id``) with its guests and its
+    room-block use per night (four queries)."""
     settings = travel_settings(event)
     exported = settings.rooming_exported_at
-    hotels = {hotel.id: HotelList(hotel=hotel) for hotel in event_hotels(event)}
+    all_hotels = event_hotels(event)
+    hotels = {hotel.id: HotelList(hotel=hotel) for hotel in all_hotels
+              if hotel_id is None or hotel.id == hotel_id}
     sharer = aliased(Registration)
     query = (
         select(TravelPlan.lodging, TravelPlan.hotel_id, TravelPlan.check_in,
@@ -288,14 +292,13 @@ def rooming_list(event: Event) -> RoomingList:
         .join(Registration, Registration.id == TravelPlan.registration_id)
         .outerjoin(sharer, sharer.id == TravelPlan.share_with_id)
         .where(TravelPlan.event_id == event.id, Registration.status.in_(TAKING_PART),
-               TravelPlan.lodging.in_(("hotel", "own")))
+               TravelPlan.lodging == "hotel")
         .order_by(Registration.sort_name, Registration.given_name, Registration.id))
+    if hotel_id is not None:
+        query = query.where(TravelPlan.hotel_id == hotel_id)
     zone = ZoneInfo(event.timezone)
-    stays, own = defaultdict(list), 0
+    stays = defaultdict(list)
     for row in db.session.execute(query):
-        if row.lodging == "own":
-            own += 1
-            continue
         if row.hotel_id not in hotels:
             continue
         share = (f"{row.share_given} {row.share_family} ({row.share_ref})"
@@ -311,7 +314,16 @@ def rooming_list(event: Event) -> RoomingList:
     for hotel_id, listing in hotels.items():
         listing.nights = night_use(listing.hotel, stays[hotel_id])
     return RoomingList(event=event, hotels=list(hotels.values()), exported_at=exported,
-                       own=own)
+                       own=_own_arrangements(event), all_hotels=all_hotels)
+
+
+def _own_arrangements(event: Event) -> int:
+    """How many delegates taking part make their own arrangements."""
+    return db.session.scalar(
+        select(func.count()).select_from(TravelPlan)
+        .join(Registration, Registration.id == TravelPlan.registration_id)
+        .where(TravelPlan.event_id == event.id, Registration.status.in_(TAKING_PART),
+               TravelPlan.lodging == "own"))
 
 
 def night_use(hotel: Hotel, stays: list[tuple]) -> list[NightUse]:

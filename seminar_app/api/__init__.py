@@ -15,6 +15,7 @@ from flask import Flask
 from ..extensions import csrf, limiter
 from . import (  # noqa: F401 - routes
     accreditation,
+    certificates,
     dashboard,
     delegations,
     event_actions,

@@ -42,7 +42,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC_ENDPOINTS = {"api.openapi", "api.docs"}
 #: endpoints that answer public data without a token and check a token when one is sent
 #: (then ``current_token()`` is None for an anonymous request)
-OPTIONAL_TOKEN_ENDPOINTS = {"api.get_agenda"}
+OPTIONAL_TOKEN_ENDPOINTS = {"api.get_agenda", "api.verify_certificate"}
 #: largest id a path may name (PostgreSQL integer)
 MAX_ID = 2**31 - 1
 #: largest JSON body accepted, in bytes

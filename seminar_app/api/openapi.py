@@ -24,7 +24,7 @@ from ..models import (
 from ..services.invitations.bounces import RECORDED, SMTP
 from ..services.invitations.invitation_status import InviteeStatus
 from ..services.invitations.mailings import AUDIENCES as MAILING_AUDIENCES
-from . import accreditation, surveys, travel
+from . import accreditation, certificates, surveys, travel
 from .core import (
     COUNTRY_CODES,
     MAX_ID,
@@ -846,6 +846,7 @@ def build_document() -> dict:
     }
     paths.update(_new_operation_paths())
     paths.update(accreditation.openapi_paths())  # nominations, photos, substitution
+    paths.update(certificates.openapi_paths())  # certificate status, PDF, verification
     paths.update(surveys.openapi_paths())  # the feedback survey and its results
     paths.update(travel.openapi_paths())  # travel plans, hotels, arrivals, departures
     _add_links(paths)
@@ -904,6 +905,7 @@ def build_document() -> dict:
                 "Agenda": AGENDA, "Question": QUESTION, "Bounce": BOUNCE,
                 "Dashboard": DASHBOARD,
                 **accreditation.openapi_schemas(),
+                **certificates.openapi_schemas(),
                 **surveys.openapi_schemas(),
                 **travel.openapi_schemas(),
                 "PersonalData": PERSONAL_DATA, "ErasedCounts": ERASED_COUNTS,

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("documents", __name__)
 
-from . import job_views, views  # noqa: E402,F401
+from . import certificate_views, job_views, views  # noqa: E402,F401

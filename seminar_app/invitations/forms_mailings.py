@@ -21,12 +21,14 @@ AUDIENCE_LABELS = {
     "registered": _l("Registered delegates"),
     "checked_in": _l("Delegates who checked in"),
     "confirmed": _l("All confirmed delegates"),
+    "eligible": _l("Delegates who get a certificate (see the Certificates page)"),
 }
 KIND_LABELS = {
     MailingKind.INVITATION: _l("Invitation"),
     MailingKind.REMINDER: _l("Reminder"),
     MailingKind.ANNOUNCEMENT: _l("Announcement"),
     MailingKind.SURVEY: _l("Feedback survey"),
+    MailingKind.CERTIFICATE: _l("Certificate of attendance"),
 }
 
 

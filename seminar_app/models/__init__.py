@@ -5,6 +5,7 @@ from .api import ApiToken, api_token_events
 from .audit import AuditEntry
 from .automation import EventAutomation
 from .base import UTCDateTime, utcnow
+from .certificates import CertificateScope, CertificateSettings
 from .delegations import Delegation
 from .documents import DocumentChunk, DocumentJob, DocumentJobStatus, DocumentKind
 from .events import AttendanceMode, CoHost, Event, EventStatus, EventType, TeamMember, Visibility
@@ -61,6 +62,8 @@ from .users import User, UserRole
 __all__ = [
     "EventAutomation",
     "AttendanceMode",
+    "CertificateScope",
+    "CertificateSettings",
     "InviteeKind",
     "Nomination",
     "NominationMember",

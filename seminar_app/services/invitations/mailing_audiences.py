@@ -10,6 +10,9 @@ Rules:
   mailing, whatever the ticks.
 - The feedback survey goes to confirmed delegates (by default those who checked in) who have
   not answered it yet, and only while the survey is open.
+- The certificate mailing goes to the delegates who get a certificate of attendance
+  (services.registration.certificates: the event's scope), only once certificates are on and
+  the event has ended.
 - Each person left out is counted once, under the first reason that applies, in the order of
   ``LEFT_OUT_LABELS``; the page that confirms a mailing shows these counts before anything is
   queued.
@@ -40,6 +43,7 @@ from ...models import (
 )
 from ..audit import record_action
 from ..errors import ServiceError
+from ..registration.certificates import eligible_clauses, require_certificates_open
 from ..surveys.surveys import require_open_survey, survey_answered_clause
 from .mail_state import refresh_mail_state
 
@@ -51,6 +55,7 @@ AUDIENCES = {
     MailingKind.REMINDER: ("not_answered",),
     MailingKind.ANNOUNCEMENT: ("registered",),
     MailingKind.SURVEY: ("checked_in", "confirmed"),
+    MailingKind.CERTIFICATE: ("eligible",),
 }
 #: registration statuses an announcement may go to (by default confirmed and waitlisted)
 ANNOUNCEMENT_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED,
@@ -96,6 +101,8 @@ def check_audience(event: Event, kind: MailingKind, data: dict) -> dict:
         result["statuses"] = statuses
     if kind == MailingKind.SURVEY:  # links to a survey that takes no answers help nobody
         require_open_survey(event)
+    if kind == MailingKind.CERTIFICATE:  # on, and the event has ended
+        require_certificates_open(event)
     if kind == MailingKind.INVITATION and data.get("include_answered") in (True, "y", "1"):
         result["include_answered"] = True
     return result
@@ -133,6 +140,8 @@ def _invited_before(mailing_id: int | None):
 
 def _base(event: Event, kind: MailingKind, audience: dict) -> tuple:
     """(model, WHERE clauses of everyone the chosen audience is about, before leaving out)."""
+    if kind == MailingKind.CERTIFICATE:  # who gets one, by the event's certificate settings
+        return Registration, eligible_clauses(event)
     if kind == MailingKind.SURVEY:  # confirmed delegates; "checked_in": who came
         clauses = [Registration.event_id == event.id,
                    Registration.status == RegistrationStatus.CONFIRMED]

@@ -63,6 +63,7 @@ from ..mail.compose import (
     queue_rendered_email,
     render_email,
 )
+from ..registration.certificates import download_token
 from ..surveys.links import survey_url
 from ..tasks import run_task_after_commit
 from . import message_templates as wording
@@ -87,6 +88,7 @@ TEMPLATES = {
     MailingKind.REMINDER: "mailing_reminder_to_invitee",
     MailingKind.ANNOUNCEMENT: "mailing_announcement_to_delegate",
     MailingKind.SURVEY: "mailing_survey_to_delegate",
+    MailingKind.CERTIFICATE: "mailing_certificate_to_delegate",
 }
 _SEND_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _UNSUBSCRIBE_TOKEN = re.compile(r"^([ir])(\d{1,12})\.([A-Za-z0-9_-]{22})$")
@@ -192,6 +194,8 @@ class MailingRenderer:
                 "rsvp_url": wording.slot("rsvp_link") if uses_rsvp else "",
                 "survey_url": (wording.slot("survey_link")
                                if "survey_link" in wording.ALLOWED[self.kind] else ""),
+                "certificate_url": (wording.slot("certificate_link")
+                                    if "certificate_link" in wording.ALLOWED[self.kind] else ""),
                 "unsubscribe_url": wording.slot("unsubscribe_link"),
             })
             self._layouts[language] = rendered
@@ -206,6 +210,9 @@ class MailingRenderer:
             values["rsvp_link"] = external_url("rsvp.show", token=invitee_token(person))
         if isinstance(person, Registration) and "survey_link" in wording.ALLOWED[self.kind]:
             values["survey_link"] = survey_url(person)
+        if isinstance(person, Registration) and "certificate_link" in wording.ALLOWED[self.kind]:
+            values["certificate_link"] = external_url(
+                "documents.certificate_download", token=download_token(person))
         values["unsubscribe_link"] = (unsubscribe_url if unsubscribe_url is not None else
                                       external_url("rsvp.unsubscribe",
                                                    token=unsubscribe_token(person)))

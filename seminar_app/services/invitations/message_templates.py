@@ -58,6 +58,7 @@ PLACEHOLDER_HELP = {
     "country": _l("the recipient's country"),
     "rsvp_link": _l("the recipient's personal invitation link"),
     "survey_link": _l("the recipient's personal link to the feedback survey"),
+    "certificate_link": _l("the recipient's personal link to download their certificate"),
 }
 _COMMON = ("honorific", "name", "event", "date", "time", "venue", "deadline", "organisation",
            "position", "country")
@@ -69,10 +70,11 @@ ALLOWED = {
     MailingKind.REMINDER: (*_COMMON, "rsvp_link"),
     MailingKind.ANNOUNCEMENT: _COMMON,
     MailingKind.SURVEY: (*_COMMON, "survey_link"),
+    MailingKind.CERTIFICATE: (*_COMMON, "certificate_link"),
 }
 
 #: the placeholders whose value is a URL this app makes: allowed as a link's whole address
-LINK_PLACEHOLDERS = ("rsvp_link", "survey_link")
+LINK_PLACEHOLDERS = ("rsvp_link", "survey_link", "certificate_link")
 
 #: a placeholder: a word between single braces
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -171,6 +173,32 @@ DEFAULTS = {
                 "Kami mengharapkan masukan Anda: survei singkat ini hanya memerlukan beberapa "
                 "menit dan dapat diisi satu kali melalui tautan pribadi Anda:\n\n"
                 "{survey_link}\n\n"
+                "Hormat kami,\n\nPanitia"
+            ),
+        },
+    },
+    MailingKind.CERTIFICATE: {
+        "en": {
+            "subject": "Your certificate of attendance: {event}",
+            "body": (
+                "Dear {honorific} {name},\n\n"
+                "Thank you for attending **{event}** ({date}, {venue}).\n\n"
+                "Your certificate of attendance is ready. You can download it (PDF) through "
+                "your personal link:\n\n{certificate_link}\n\n"
+                "The certificate carries a QR code with which anyone can check that it is "
+                "genuine.\n\n"
+                "With our highest consideration,\n\nThe organizers"
+            ),
+        },
+        "id": {
+            "subject": "Sertifikat kehadiran Anda: {event}",
+            "body": (
+                "Yth. {honorific} {name},\n\n"
+                "Terima kasih atas kehadiran Anda dalam **{event}** ({date}, {venue}).\n\n"
+                "Sertifikat kehadiran Anda telah tersedia dan dapat diunduh (PDF) melalui "
+                "tautan pribadi Anda:\n\n{certificate_link}\n\n"
+                "Sertifikat ini memuat kode QR yang dapat digunakan siapa pun untuk memeriksa "
+                "keasliannya.\n\n"
                 "Hormat kami,\n\nPanitia"
             ),
         },

@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from ..forms import BaseForm
@@ -23,7 +24,8 @@ class CertificateSettingsForm(BaseForm):
     enabled = BooleanField(_l("Issue certificates of attendance"), description=_l(
         "Delegates can download theirs from their personal page once the event has ended."))
     scope = RadioField(_l("Who receives a certificate"),
-                       choices=[(scope.value, label) for scope, label in SCOPE_LABELS.items()],
+                       choices=[SelectChoice(scope.value, label)
+                                for scope, label in SCOPE_LABELS.items()],
                        validators=[InputRequired(message=_l("Choose who receives a "
                                                             "certificate."))])
     signatory_name = _text(_l("Signatory's name"), SIGNATORY_MAX, _l(

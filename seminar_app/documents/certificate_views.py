@@ -71,6 +71,7 @@ def _render_settings(event: Event, form, status: int = 200):
         eligible=rules.eligible_count(event), settings=settings,
         closed_reason=rules.refusal_message(refusal) if refusal else "",
         signatory=rules.signatory(event, settings),
+        scope_label=rules.SCOPE_LABELS.get(settings.scope, settings.scope),
         mailing_kind=MailingKind.CERTIFICATE.value), status
 
 

@@ -24,6 +24,7 @@ from config import TestingConfig
 from seminar_app import create_app
 from seminar_app.models import (
     AgendaSession,
+    CertificateSettings,
     CoHost,
     DelegationRole,
     DocumentChunk,
@@ -193,6 +194,8 @@ def world(db, make_user) -> World:
     mailing = Mailing(event_id=event.id, kind=MailingKind.INVITATION, send_key="sweep-mailing",
                       audience={"audience": "all"}, recipient_count=1)
     db.session.add(mailing)
+    # certificates for every confirmed delegate: the team may download the sweep's
+    db.session.add(CertificateSettings(event_id=event.id, enabled=True, scope="confirmed"))
     nomination = Nomination(event_id=event.id, invitee_id=invitee.id, status="submitted",
                             country="TH", organisation="Embassy", letter_id=upload.id)
     nomination.members.append(NominationMember(

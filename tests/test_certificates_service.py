@@ -175,3 +175,23 @@ def test_pdf_renders_names_in_other_scripts(event, db):
     arabic = add_registration(event, checked_in_at=utcnow(), given_name="عبد الله",
                               family_name="الحسن")
     assert render_certificate_pdf(arabic).startswith(b"%PDF")
+
+
+def test_pdf_stays_on_one_page_with_letterhead_and_long_texts(owner, db):
+    from PIL import Image
+
+    from seminar_app.services.events.uploads import create_image_upload
+
+    out = io.BytesIO()
+    Image.new("RGB", (1600, 400), "#1f4e99").save(out, "PNG")
+    event = ended_event(owner, title="The Third High-Level Forum of Ministers on South-South "
+                                      "and Triangular Cooperation for Sustainable Development")
+    event.letterhead = create_image_upload(data=out.getvalue(), filename="head.png",
+                                           field="letterhead", max_side=2000)
+    db.session.commit()
+    turn_on(event, scope="confirmed", wording_en="in recognition of " + "active " * 30)
+    registration = add_registration(event, given_name="Maria Fernanda Alejandra Guadalupe",
+                                    family_name="de los Santos Villanueva Castellanos")
+    reader = PdfReader(io.BytesIO(render_certificate_pdf(registration)))
+    assert len(reader.pages) == 1
+    assert reader.pages[0].mediabox.width > reader.pages[0].mediabox.height  # landscape

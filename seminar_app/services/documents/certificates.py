@@ -21,7 +21,15 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.platypus import Flowable, Image, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    KeepInFrame,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from ...branding import event_host, site_name
 from ...i18n import country_name, formatting_locale
@@ -30,14 +38,14 @@ from ...models import Registration
 from ..events.content_language import localized_text
 from ..registration import certificates as rules
 from ..registration.registration_labels import honorific_text
-from .pdf_fonts import REGULAR, register_fonts
+from .pdf_fonts import REGULAR, layout_line, register_fonts
 from .pdf_paragraph import TextParagraph
 
 log = logging.getLogger(__name__)
 
 PAGE = landscape(A4)
 MARGIN = 18 * mm
-LETTERHEAD_MAX_HEIGHT = 30 * mm
+LETTERHEAD_MAX_HEIGHT = 26 * mm
 QR_SIDE = 28 * mm
 INK = HexColor("#1d2733")
 MUTED = HexColor("#5b6570")
@@ -74,9 +82,11 @@ def render_certificate_pdf(registration: Registration, *, language: str | None =
             author=rules.signatory(event, settings)[0], creator=site_name(), invariant=1,
             pageCompression=int(compress))
         story = (_letterhead(event, doc.width)
-                 + _body(registration, language, settings, title)
+                 + _body(registration, language, settings, title, doc.width)
                  + [_signature_and_qr(registration, settings, doc.width)])
-        doc.build(story, onFirstPage=_border, onLaterPages=_border)
+        # one page whatever the lengths: long texts shrink the whole rather than flow over
+        page = KeepInFrame(doc.width, doc.height, story, mode="shrink", hAlign="CENTER")
+        doc.build([page], onFirstPage=_border, onLaterPages=_border)
     log.info("rendered the certificate of registration %s (%s)", registration.id, language)
     return out.getvalue()
 
@@ -123,7 +133,15 @@ def _place(event, language: str) -> str:
     return place or (_("online") if event.online_url else "")
 
 
-def _body(registration: Registration, language: str, settings, title: str) -> list:
+def _fitted(text: str, size: float, width: float, minimum: float) -> float:
+    """The largest font size up to ``size`` (not under ``minimum``) at which ``text`` fits
+    ``width`` on one line (bold)."""
+    natural = layout_line(text, bold=True).width(size)
+    return size if natural <= width else max(minimum, size * width / natural)
+
+
+def _body(registration: Registration, language: str, settings, title: str,
+          width: float) -> list:
     event = registration.event
     name = " ".join(part for part in (honorific_text(registration), registration.full_name)
                     if part)
@@ -134,9 +152,11 @@ def _body(registration: Registration, language: str, settings, title: str) -> li
         TextParagraph(_("Certificate of attendance").upper(),
                       _style("heading", 26, colour=ACCENT, space_after=8 * mm), bold=True),
         TextParagraph(_("This is to certify that"), _style("lead", 13, space_after=4 * mm)),
-        TextParagraph(name, _style("name", 24, space_after=4 * mm), bold=True),
+        TextParagraph(name, _style("name", _fitted(name, 24, width, 16), space_after=4 * mm),
+                      bold=True),
         TextParagraph(_("attended"), _style("lead2", 13, space_after=3 * mm)),
-        TextParagraph(title, _style("event", 18, space_after=3 * mm), bold=True),
+        TextParagraph(title, _style("event", _fitted(title, 18, width, 14), space_after=3 * mm),
+                      bold=True),
         TextParagraph(held, _style("held", 12, space_after=3 * mm)),
     ]
     line = rules.wording_line(settings, language)

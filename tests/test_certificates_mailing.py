@@ -171,3 +171,18 @@ def test_invite_only_team_member_composes_but_check_in_staff_cannot(app, db, mak
     url = f"/manage/events/{event.id}/invitations/mailings/new?kind=certificate"
     assert logged_in(app, inviter).get(url).status_code == 200
     assert logged_in(app, desk).get(url).status_code == 403
+
+
+def test_preview_and_test_email_carry_the_delegates_link(app, db, owner, event, smtp_server):
+    person = add_registration(event, checked_in_at=utcnow(), language="id",
+                              given_name="Wayan", family_name="Sudarta")
+    client = logged_in(app, owner)
+    url = f"/manage/events/{event.id}/invitations/templates/certificate"
+    page = client.get(f"{url}?person={person.id}").get_data(as_text=True)
+    assert f"/c/{rules.download_token(person)}.pdf" in page
+    assert "Sertifikat kehadiran Anda" in page  # in the delegate's language
+    assert post_form(client, f"{url}/test", {"person": person.id}).status_code == 303
+    message = smtp_server.wait_for(1)[0]["message"]
+    assert owner.email in message["To"] and "Sertifikat kehadiran Anda" in message["Subject"]
+    assert f"/c/{rules.download_token(person)}.pdf" in message.get_body(
+        ("plain",)).get_content()

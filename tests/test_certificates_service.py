@@ -195,3 +195,16 @@ def test_pdf_stays_on_one_page_with_letterhead_and_long_texts(owner, db):
     reader = PdfReader(io.BytesIO(render_certificate_pdf(registration)))
     assert len(reader.pages) == 1
     assert reader.pages[0].mediabox.width > reader.pages[0].mediabox.height  # landscape
+
+
+def test_a_cancelled_event_issues_none(event, db):
+    from seminar_app.models import EventStatus
+
+    registration = add_registration(event, checked_in_at=utcnow())
+    code = rules.verification_code(registration)
+    event.status = EventStatus.CANCELLED
+    db.session.commit()
+    assert rules.certificate_refusal(registration) == "event_cancelled"
+    assert rules.certificates_open(event) == "event_cancelled"
+    with pytest.raises(NotFound):
+        rules.verify_certificate(code)

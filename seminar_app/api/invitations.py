@@ -3,6 +3,7 @@ record an answer received outside the system) and mailings (list, send, progress
 
 import re
 from dataclasses import replace
+from datetime import datetime
 
 from flask import request, url_for
 from flask_babel import gettext as _
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from ..models import Honorific, InviteeKind, Mailing, MailingKind, RegistrationStatus
 from ..services.access import Permission
-from ..services.invitations import invitation_status
+from ..services.invitations import invitation_status, scheduling
 from ..services.invitations import invitations as invitation_service
 from ..services.invitations import mailings as mailing_service
 from . import core
@@ -48,6 +49,9 @@ RESPONSE_INPUT = [
 ]
 #: idempotency keys a client may send (namespaced per token before they are stored)
 IDEMPOTENCY_KEY = r"[A-Za-z0-9_-]{16,40}"
+#: a scheduled time: ISO 8601, its offset optional (then the event's time zone)
+SCHEDULE_PATTERN = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?"
+                    r"(Z|[+-][0-9]{2}:[0-9]{2})?")
 MAILING_INPUT = [
     Field("kind", "enum", choices=tuple(k.value for k in mailing_service.AUDIENCES),
           required=True),
@@ -63,7 +67,15 @@ MAILING_INPUT = [
     Field("attach_calendar", "boolean"),
     Field("idempotency_key", "string", max_length=40, pattern=IDEMPOTENCY_KEY,
           description="Used when no Idempotency-Key header is sent."),
+    Field("scheduled_at", "string", pattern=SCHEDULE_PATTERN,
+          description="Start it at this time instead of now: ISO 8601 with its offset "
+                      "(2026-05-01T09:00:00+07:00, or Z for UTC), or without an offset, read "
+                      "in the event's time zone (2026-05-01T09:00). In the future, at most "
+                      "366 days ahead. Its audience is evaluated when it starts."),
 ]
+#: what can be changed of a scheduled mailing (until it starts)
+MAILING_PATCH = [spec for spec in MAILING_INPUT if spec.name in (
+    "audience", "group", "statuses", "attach_calendar", "scheduled_at")]
 
 
 @bp.get("/events/<int:event_id>/invitees")
@@ -174,7 +186,8 @@ def create_mailing(event_id: int):
             or [RegistrationStatus.CONFIRMED.value, RegistrationStatus.WAITLISTED.value]}
     mailing, created = mailing_service.create_mailing(
         event, kind, data, send_key=send_key,
-        attach_calendar=bool(values.get("attach_calendar")), actor=core.acting_user())
+        attach_calendar=bool(values.get("attach_calendar")), actor=core.acting_user(),
+        scheduled_at=_scheduled_at(values))
     progress = mailing_service.progress_of([mailing])[mailing.id]
     response = core.data_response(mailing_json(mailing, progress), 201 if created else 200)
     response.headers["Location"] = url_for("api.get_mailing", event_id=event.id,
@@ -186,5 +199,46 @@ def create_mailing(event_id: int):
 def get_mailing(event_id: int, mailing_id: int):
     event, _permissions = core.load_event(event_id, Permission.INVITE)
     mailing = mailing_service.get_mailing(event, mailing_id)
+    progress = mailing_service.progress_of([mailing])[mailing.id]
+    return core.data_response(mailing_json(mailing, progress))
+
+
+def _scheduled_at(values: dict) -> datetime | None:
+    """The scheduled time given (a naive one is the event's local time: the service reads
+    it so); 422 for a date that does not exist."""
+    text = values.get("scheduled_at")
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        message = _("Give a date and time such as 2026-05-01T09:00 (the event's time zone) "
+                    "or 2026-05-01T09:00:00+07:00.")
+        raise ApiError(422, message, fields={"scheduled_at": message}) from None
+
+
+@bp.patch("/events/<int:event_id>/mailings/<int:mailing_id>")
+def update_mailing(event_id: int, mailing_id: int):
+    """Change a scheduled mailing until it starts (fields left out keep their value)."""
+    event, _permissions = core.load_event(event_id, Permission.INVITE, write=True)
+    mailing = mailing_service.get_mailing(event, mailing_id)
+    values = core.read_fields(core.json_body(), MAILING_PATCH, partial=True)
+    audience = None
+    if {"audience", "group", "statuses"} & set(values):
+        audience = {**mailing.audience, **{key: values[key] for key in
+                                           ("audience", "group", "statuses") if key in values}}
+    mailing = scheduling.update_scheduled_mailing(
+        mailing, actor=core.acting_user(), scheduled_at=_scheduled_at(values),
+        audience=audience, attach_calendar=values.get("attach_calendar"))
+    progress = mailing_service.progress_of([mailing])[mailing.id]
+    return core.data_response(mailing_json(mailing, progress))
+
+
+@bp.post("/events/<int:event_id>/mailings/<int:mailing_id>/cancel")
+def cancel_mailing(event_id: int, mailing_id: int):
+    """Cancel a scheduled mailing (409 once it has started)."""
+    event, _permissions = core.load_event(event_id, Permission.INVITE, write=True)
+    mailing = mailing_service.get_mailing(event, mailing_id)
+    mailing = scheduling.cancel_scheduled_mailing(mailing, actor=core.acting_user())
     progress = mailing_service.progress_of([mailing])[mailing.id]
     return core.data_response(mailing_json(mailing, progress))

@@ -44,6 +44,7 @@ from .invitations import (
     INVITEE_INPUT,
     INVITEE_PATCH,
     MAILING_INPUT,
+    MAILING_PATCH,
     RESPONSE_INPUT,
 )
 from .registrations import ANSWER_MAX, REGISTRATION_INPUT, REGISTRATION_PATCH, STATUS_INPUT
@@ -136,6 +137,13 @@ MAILING = _object({
                          "statuses": {"type": "array", "items": _s()}}),
     "attach_calendar": _s("boolean"), "recipient_count": _s("integer"), "created_at": TIME,
     "prepared_at": TIME_OR_NULL,
+    "state": _s(enum=["scheduled", "started", "cancelled"],
+                description="scheduled: waits for scheduled_at (can be changed or "
+                            "cancelled); started: its audience was evaluated and it is sent; "
+                            "cancelled: it never starts."),
+    "scheduled_at": TIME_OR_NULL, "started_at": TIME_OR_NULL, "cancelled_at": TIME_OR_NULL,
+    "automatic": _null(enum=["event_reminder", "deadline_reminder", "certificate", "survey",
+                             None], description="Which automatic email made it (null: staff)."),
     "progress": _object({"total": _s("integer"), "sent": _s("integer"),
                          "queued": _s("integer"), "failed": _s("integer"),
                          "prepared": _s("boolean"), "done": _s("boolean")}),
@@ -842,6 +850,22 @@ def build_document() -> dict:
                 "responses": {"200": _data("Mailing", "The mailing"),
                               **_errors(*READ_ERRORS, 403)},
             },
+            "patch": {
+                "operationId": "updateMailing", "tags": ["invitations"],
+                "summary": "Change a scheduled mailing (time, audience, calendar file) until it "
+                           "starts; 409 once it has started or was cancelled",
+                "requestBody": _body("MailingPatch"),
+                "responses": {"200": _data("Mailing", "Changed"), **_errors(*WRITE_ERRORS)},
+            },
+        },
+        "/events/{event_id}/mailings/{mailing_id}/cancel": {
+            "parameters": [EVENT_ID, _id_param("mailing_id", "The mailing's id")],
+            "post": {
+                "operationId": "cancelMailing", "tags": ["invitations"],
+                "summary": "Cancel a scheduled mailing: it never starts (again: no change); "
+                           "409 once it has started",
+                "responses": {"200": _data("Mailing", "Cancelled"), **_errors(*WRITE_ERRORS)},
+            },
         },
     }
     paths.update(_new_operation_paths())
@@ -900,6 +924,7 @@ def build_document() -> dict:
                 "OfflineResponse": _rules(body_schema(RESPONSE_INPUT), {
                     "answered_on": "Not in the future (in the event's time zone)."}),
                 "Mailing": MAILING, "MailingInput": _mailing_input(),
+                "MailingPatch": _patch(MAILING_PATCH),
                 "Error": ERROR, "PageMeta": PAGE_META,
                 "Delegation": DELEGATION, "DelegationInput": _delegation_input(),
                 "Agenda": AGENDA, "Question": QUESTION, "Bounce": BOUNCE,

@@ -4,6 +4,7 @@ from ..models import Event, Invitee, Mailing, Registration
 from ..services.events.attendance import attends_online, event_mode
 from ..services.invitations.invitation_status import InviteeProgress
 from ..services.invitations.mailings import Progress
+from ..services.invitations.scheduling import mailing_state
 from .core import iso
 
 
@@ -149,6 +150,11 @@ def mailing_json(mailing: Mailing, progress: Progress) -> dict:
         "recipient_count": mailing.recipient_count,
         "created_at": iso(mailing.created_at),
         "prepared_at": iso(mailing.prepared_at),
+        "state": mailing_state(mailing),
+        "scheduled_at": iso(mailing.scheduled_at),
+        "started_at": iso(mailing.started_at),
+        "cancelled_at": iso(mailing.cancelled_at),
+        "automatic": mailing.automatic or None,
         "progress": {
             "total": progress.total,
             "sent": progress.sent,

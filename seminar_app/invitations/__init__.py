@@ -15,6 +15,7 @@ bp = Blueprint("invitations", __name__, url_prefix="/manage")
 public_bp = Blueprint("rsvp", __name__)
 
 from . import (  # noqa: E402,F401
+    automation,
     imports,
     invitees,
     mailings,

@@ -3,7 +3,15 @@
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import Choice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -113,6 +121,9 @@ class ComposeForm(BaseForm):
     include_answered = BooleanField(
         _l("Include those who have already answered (accepted, declined or registered)"))
     attach_calendar = BooleanField(_l("Attach the event to the email as a calendar file (.ics)"))
+    scheduled_for = DateTimeLocalField(
+        _l("Send at (optional)"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[Optional()])
     send_key = HiddenField(validators=[
         DataRequired(message=_l("This form has expired. Please open it again.")),
         Regexp(r"^[A-Za-z0-9_-]{16,64}$",
@@ -148,6 +159,14 @@ class CountForm(ComposeForm):
 
     class Meta:
         csrf = False
+
+
+class RescheduleForm(BaseForm):
+    """A new time for a scheduled mailing, in the event's time zone."""
+
+    scheduled_for = DateTimeLocalField(
+        _l("Send at"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[DataRequired(message=_l("Please give a date and time."))])
 
 
 class MailingActionForm(BaseForm):

@@ -7,6 +7,7 @@ services.invitations.mailing_audiences and services.invitations.message_template
 """
 
 import logging
+from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,12 +16,15 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from ..extensions import csrf
+from ..i18n import local_datetime
 from ..models import Event, MailingKind
 from ..services.access import Permission
 from ..services.errors import NotFound, ServiceError
 from ..services.invitations import mailing_audiences as audiences
 from ..services.invitations import mailings as service
 from ..services.invitations import message_templates as wording
+from ..services.invitations import scheduling
+from ..services.invitations.automatic_mailings import LABELS as AUTOMATIC_LABELS
 from ..services.mail.outbox_admin import describe_error, retry_failed_emails
 from ..view_helpers import attach_error, form_status, load_event
 from . import bp, public_bp
@@ -32,6 +36,7 @@ from .forms_mailings import (
     CountForm,
     MailingActionForm,
     PreviewForm,
+    RescheduleForm,
     SendTestForm,
     TemplateForm,
     new_send_key,
@@ -143,7 +148,9 @@ def mailings(event_id: int):
     items = service.event_mailings(event)
     return render_template("invitations/mailing_list.html", event=event, mailings=items,
                            progress=service.progress_of(items), kind_labels=KIND_LABELS,
-                           kinds=list(audiences.AUDIENCES))
+                           kinds=list(audiences.AUDIENCES),
+                           states={m.id: scheduling.mailing_state(m) for m in items},
+                           automatic_labels=AUTOMATIC_LABELS)
 
 
 def _compose_form(event: Event, kind: MailingKind, form_class, formdata=None, **data):
@@ -176,7 +183,7 @@ def _render_confirm(event: Event, kind: MailingKind, form: ConfirmForm, changed:
     try:
         audience = audiences.check_audience(event, kind, form.audience_data())
         breakdown = audiences.audience_breakdown(event, kind, audience)
-        if breakdown.recipients == 0:
+        if breakdown.recipients == 0 and not form.scheduled_for.data:
             raise ServiceError(_("Nobody would receive this mailing."), field="audience")
     except ServiceError as error:
         return _render_compose(event, kind, form, status=attach_error(form, error))
@@ -216,12 +223,17 @@ def compose(event_id: int):
         mailing, created = service.create_mailing(
             event, kind, form.audience_data(), send_key=form.send_key.data,
             attach_calendar=form.attach_calendar.data, actor=current_user,
-            expected=form.confirmed_count())
+            expected=form.confirmed_count(), scheduled_at=form.scheduled_for.data)
     except service.AudienceChanged as error:
         return _render_confirm(event, kind, form, changed=error.message)
     except ServiceError as error:
+        if error.field == "scheduled_at":
+            error.field = "scheduled_for"
         return _render_compose(event, kind, form, status=attach_error(form, error))
-    if created:
+    if created and mailing.scheduled_at is not None:
+        flash(_("The mailing is scheduled for %(time)s; its recipients are counted again "
+                "then.", time=local_datetime(mailing.scheduled_at, event.timezone)), "success")
+    elif created:
         flash(ngettext("The mailing to %(num)d person is being sent.",
                        "The mailing to %(num)d people is being sent.",
                        mailing.recipient_count), "success")
@@ -245,7 +257,17 @@ def _progress_context(event, mailing) -> dict:
             "no_server": not current_app.config.get("MAIL_SERVER"),
             "kind_labels": KIND_LABELS, "audience_labels": AUDIENCE_LABELS,
             "action_form": MailingActionForm(formdata=None),
-            "subjects": service.shown_subjects(mailing)}
+            "subjects": service.shown_subjects(mailing),
+            "state": scheduling.mailing_state(mailing),
+            "reschedule_form": RescheduleForm(formdata=None, data={
+                "scheduled_for": _local(mailing.scheduled_at, event)})}
+
+
+def _local(moment, event: Event):
+    """``moment`` as a naive time in the event's zone (what a datetime-local field shows)."""
+    if moment is None:
+        return None
+    return moment.astimezone(ZoneInfo(event.timezone)).replace(tzinfo=None)
 
 
 @bp.get(f"{BASE}/mailings/<int:mailing_id>")
@@ -263,6 +285,48 @@ def mailing_progress(event_id: int, mailing_id: int):
     event, mailing = _mailing(event_id, mailing_id)
     return render_template("invitations/mailing_progress.html",
                            **_progress_context(event, mailing))
+
+
+@bp.post(f"{BASE}/mailings/<int:mailing_id>/reschedule")
+@login_required
+def mailing_reschedule(event_id: int, mailing_id: int):
+    """Move a scheduled mailing to another time (until it starts)."""
+    event, mailing = _mailing(event_id, mailing_id)
+    form = RescheduleForm()
+    if not form.validate_on_submit():
+        return _render_show(event, mailing, form, form_status(form))
+    try:
+        scheduling.update_scheduled_mailing(mailing, actor=current_user,
+                                            scheduled_at=form.scheduled_for.data)
+    except ServiceError as error:
+        if error.field == "scheduled_at":
+            error.field = "scheduled_for"
+        return _render_show(event, mailing, form, attach_error(form, error))
+    flash(_("The mailing is now scheduled for %(time)s.",
+            time=local_datetime(mailing.scheduled_at, event.timezone)), "success")
+    return redirect(url_for(".mailing_show", event_id=event.id, mailing_id=mailing.id), 303)
+
+
+def _render_show(event, mailing, form, status):
+    context = _progress_context(event, mailing)
+    context["reschedule_form"] = form
+    return render_template("invitations/mailing_show.html", **context), status
+
+
+@bp.post(f"{BASE}/mailings/<int:mailing_id>/cancel")
+@login_required
+def mailing_cancel(event_id: int, mailing_id: int):
+    """Cancel a scheduled mailing: it will never start (409 once it has started)."""
+    event, mailing = _mailing(event_id, mailing_id)
+    if not MailingActionForm().validate_on_submit():
+        abort(400)
+    try:
+        scheduling.cancel_scheduled_mailing(mailing, actor=current_user)
+    except ServiceError as error:
+        flash(error.message, "danger")
+        return _render_show(event, mailing, RescheduleForm(formdata=None), error.status_code)
+    flash(_("The mailing has been cancelled: it will not be sent."), "success")
+    return redirect(url_for(".mailing_show", event_id=event.id, mailing_id=mailing.id), 303)
 
 
 @bp.post(f"{BASE}/mailings/<int:mailing_id>/retry")

@@ -67,8 +67,8 @@ EVENT_REMINDER_WORDING = {
            "body": ("Yth. {honorific} {name},\n\n"
                     "Kami menantikan kehadiran Anda di **{event}** pada {date} pukul {time}, "
                     "di {venue}. Acara ini terlampir sebagai berkas kalender.\n\n"
-                    "Tanda peserta Anda ada di halaman pribadi Anda (tautan di email "
-                    "konfirmasi pendaftaran): pilih \"Unduh tanda peserta saya (PDF)\". Jika "
+                    "Tanda pengenal Anda ada di halaman pribadi Anda (tautan di email "
+                    "konfirmasi pendaftaran): pilih \"Unduh tanda pengenal saya (PDF)\". Jika "
                     "email itu sudah tidak ada, mintalah tautan baru di halaman pendaftaran: "
                     "{registration_page}\n\n"
                     "Hormat kami,\n\nPanitia")},

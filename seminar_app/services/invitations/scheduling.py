@@ -67,7 +67,12 @@ def to_utc(value: datetime, event: Event) -> datetime:
 
 def check_schedule(event: Event, value: datetime, *, now: datetime | None = None) -> datetime:
     """The scheduled time in UTC, or a ServiceError on "scheduled_at" (past, too far)."""
-    when, now = to_utc(value, event), now or utcnow()
+    now = now or utcnow()
+    try:
+        when = to_utc(value, event)
+    except (OverflowError, ValueError):  # e.g. the year 1 or 9999 moved across an offset
+        raise ServiceError(_("Choose a time within a year from now."),
+                           field="scheduled_at") from None
     if when <= now:
         raise ServiceError(_("Choose a time in the future: this one has passed."),
                            field="scheduled_at")

@@ -30,7 +30,10 @@ def safe_next_url(target: str | None, fallback: str) -> str:
     """``target`` when it is a path on this site, else ``fallback`` (no open redirects)."""
     if not target:
         return fallback
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # e.g. "/[": not an address
+        return fallback
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return fallback
     if "\\" in target or any(ord(ch) < 32 for ch in target):

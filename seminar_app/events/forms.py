@@ -1,6 +1,5 @@
 """Forms of the organizer pages: event details, cancellation, co-hosts and the team."""
 
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -42,6 +41,7 @@ from ..services.events.event_values import (
     PROMOTION_CONFIRM_DAYS_MAX,
     PROMOTION_CONFIRM_DAYS_MIN,
     SLUG_MAX,
+    is_web_url,
 )
 from ..services.privacy.retention import ANONYMISE_MONTHS_MAX, PASSPORT_DAYS_MAX
 
@@ -96,10 +96,8 @@ class MultiCheckboxField(SelectMultipleField):
 
 def web_address(form, field):
     """An http:// or https:// address with a host name."""
-    if field.data:
-        parts = urlsplit(field.data)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValidationError(_l("Enter a web address starting with http:// or https://."))
+    if field.data and not is_web_url(field.data):
+        raise ValidationError(_l("Enter a web address starting with http:// or https://."))
 
 
 def _local_time(label, *, required=False):

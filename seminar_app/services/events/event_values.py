@@ -54,9 +54,14 @@ def _to_utc(value: datetime | None, zone: str) -> datetime | None:
 
 
 def is_web_url(url: str) -> bool:
-    """True for an absolute http(s) address with a host."""
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    """True for an absolute http(s) address with a host; False for anything that is not an
+    address at all (e.g. "http://[" which urlsplit refuses with ValueError)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def clean_event_values(data: dict) -> dict:

@@ -43,6 +43,7 @@ from .services.invitations.rsvp import accept_invitation, decline_invitation
 from .services.registration import nominations
 from .services.registration.registrations import register
 from .services.surveys.demo import write_demo_survey
+from .services.travel.demo import write_demo_travel
 
 log = logging.getLogger(__name__)
 
@@ -599,6 +600,7 @@ def load_demo(*, today: date | None = None) -> list[Event]:
             _invite_demo_guests(event)
             _nominate_demo_missions(event)
             write_demo_survey(event)  # a draft: the forum has not happened yet
+            write_demo_travel(event)
     log.info("demo loaded: %d events created", len(created))
     return created
 

@@ -99,3 +99,23 @@ def test_demo_registers_the_forum_delegations(app, db):
     assert len(registrations) == len(FORUM_DELEGATES)
     assert {r.status for r in registrations} == {RegistrationStatus.CONFIRMED}
     assert len({r.country for r in registrations}) >= 15
+
+
+def test_demo_forum_has_hotels_and_arrivals_on_the_board(app, db, client, auth, make_user):
+    from seminar_app.demo import load_demo
+    from seminar_app.models import Event, TeamMember, TravelPlan
+    from seminar_app.services.travel.demo import DEMO_ARRIVALS, DEMO_HOTELS
+
+    load_demo()
+    forum = db.session.scalar(db.select(Event).where(Event.event_type == "forum"))
+    plans = db.session.scalars(db.select(TravelPlan).where(TravelPlan.event_id == forum.id)).all()
+    assert len(plans) == len(DEMO_ARRIVALS)
+    staff = make_user("staff")
+    db.session.add(TeamMember(event_id=forum.id, user_id=staff.id))
+    db.session.commit()
+    auth.login(staff)
+    board = client.get(f"/manage/events/{forum.id}/travel/arrivals?day=all")
+    assert board.status_code == 200
+    assert "GA 821" in board.get_data(as_text=True)
+    rooming = client.get(f"/manage/events/{forum.id}/travel/rooming?hotel=all")
+    assert all(name in rooming.get_data(as_text=True) for name, _a, _s in DEMO_HOTELS)

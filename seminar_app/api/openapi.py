@@ -307,6 +307,11 @@ _PATCH_RULES = {
 }
 
 
+#: what a scheduled time must be beyond its pattern (services.invitations.scheduling)
+_SCHEDULE_RULE = ("A date and time that exists, in the future and at most 366 days ahead; "
+                  "only while the mailing has not started (else 409).")
+
+
 def _mailing_input() -> dict:
     """A mailing's body: each kind has its audiences."""
     schema = body_schema(MAILING_INPUT)
@@ -323,6 +328,7 @@ def _mailing_input() -> dict:
         "group": "With the audience group: a group of this event's invitees.",
         "statuses": "Announcements: at least one status.",
         "idempotency_key": "Needed unless the Idempotency-Key header is sent.",
+        "scheduled_at": _SCHEDULE_RULE,
     })
 
 
@@ -924,7 +930,11 @@ def build_document() -> dict:
                 "OfflineResponse": _rules(body_schema(RESPONSE_INPUT), {
                     "answered_on": "Not in the future (in the event's time zone)."}),
                 "Mailing": MAILING, "MailingInput": _mailing_input(),
-                "MailingPatch": _patch(MAILING_PATCH),
+                "MailingPatch": _rules(_patch(MAILING_PATCH), {
+                    "scheduled_at": _SCHEDULE_RULE,
+                    "audience": "One of the mailing kind's audiences.",
+                    "group": "With the audience group: a group of this event's invitees.",
+                    "statuses": "Announcements: at least one status."}),
                 "Error": ERROR, "PageMeta": PAGE_META,
                 "Delegation": DELEGATION, "DelegationInput": _delegation_input(),
                 "Agenda": AGENDA, "Question": QUESTION, "Bounce": BOUNCE,

@@ -191,7 +191,8 @@ def test_stalled_preparation_is_restarted_by_the_sweeper(app, db, event, monkeyp
     mailing = Mailing(event_id=event.id, kind=MailingKind.INVITATION,
                       audience={"audience": "all"}, send_key="stalled-mailing-key-123",
                       content={"en": {"subject": "S {event}", "body": "B {name}"}},
-                      recipient_count=1, created_at=utcnow() - timedelta(hours=1))
+                      recipient_count=1, created_at=utcnow() - timedelta(hours=1),
+                      started_at=utcnow() - timedelta(hours=1))
     db.session.add(mailing)
     db.session.commit()
     assert mailings.stalled_mailing_ids() == [mailing.id]

@@ -22,7 +22,8 @@ APP_CSS = ROOT / "static" / "css" / "app.css"
 EVENT_SHOW = ROOT / "templates" / "events" / "event_show.html"
 #: the tabs always in view, in order; Invitations is in view from md up, in "More" below
 IN_VIEW = ["Overview", "Participants", "Invitations", "Check-in"]
-IN_MORE = ["Edit", "Agenda", "Co-hosts", "Team", "Questions", "Dashboard", "Documents"]
+IN_MORE = ["Edit", "Agenda", "Co-hosts", "Team", "Questions", "Feedback survey", "Dashboard",
+           "Documents", "Travel & hotels", "Certificates", "Automatic emails"]
 
 
 class _Elements(HTMLParser):

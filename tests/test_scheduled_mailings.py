@@ -232,3 +232,39 @@ def test_api_schedules_changes_and_cancels(app, client, owner, event, language):
     assert refused.status_code == 409
     expected = "already started" if language == "en" else "sudah dimulai"
     assert expected in refused.json["error"]["message"]
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_change_recipients_time_and_wording_before_it_starts(app, client, auth, owner, event,
+                                                              smtp_server, language):
+    add_invitee(event, group_name="ASEAN", language=language)
+    add_invitee(event, group_name="Pacific", language=language)
+    mailing = _schedule(event, utcnow() + timedelta(hours=5))
+    auth.login(owner)
+    client.set_cookie("lang", language)
+    url = f"{_base(event)}/mailings/{mailing.id}/edit"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert ("Change the scheduled mailing" if language == "en"
+            else "Ubah pengiriman terjadwal") in page.get_data(as_text=True)
+    when = (utcnow() + timedelta(days=1)).astimezone(ZoneInfo("Asia/Jakarta"))
+    form = {"scheduled_for": when.strftime("%Y-%m-%dT%H:%M"), "audience": "group",
+            "group": "Pacific", "subject_en": "Changed {event}", "body_en": "Hello {name}",
+            "subject_id": "Diubah {event}", "body_id": "Halo {name}"}
+    bad = post_form(client, url, {**form, "body_en": "Hello {unknown}"})
+    assert bad.status_code == 422
+    past = post_form(client, url, {**form, "scheduled_for": "2001-01-01T00:00"})
+    assert past.status_code == 422
+    assert post_form(client, url, form).status_code == 303
+    _db.session.expire_all()
+    mailing = _db.session.get(Mailing, mailing.id)
+    assert mailing.audience["group"] == "Pacific" and mailing.recipient_count == 1
+    assert mailing.content["en"]["subject"] == "Changed {event}"
+    _due(mailing)
+    assert scheduling.start_due_mailings() == [mailing.id]
+    message = smtp_server.wait_for(1)[0]["message"]
+    expected = "Changed" if language == "en" else "Diubah"
+    assert str(message["Subject"]).startswith(expected)
+    shown = client.get(url)  # started: the mailing's page says so, nothing to change
+    assert shown.status_code == 200 and b'data-state="started"' in shown.data
+    assert post_form(client, url, form).status_code == 409

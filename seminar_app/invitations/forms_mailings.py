@@ -161,6 +161,22 @@ class CountForm(ComposeForm):
         csrf = False
 
 
+class ScheduledEditForm(ComposeForm):
+    """A scheduled mailing's recipients, time and wording, changed before it starts."""
+
+    send_key = None
+    scheduled_for = DateTimeLocalField(
+        _l("Send at"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[DataRequired(message=_l("Please give a date and time."))])
+    subject_en = _subject()
+    body_en = _body()
+    subject_id = _subject()
+    body_id = _body()
+
+    def wording(self) -> dict:
+        return TemplateForm.wording(self)
+
+
 class RescheduleForm(BaseForm):
     """A new time for a scheduled mailing, in the event's time zone."""
 

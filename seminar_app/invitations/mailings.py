@@ -37,6 +37,7 @@ from .forms_mailings import (
     MailingActionForm,
     PreviewForm,
     RescheduleForm,
+    ScheduledEditForm,
     SendTestForm,
     TemplateForm,
     new_send_key,
@@ -304,6 +305,49 @@ def mailing_reschedule(event_id: int, mailing_id: int):
         return _render_show(event, mailing, form, attach_error(form, error))
     flash(_("The mailing is now scheduled for %(time)s.",
             time=local_datetime(mailing.scheduled_at, event.timezone)), "success")
+    return redirect(url_for(".mailing_show", event_id=event.id, mailing_id=mailing.id), 303)
+
+
+def _render_edit(event, mailing, form, status=200):
+    return render_template("invitations/mailing_edit.html", mailing=mailing,
+                           form=form, audience_labels=AUDIENCE_LABELS,
+                           **_common(event, mailing.kind)), status
+
+
+@bp.route(f"{BASE}/mailings/<int:mailing_id>/edit", methods=["GET", "POST"])
+@login_required
+def mailing_edit(event_id: int, mailing_id: int):
+    """Change a scheduled mailing's recipients, time and wording (until it starts)."""
+    event, mailing = _mailing(event_id, mailing_id)
+    if request.method != "POST" and not scheduling.is_scheduled(mailing):
+        flash(_(
+            "This mailing has already started: it can no longer be changed or cancelled.")
+            if mailing.cancelled_at is None else
+            _("This mailing was cancelled: it can no longer be changed."), "info")
+        return _render_show(event, mailing, RescheduleForm(formdata=None), 200)
+    kind = mailing.kind
+    if request.method != "POST":
+        data = {"scheduled_for": _local(mailing.scheduled_at, event),
+                "attach_calendar": mailing.attach_calendar, **mailing.audience}
+        for language in wording.LANGUAGES:
+            item = (mailing.content or {}).get(language) or {}
+            data[f"subject_{language}"] = item.get("subject", "")
+            data[f"body_{language}"] = item.get("body", "")
+        form = _compose_form(event, kind, ScheduledEditForm, data=data)
+        return _render_edit(event, mailing, form)
+    form = _compose_form(event, kind, ScheduledEditForm, formdata=request.form)
+    if not form.validate_on_submit():
+        return _render_edit(event, mailing, form, form_status(form))
+    try:
+        scheduling.update_scheduled_mailing(
+            mailing, actor=current_user, scheduled_at=form.scheduled_for.data,
+            audience=form.audience_data(), content=form.wording(),
+            attach_calendar=form.attach_calendar.data)
+    except ServiceError as error:
+        if error.field == "scheduled_at":
+            error.field = "scheduled_for"
+        return _render_edit(event, mailing, form, attach_error(form, error))
+    flash(_("The scheduled mailing has been changed."), "success")
     return redirect(url_for(".mailing_show", event_id=event.id, mailing_id=mailing.id), 303)
 
 

@@ -145,3 +145,32 @@ def test_automatic_emails_page(app, client, auth, owner, make_user, language):
     auth.login(make_user(email="other@example.org"))
     assert client.get(url).status_code in (403, 404)
     assert post_form(client, url, form).status_code in (403, 404)
+
+
+def test_certificate_and_survey_after_the_event_once_their_conditions_hold(app, owner,
+                                                                          smtp_server):
+    from seminar_app.services.registration import certificates
+    from seminar_app.services.surveys import surveys
+
+    start = (utcnow() - timedelta(days=2)).replace(microsecond=0)
+    event = registration_event(owner, start_at=start)
+    add_registration(event, email="came@example.org", language="id", checked_in_at=start)
+    automatic.save_automation(event, _settings(certificate=True, certificate_days=1,
+                                               survey=True, survey_days=0), actor=owner)
+    assert automatic.create_due_automatic_mailings() == []  # certificates off, no survey
+    certificates.update_certificate_settings(event, enabled=True, scope="checked_in",
+                                             signatory_name="Dr. Retno", signatory_title="Minister")
+    survey = surveys.get_or_create_survey(event)
+    surveys.add_question(survey, kind="rating", required=True, texts={
+        "en": {"label": "How useful was the forum?"},
+        "id": {"label": "Seberapa bermanfaat forum ini?"}})
+    surveys.open_survey(survey)
+    made = automatic.create_due_automatic_mailings()
+    assert len(made) == 2
+    assert automatic.create_due_automatic_mailings() == []
+    kinds = {_db.session.get(Mailing, mailing_id).automatic for mailing_id in made}
+    assert kinds == {"certificate", "survey"}
+    messages = smtp_server.wait_for(2)
+    assert all(message["to"] == ["came@example.org"] for message in messages)
+    # and nothing more weeks later: each is made once per event
+    assert automatic.create_due_automatic_mailings(utcnow() + timedelta(days=3)) == []

@@ -21,6 +21,9 @@ Rules:
   counts them apart) and are never sent again.
 - The unsubscribe link carries an HMAC of the person's id: nothing to store, nothing to
   enumerate.
+- A mailing with ``scheduled_at`` is not prepared until the worker starts it
+  (services.invitations.scheduling sets ``started_at``); ``prepare_mailing`` leaves a mailing
+  that has not started alone, and the sweeper restarts only started ones.
 """
 
 import base64

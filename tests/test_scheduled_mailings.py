@@ -268,3 +268,43 @@ def test_change_recipients_time_and_wording_before_it_starts(app, client, auth, 
     shown = client.get(url)  # started: the mailing's page says so, nothing to change
     assert shown.status_code == 200 and b'data-state="started"' in shown.data
     assert post_form(client, url, form).status_code == 409
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_compose_refuses_a_past_time_and_a_non_date(app, client, auth, owner, event, language):
+    add_invitee(event)
+    auth.login(owner)
+    client.set_cookie("lang", language)
+    html = client.get(f"{_base(event)}/mailings/new?kind=invitation").get_data(as_text=True)
+    data = {"audience": "all", "group": "", "send_key": _send_key(html), "kind": "invitation",
+            "confirmed": "1", "expected": "1"}
+    past = post_form(client, f"{_base(event)}/mailings/new?kind=invitation",
+                     {**data, "scheduled_for": "2020-05-01T09:00"})
+    assert past.status_code == 422
+    assert ("this one has passed" if language == "en" else "sudah lewat") in \
+        past.get_data(as_text=True)
+    garbage = post_form(client, f"{_base(event)}/mailings/new?kind=invitation",
+                        {**data, "scheduled_for": "31/02/2027 25:00"})
+    assert garbage.status_code == 422
+    assert _db.session.scalar(select(Mailing)) is None
+
+
+def test_api_changes_the_audience_and_read_only_tokens_are_refused(app, client, owner, event):
+    add_invitee(event, group_name="ASEAN")
+    add_invitee(event, group_name="Pacific")
+    writer = api_tokens.create_token(owner, name="Website", can_write=True)[1]
+    reader = api_tokens.create_token(owner, name="Reader")[1]
+    mailing = _schedule(event, utcnow() + timedelta(hours=3))
+    one = f"/api/v1/events/{event.id}/mailings/{mailing.id}"
+    assert client.patch(one, json={"audience": "group", "group": "ASEAN"},
+                        headers=_api(reader)).status_code == 403
+    assert client.post(f"{one}/cancel", headers=_api(reader)).status_code == 403
+    changed = client.patch(one, json={"audience": "group", "group": "ASEAN"},
+                           headers=_api(writer))
+    assert changed.status_code == 200
+    assert changed.json["data"]["audience"]["group"] == "ASEAN"
+    assert changed.json["data"]["recipient_count"] == 1
+    wrong = client.patch(one, json={"audience": "registered"}, headers=_api(writer))
+    assert wrong.status_code == 422
+    listed = client.get(f"/api/v1/events/{event.id}/mailings", headers=_api(reader))
+    assert listed.json["data"][0]["state"] == "scheduled"

@@ -61,6 +61,25 @@ def test_event_reminder_made_once_with_calendar_and_badge_help(app, owner, smtp_
     assert "Unduh tanda pengenal" in indonesian.get_body(("plain",)).get_content()
 
 
+def test_the_reminder_uses_the_saved_wording_with_the_badge_help(app, owner, smtp_server):
+    event = registration_event(owner, start_at=(utcnow() + timedelta(days=1)).replace(
+        microsecond=0))
+    add_registration(event, email="en@example.org", language="en")
+    texts = {"en": {"subject": "Tomorrow: {event}", "body": "Dear {name}, see you."},
+             "id": {"subject": "Besok: {event}", "body": "Yth. {name}, sampai jumpa."}}
+    automatic.save_automation(event, {**_settings(event_reminder=True),
+                                      "event_reminder_wording": texts}, actor=owner)
+    automatic.create_due_automatic_mailings()
+    message = smtp_server.wait_for(1)[0]["message"]
+    assert str(message["Subject"]).startswith("Tomorrow:")
+    text = message.get_body(("plain",)).get_content()
+    assert "see you." in text and "Download my badge" in text
+    with pytest.raises(ServiceError) as error:
+        automatic.save_automation(event, {**_settings(), "event_reminder_wording": {
+            **texts, "id": {"subject": "", "body": "x"}}}, actor=owner)
+    assert error.value.field == "subject_id"
+
+
 def test_nothing_before_the_window_nor_after_the_event(app, owner):
     event = registration_event(owner, start_at=(utcnow() + timedelta(days=10)).replace(
         microsecond=0))
@@ -131,7 +150,11 @@ def test_automatic_emails_page(app, client, auth, owner, make_user, language):
     assert ("Automatic emails" if language == "en" else "Email otomatis") in \
         page.get_data(as_text=True)
     form = {"event_reminder": "y", "event_reminder_days": "5", "deadline_reminder_days": "3",
-            "certificate_days": "1", "survey_days": "0"}
+            "certificate_days": "1", "survey_days": "0",
+            "subject_en": "See you at {event}", "body_en": "Dear {name}, see you on {date}.",
+            "subject_id": "Sampai jumpa di {event}", "body_id": "Yth. {name}, sampai jumpa."}
+    unknown = post_form(client, url, {**form, "body_en": "Dear {badge_link}"})
+    assert unknown.status_code == 422
     bad = post_form(client, url, {**form, "event_reminder_days": "many"})
     assert bad.status_code == 422
     assert post_form(client, url, {**form, "event_reminder_days": "-1"}).status_code == 422
@@ -139,6 +162,8 @@ def test_automatic_emails_page(app, client, auth, owner, make_user, language):
     assert saved.status_code == 303
     row = _db.session.get(EventAutomation, event.id)
     assert row.event_reminder and row.event_reminder_days == 5
+    assert row.event_reminder_wording["id"]["subject"] == "Sampai jumpa di {event}"
+    assert "Sampai jumpa di {event}" in client.get(url).get_data(as_text=True)
     listing = client.get(f"/manage/events/{event.id}/invitations/mailings")
     assert url.encode() in listing.data
     auth.logout()

@@ -30,6 +30,7 @@ def upgrade():
         sa.Column("event_id", sa.Integer(), nullable=False),
         sa.Column("event_reminder", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("event_reminder_days", sa.Integer(), server_default="3", nullable=False),
+        sa.Column("event_reminder_wording", sa.JSON(), nullable=False),
         sa.Column("deadline_reminder", sa.Boolean(), server_default=sa.false(),
                   nullable=False),
         sa.Column("deadline_reminder_days", sa.Integer(), server_default="3", nullable=False),

@@ -12,12 +12,14 @@ from wtforms import BooleanField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from ..forms import BaseForm
-from ..models import Event
+from ..models import Event, MailingKind
 from ..services.access import Permission
 from ..services.errors import ServiceError
 from ..services.invitations import automatic_mailings as service
+from ..services.invitations import message_templates as wording
 from ..view_helpers import attach_error, form_status, load_event
 from . import bp
+from .forms_mailings import TemplateForm, _body, _subject
 from .mailings import BASE
 
 
@@ -40,10 +42,17 @@ class AutomationForm(BaseForm):
     certificate_days = _days(_l("Days after the event ends"))
     survey = BooleanField(_l("Send the feedback survey after the event"))
     survey_days = _days(_l("Days after the event ends"))
+    #: the wording of the reminder before the event
+    subject_en = _subject()
+    body_en = _body()
+    subject_id = _subject()
+    body_id = _body()
 
     def values(self) -> dict:
-        return {name: field.data for name, field in self._fields.items()
-                if name != "csrf_token"}
+        values = {name: field.data for name, field in self._fields.items()
+                  if name != "csrf_token" and not name.startswith(("subject_", "body_"))}
+        values["event_reminder_wording"] = TemplateForm.wording(self)
+        return values
 
 
 def _render(event: Event, form: AutomationForm, status: int = 200):
@@ -54,7 +63,9 @@ def _render(event: Event, form: AutomationForm, status: int = 200):
         sendable={what: service.sendable(what) for what in service.AUTOMATIC},
         moments={what: service.moment(event, automation, what)
                  for what in service.AUTOMATIC},
-        window_days=service.AFTER_EVENT_WINDOW_DAYS), status
+        window_days=service.AFTER_EVENT_WINDOW_DAYS, badge_help=service.BADGE_HELP,
+        placeholders=[(name, wording.PLACEHOLDER_HELP[name])
+                      for name in wording.ALLOWED[MailingKind.ANNOUNCEMENT]]), status
 
 
 @bp.route(f"{BASE}/automatic", methods=["GET", "POST"])
@@ -64,7 +75,10 @@ def automation(event_id: int):
     event = load_event(event_id, Permission.INVITE)
     if request.method != "POST":
         row = service.get_automation(event)
-        form = AutomationForm(formdata=None, obj=row)
+        texts = service.reminder_wording(row)
+        form = AutomationForm(formdata=None, obj=row, **{
+            f"{field}_{language}": texts[language][field]
+            for language in texts for field in ("subject", "body")})
         return _render(event, form)
     form = AutomationForm()
     if not form.validate_on_submit():

@@ -7,7 +7,7 @@ reads these rows every minute and creates each automatic mailing once per event.
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey
+from sqlalchemy import JSON, ForeignKey
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,6 +25,8 @@ class EventAutomation(db.Model):
     #: a reminder to confirmed delegates N days before the event starts (.ics attached)
     event_reminder: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     event_reminder_days: Mapped[int] = mapped_column(default=3, server_default="3")
+    #: its wording {"en": {"subject", "body"}, "id": {...}}; {} until the organizers write it
+    event_reminder_wording: Mapped[dict] = mapped_column(JSON, default=dict)
     #: a reminder to invitees who have not answered, N days before registration closes
     deadline_reminder: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     deadline_reminder_days: Mapped[int] = mapped_column(default=3, server_default="3")

@@ -10,7 +10,8 @@
 Rules:
 - Each is made through ``mailings.create_mailing`` (the same checks, audit and outbox as a
   mailing made by hand) with the kind's default audience and the event's saved wording of
-  that kind (the event reminder: the wording in ``EVENT_REMINDER_WORDING``), marked with
+  that kind (the event reminder: its own wording saved on the page, ``EVENT_REMINDER_WORDING``
+  until then, with ``BADGE_HELP`` added), marked with
   ``Mailing.automatic``.
 - Each is made at most ONCE per event: its ``send_key`` is ``automatic-<event id>-<what>``,
   unique in the database, so running the periodic task twice (or on two workers) makes one.
@@ -35,6 +36,7 @@ from ..audit import record_action
 from ..errors import ServiceError
 from ..mail.compose import external_url
 from . import mailings
+from . import message_templates as wording
 from .mailing_audiences import AUDIENCES
 
 log = logging.getLogger(__name__)
@@ -53,26 +55,49 @@ DAYS_MIN, DAYS_MAX = 0, 60
 #: the certificate and survey mailings are made at most this many days after their moment
 AFTER_EVENT_WINDOW_DAYS = 30
 
+#: the reminder before the event until the organizers write their own (placeholders as in
+#: announcements); the paragraph on the badge (BADGE_HELP) is added below it in every email
 EVENT_REMINDER_WORDING = {
     "en": {"subject": "Reminder: {event}, {date}",
            "body": ("Dear {honorific} {name},\n\n"
                     "We look forward to welcoming you to **{event}** on {date} at {time}, "
                     "at {venue}. The event is attached as a calendar file.\n\n"
-                    "Your badge is on your personal page (the link in the email confirming "
-                    "your registration): choose \"Download my badge (PDF)\". If you no longer "
-                    "have that email, ask for a new link on the registration page: "
-                    "{registration_page}\n\n"
                     "With our highest consideration,\n\nThe organizers")},
     "id": {"subject": "Pengingat: {event}, {date}",
            "body": ("Yth. {honorific} {name},\n\n"
                     "Kami menantikan kehadiran Anda di **{event}** pada {date} pukul {time}, "
                     "di {venue}. Acara ini terlampir sebagai berkas kalender.\n\n"
-                    "Tanda pengenal Anda ada di halaman pribadi Anda (tautan di email "
-                    "konfirmasi pendaftaran): pilih \"Unduh tanda pengenal saya (PDF)\". Jika "
-                    "email itu sudah tidak ada, mintalah tautan baru di halaman pendaftaran: "
-                    "{registration_page}\n\n"
                     "Hormat kami,\n\nPanitia")},
 }
+#: where delegates find their badge: their personal page (a new link would revoke theirs)
+BADGE_HELP = {
+    "en": ("Your badge is on your personal page (the link in the email confirming your "
+           "registration): choose \"Download my badge (PDF)\". If you no longer have that "
+           "email, ask for a new link on the registration page: {registration_page}"),
+    "id": ("Tanda pengenal Anda ada di halaman pribadi Anda (tautan di email konfirmasi "
+           "pendaftaran): pilih \"Unduh tanda pengenal saya (PDF)\". Jika email itu sudah "
+           "tidak ada, mintalah tautan baru di halaman pendaftaran: {registration_page}"),
+}
+
+
+def reminder_wording(row: EventAutomation) -> dict:
+    """The event's wording of its reminder before the event (the default until saved)."""
+    saved = row.event_reminder_wording or {}
+    return {language: saved.get(language) or EVENT_REMINDER_WORDING[language]
+            for language in wording.LANGUAGES}
+
+
+def _checked_wording(given: dict) -> dict:
+    result = {}
+    for language in wording.LANGUAGES:
+        item = given.get(language) or {}
+        values, errors = wording.check_template_values(
+            MailingKind.ANNOUNCEMENT, language, str(item.get("subject") or ""),
+            str(item.get("body") or ""))
+        for key, message in errors.items():
+            raise ServiceError(message, field=key)
+        result[language] = values
+    return result
 
 
 def get_automation(event: Event) -> EventAutomation:
@@ -82,7 +107,7 @@ def get_automation(event: Event) -> EventAutomation:
         row = EventAutomation(event_id=event.id, event_reminder=False, event_reminder_days=3,
                               deadline_reminder=False, deadline_reminder_days=3,
                               certificate=False, certificate_days=1, survey=False,
-                              survey_days=0)
+                              survey_days=0, event_reminder_wording={})
     return row
 
 
@@ -94,7 +119,8 @@ def sendable(what: str) -> bool:
 @use_case
 def save_automation(event: Event, values: dict, *, actor: User | None) -> EventAutomation:
     """Turn each automatic email on or off with its N days; commits. ``values``: "<what>"
-    (bool) and "<what>_days" (int) for each of AUTOMATIC."""
+    (bool) and "<what>_days" (int) for each of AUTOMATIC; "event_reminder_wording"
+    ({language: {subject, body}}) when given."""
     row = get_automation(event)
     for what in AUTOMATIC:
         days = values.get(f"{what}_days")
@@ -107,6 +133,8 @@ def save_automation(event: Event, values: dict, *, actor: User | None) -> EventA
             raise ServiceError(_("This email cannot be sent yet in this version."), field=what)
         setattr(row, what, on)
         setattr(row, f"{what}_days", days)
+    if values.get("event_reminder_wording") is not None:
+        row.event_reminder_wording = _checked_wording(values["event_reminder_wording"])
     row.updated_by_id = getattr(actor, "id", None)
     db.session.add(row)
     record_action("event.automation", event, user=actor,
@@ -164,13 +192,14 @@ def survey_ready(event: Event) -> bool:
 PREREQUISITES = {"certificate": certificates_ready, "survey": survey_ready}
 
 
-def _content(event: Event, what: str) -> dict | None:
+def _content(event: Event, row: EventAutomation, what: str) -> dict | None:
     if what != "event_reminder":
         return None  # the event's saved wording of the kind
     page = external_url("registration.register", slug=event.slug)
     return {language: {"subject": item["subject"],
-                       "body": item["body"].replace("{registration_page}", page)}
-            for language, item in EVENT_REMINDER_WORDING.items()}
+                       "body": item["body"].rstrip() + "\n\n"
+                       + BADGE_HELP[language].replace("{registration_page}", page)}
+            for language, item in reminder_wording(row).items()}
 
 
 def _audience(what: str) -> dict:
@@ -185,7 +214,8 @@ def make_automatic_mailing(event: Event, what: str) -> Mailing | None:
     try:
         mailing, created = mailings.create_mailing(
             event, KIND_OF[what], _audience(what), send_key=send_key(event, what),
-            attach_calendar=what == "event_reminder", content=_content(event, what),
+            attach_calendar=what == "event_reminder",
+            content=_content(event, get_automation(event), what),
             automatic=what)
     except ServiceError as error:
         log.info("automatic %s of event %s not made now: %s", what, event.id, error.message)

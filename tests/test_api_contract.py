@@ -1,6 +1,8 @@
 """The API accepts what its OpenAPI document allows and refuses what it forbids (issue 18):
 the cases Schemathesis found, pinned as plain tests."""
 
+import re
+
 import pytest
 
 from seminar_app.services.accounts import api_tokens
@@ -113,3 +115,20 @@ def test_an_empty_idempotency_header_is_refused(client, headers, event):
                            headers={**headers, "Idempotency-Key": ""},
                            json={"kind": "invitation", "idempotency_key": "k" * 20})
     assert response.status_code == 422 and error_fields(response) == {"idempotency_key"}
+
+
+def test_not_blank_in_the_document_refuses_all_the_services_take_for_blank():
+    """JSON Schema patterns are ECMA-262 regexes, whose \\s lacks some characters Python
+    strips (U+0085): the documented "not blank" must refuse every character the services
+    collapse away, read with ECMA's \\s."""
+    import unicodedata
+
+    from seminar_app.api.core import NOT_BLANK
+    ecma_space = ("\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029"
+                  "\\u202f\\u205f\\u3000\\ufeff")
+    as_ecma = re.compile(NOT_BLANK.replace("\\s", ecma_space))
+    blank = [chr(c) for c in range(0x3001)
+             if chr(c).isspace() or unicodedata.category(chr(c)) == "Cc"]
+    assert "\x85" in blank
+    assert [c for c in blank if as_ecma.fullmatch(c)] == []
+    assert as_ecma.fullmatch("a")

@@ -252,9 +252,10 @@ YEAR_PATTERN = r"(19[0-9]{2}|[2-8][0-9]{3}|9000)"
 #: an RFC 3339 time with its offset (JSON Schema's ``date-time``)
 _RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
                       r"([Zz]|[+-][0-9]{2}:[0-9]{2})")
-#: text with at least one character that is neither white space nor a control character
+#: text with at least one character that is neither white space nor a control character (C0,
+#: DEL or C1: Python also counts U+0085 as white space, JSON Schema regexes do not)
 #: (what remains once the services have collapsed it is not empty)
-NOT_BLANK = r"[^\s\x00-\x1f\x7f]"
+NOT_BLANK = r"[^\s\x00-\x1f\x7f-\x9f]"
 #: every ISO 3166-1 alpha-2 code the system knows (services: ``i18n.is_country_code``)
 COUNTRY_CODES = tuple(sorted(code for code, _name in country_choices("en")))
 

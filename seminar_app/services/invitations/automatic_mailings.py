@@ -35,6 +35,8 @@ from ...models import Event, EventAutomation, EventStatus, Mailing, MailingKind,
 from ..audit import record_action
 from ..errors import ServiceError
 from ..mail.compose import external_url
+from ..registration.certificates import certificates_open
+from ..surveys.surveys import find_survey
 from . import mailings
 from . import message_templates as wording
 from .mailing_audiences import AUDIENCES
@@ -171,20 +173,12 @@ def window_open(event: Event, row: EventAutomation, what: str, now: datetime) ->
 
 
 def certificates_ready(event: Event) -> bool:
-    """Hook: the event's certificates can be sent (services.registration.certificates)."""
-    try:
-        from ..registration.certificates import certificates_open
-    except ImportError:  # the certificates feature is not installed
-        return False
+    """The event's certificates can be sent (services.registration.certificates)."""
     return certificates_open(event) is None
 
 
 def survey_ready(event: Event) -> bool:
-    """Hook: the event has a survey and it takes answers (services.surveys)."""
-    try:
-        from ..surveys.surveys import find_survey
-    except ImportError:  # the survey feature is not installed
-        return False
+    """The event has a survey and it takes answers (services.surveys)."""
     survey = find_survey(event)
     return survey is not None and survey.state == "open"
 

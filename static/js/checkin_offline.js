@@ -49,7 +49,7 @@
 
     function refreshPhotos(tag) {
       var url = desk.getAttribute("data-photos-url");
-      if (!url || !tag || tag === store.photosTag()) { return; }
+      if (!url || !tag || tag === store.photosTag() || !navigator.onLine) { return; }
       fetch(url, { credentials: "same-origin" })
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (data) { if (data) { store.setPhotos(data.photos || {}, tag); } })

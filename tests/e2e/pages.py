@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 
 from seminar_app.extensions import db
 from tests.conftest import PASSWORD
@@ -319,3 +320,12 @@ def wait_until(page, function: str, arg=None, timeout_ms: int = TIMEOUT_MS) -> N
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {timeout_ms} ms: {function}")
         page.wait_for_timeout(100)
+
+
+def go_offline(page):
+    """Cut the network once the desk has settled: its own pages cached for an offline reload
+    and no request (the photos after the list) still on the way; a request cut half-way
+    would be a failed load the browser reports, not something the desk did wrong."""
+    expect(page.locator("#checkin-desk")).to_have_attribute("data-offline-ready", "true")
+    page.wait_for_load_state("networkidle")
+    page.context.set_offline(True)

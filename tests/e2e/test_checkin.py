@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from seminar_app.models import RegistrationStatus
 from tests.e2e.pages import (
+    go_offline,
     has_no_horizontal_scroll,
     log_in,
     release_db,
@@ -235,7 +236,7 @@ def test_checkin_keeps_working_offline_and_syncs_when_back(browsing, venue):
     # the desk has stored the check-in list on the device
     wait_until(page, ROSTER_STORED, f"seminar-checkin:{venue['event_id']}")
 
-    page.context.set_offline(True)
+    go_offline(page)
     banner = page.locator("#checkin-offline")
     expect(banner).to_contain_text("Offline: 0 arrival(s) waiting")
     outcome = page.locator("#checkin-outcome [data-outcome]")
@@ -276,7 +277,7 @@ def test_checkin_desk_reloads_without_a_network(browsing, venue):
                      "navigator.serviceWorker.ready.then(() => true)")
     wait_until(page, ROSTER_STORED, f"seminar-checkin:{venue['event_id']}")
 
-    page.context.set_offline(True)
+    go_offline(page)
     page.reload()
     expect(page.locator("#checkin-offline")).to_contain_text("Offline")
     code = page.locator("#code-form input[name=code]")
@@ -296,7 +297,7 @@ def test_offline_desk_speaks_indonesian(browsing, venue):
     page.goto(_desk_url(venue))
     expect(page.locator("html")).to_have_attribute("lang", "id")
     wait_until(page, ROSTER_STORED, f"seminar-checkin:{venue['event_id']}")
-    page.context.set_offline(True)
+    go_offline(page)
     expect(page.locator("#checkin-offline")).to_contain_text("Luring: 0 kedatangan menunggu")
     code = page.locator("#code-form input[name=code]")
     code.fill("NOSUCHCODE234567")
@@ -332,7 +333,7 @@ def test_offline_desk_shows_the_delegate_photo(browsing, venue):
     wait_until(page, "key => Object.keys((JSON.parse(localStorage.getItem(key + ':photos') "
                      "|| '{}').photos || {})).length === 1", key)
 
-    page.context.set_offline(True)
+    go_offline(page)
     page.locator("#q").fill("rahma")
     page.locator("#search-form button[type=submit]").tap()
     result = page.locator("#checkin-results li").filter(has_text="Siti Rahmawati")

@@ -11,7 +11,13 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from seminar_app.services.invitations.invitations import invitee_token
-from tests.e2e.pages import has_no_horizontal_scroll, log_in, release_db, wait_until
+from tests.e2e.pages import (
+    go_offline,
+    has_no_horizontal_scroll,
+    log_in,
+    release_db,
+    wait_until,
+)
 from tests.factories import add_invitee, registration_event
 
 pytestmark = pytest.mark.e2e
@@ -155,7 +161,7 @@ def test_mission_nominates_staff_return_then_accredit_badges_and_desk(browsing, 
                       ".length === 3", key)
     wait_until(staff, "key => Object.keys((JSON.parse(localStorage.getItem(key + ':photos') "
                       "|| '{}').photos || {})).length === 3", key)
-    staff.context.set_offline(True)
+    go_offline(staff)
     staff.locator("#q").fill("Srisuk")
     staff.locator("#search-form button[type=submit]").click()
     found = staff.locator("#checkin-results li").filter(has_text="Anong Srisuk")

@@ -78,7 +78,13 @@ def installation(app, tmp_path, smtp_server):
                 queue_app.extensions["huey_tasks"]["start_scheduled_mailings"]()
 
         def logs(self) -> str:
-            return "".join(path.read_text("utf-8", "replace") for _process, path in started)
+            """What the workers logged, without the queue's routine lines."""
+            routine = ("Enqueueing periodic", "] Executing ", " executed in ", "+ seminar_app")
+            return "".join(
+                f"--- {path.name}\n" + "".join(
+                    line for line in path.read_text("utf-8", "replace").splitlines(True)
+                    if not any(part in line for part in routine))
+                for _process, path in started)
 
     yield Installation()
     for process, _path in started:
@@ -112,7 +118,7 @@ def _starts(mailing_id: int) -> int:
 def test_two_workers_start_a_scheduled_mailing_once(app, event, installation, smtp_server):
     people = [add_invitee(event).email for _ in range(6)]
     mailing_id = _scheduled(event)
-    _make_due(mailing_id)
+    _make_due(mailing_id)  # commits: no transaction of this test blocks the workers
     # each worker's scheduler enqueues the periodic task as it starts (and every minute);
     # two more runs of it, as if two more schedulers had enqueued it in the same minute
     installation.start()
@@ -134,6 +140,7 @@ def test_worker_down_across_the_time_starts_it_and_never_a_cancelled_one(
         app, event, installation, smtp_server):
     wanted = [add_invitee(event, group_name="Wanted").email for _ in range(2)]
     unwanted = [add_invitee(event, group_name="Cancelled").email for _ in range(2)]
+    _db.session.rollback()  # reading the emails began a transaction: it would block the worker
     worker = installation.start()
     installation.stop(worker)  # the worker is down...
     mailing_id = _scheduled(event, seconds=2, audience="group", group="Wanted")

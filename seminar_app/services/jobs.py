@@ -38,9 +38,10 @@ def _register_tasks(app: Flask, huey: Huey) -> dict:
         with app.app_context():
             smtp.send_outbox_batch(ids)
 
-    @huey.task()
+    @huey.task(retries=3, retry_delay=10)
     def prepare_mailing(mailing_id):
-        """Create the outbox rows of mailing ``mailing_id`` (idempotent; resumable)."""
+        """Create the outbox rows of mailing ``mailing_id`` (idempotent; resumable, so a
+        failure, e.g. a database busy past its timeout, is simply tried again)."""
         with app.app_context():
             mailings.prepare_mailing(mailing_id)
 

@@ -19,7 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 
 from config import TestingConfig
 from seminar_app import create_app
@@ -76,6 +76,18 @@ def installation(app, tmp_path, smtp_server):
         def enqueue_periodic(self) -> None:
             with queue_app.app_context():
                 queue_app.extensions["huey_tasks"]["start_scheduled_mailings"]()
+
+        def seen_by_another_connection(self) -> list[tuple]:
+            """The mailings as a new connection (another process) reads them, and its time."""
+            engine = create_engine(url)
+            try:
+                with engine.connect() as connection:
+                    rows = connection.execute(select(
+                        Mailing.id, Mailing.scheduled_at, Mailing.started_at,
+                        Mailing.cancelled_at)).all()
+            finally:
+                engine.dispose()
+            return [tuple(row) for row in rows] + [("now", utcnow())]
 
         def logs(self) -> str:
             """What the workers logged, without the queue's routine lines."""
@@ -151,11 +163,14 @@ def test_worker_down_across_the_time_starts_it_and_never_a_cancelled_one(
     _db.session.rollback()
     assert set(scheduling.due_mailing_ids()) == {mailing_id}
     _db.session.rollback()
+    seen = installation.seen_by_another_connection()
     installation.start()  # back: its scheduler's next run (within a minute) starts it
     try:  # two minute boundaries: the first may fall in a slot the first start claimed
         smtp_server.wait_for(2, timeout=150)
     except AssertionError as error:
-        raise AssertionError(f"{error}\n{installation.logs()}") from None
+        raise AssertionError(f"{error}\nbefore: {seen}\nafter: "
+                             f"{installation.seen_by_another_connection()}\n"
+                             f"{installation.logs()}") from None
     time.sleep(3)
     received = Counter(address for message in smtp_server.messages for address in message["to"])
     assert received == Counter(wanted), installation.logs()

@@ -193,6 +193,9 @@ def start_due_mailings(now: datetime | None = None) -> list[int]:
         try:
             if start_mailing(mailing_id, now=now):
                 started.append(mailing_id)
+            else:
+                log.info("scheduled mailing %s was started, changed or cancelled meanwhile",
+                         mailing_id)
         except Exception:  # noqa: BLE001 - logged; the next minute tries again
             log.exception("could not start scheduled mailing %s", mailing_id)
     return started

@@ -157,7 +157,7 @@ def test_compose_schedule_move_and_cancel_from_the_pages(app, client, auth, owne
                     {"scheduled_for": "not a date"}, headers=headers)
     assert bad.status_code == 422
     later = post_form(client, f"{_base(event)}/mailings/{mailing.id}/reschedule",
-                      {"scheduled_for": when.replace(when[11:13], "23")}, headers=headers)
+                      {"scheduled_for": f"{when[:11]}23{when[13:]}"}, headers=headers)
     assert later.status_code == 303
     cancel = post_form(client, f"{_base(event)}/mailings/{mailing.id}/cancel", headers=headers)
     assert cancel.status_code == 303

@@ -30,10 +30,12 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     init_data_keys(app)  # DATA_KEYS well formed (or derived from SECRET_KEY, with a warning)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    from .web import register_converters, register_web_hooks
+
+    register_converters(app)
     register_extensions(app)
     register_blueprints(app)
     from .errors import register_error_handlers
-    from .web import register_web_hooks
 
     register_error_handlers(app)
     register_web_hooks(app)

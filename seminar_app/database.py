@@ -106,6 +106,21 @@ def init_database(app: Flask) -> None:
             _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
 
+#: largest row id (PostgreSQL ``integer``); a larger number from outside names no row
+MAX_ID = 2**31 - 1
+
+
+def get_by_id(model, value):
+    """The ``model`` row whose id is ``value`` (an int or a string of digits that came from
+    outside: a link, a code, a form), or None. A number out of the id range names no row
+    rather than reaching the database, where PostgreSQL would refuse it with an error."""
+    if isinstance(value, str):
+        value = int(value) if value.isascii() and value.isdigit() else None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        return None
+    return db.session.get(model, value)
+
+
 def is_postgresql() -> bool:
     """True when the current app runs on PostgreSQL."""
     return db.engine.dialect.name == "postgresql"

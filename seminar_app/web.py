@@ -5,8 +5,11 @@ from urllib.parse import urlsplit
 from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from .branding import register_branding
+from .database import MAX_ID
 from .extensions import db, login_manager
 from .i18n import (
     LANGUAGE_NAMES,
@@ -24,6 +27,23 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a number beyond the id range answers 404 at once rather
+    than reaching the database, which would refuse it. (Not a converter ``max``: the router
+    then answers 405 where another method's route has the same path.)"""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_ID:
+            raise NotFound()
+        return number
+
+
+def register_converters(app: Flask) -> None:
+    """URL converters; called before any blueprint adds its routes."""
+    app.url_map.converters["int"] = IdConverter
 
 
 def safe_next_url(target: str | None, fallback: str) -> str:

@@ -23,6 +23,7 @@ from hypothesis import event as note
 from hypothesis import strategies as st
 from markupsafe import escape
 from sqlalchemy import func, select
+from werkzeug.routing import IntegerConverter
 
 from seminar_app.extensions import db, limiter
 from seminar_app.models import (
@@ -460,3 +461,43 @@ def test_csv_export_neutralises_formulas(owner_client, event):
     for formula in ('=HYPERLINK', "+1+1", "@SUM(A1)", "-2+3"):
         assert f",{formula}" not in body and f'"{formula}' not in body
         assert f"'{formula}" in body.replace('""', '"')
+
+
+#: numbers no row can have: one past PostgreSQL's integer, and one past SQLite's
+HUGE_IDS = (2**31, 10**20)
+
+
+@pytest.mark.parametrize("number", HUGE_IDS)
+def test_out_of_range_ids_in_any_path_are_not_found(app, make_user, event, number):
+    """Every GET route whose path holds a number answers 404 (or sends the visitor on) for
+    a number beyond the id range: it never reaches the database, which would refuse it."""
+    admin_client = logged_in(app, make_user("admin"))
+    anonymous = app.test_client()
+    answers = {}
+    for rule in app.url_map.iter_rules():
+        numbers = [name for name, converter in rule._converters.items()
+                   if isinstance(converter, IntegerConverter)]
+        if not numbers or "GET" not in rule.methods:
+            continue
+        path = rule.rule
+        for name in rule.arguments:
+            value = number if name in numbers else "x"
+            path = path.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+        path = path.replace("<path:", "<").split("<")[0] if "<" in path else path
+        client = admin_client if path.startswith(("/manage/", "/api/")) else anonymous
+        answers[path] = client.get(path).status_code
+    assert answers and all(status < 500 for status in answers.values()), answers
+    assert all(status in (302, 401, 404) for status in answers.values()), \
+        {path: status for path, status in answers.items() if status not in (302, 401, 404)}
+
+
+@pytest.mark.parametrize("number", ("2147483648", "99999999999"))
+@pytest.mark.parametrize("link", ("/v/{n}.AAAAAAAAAAAAAAAA", "/c/{n}.AAAAAAAAAAAAAAAAAAAAAA.pdf",
+                                  "/s/s{n}.AAAAAAAAAAAAAAAAAAAAAA",
+                                  "/u/r{n}.AAAAAAAAAAAAAAAAAAAAAA",
+                                  "/u/i{n}.AAAAAAAAAAAAAAAAAAAAAA",
+                                  "/api/v1/certificates/{n}.AAAAAAAAAAAAAAAA"))
+def test_signed_links_with_out_of_range_ids_are_not_found(client, link, number):
+    """Public links carry a row id and a MAC: an id no row can have is a link that is not
+    valid (404), also on PostgreSQL, which refuses such a number in a query."""
+    assert client.get(link.format(n=number)).status_code == 404

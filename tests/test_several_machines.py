@@ -6,10 +6,12 @@ Redis answers too."""
 import os
 import socket
 import time
+from contextlib import ExitStack
 
 import pytest
 
 from bench import common, machines
+from seminar_app.extensions import limiter
 
 pytestmark = pytest.mark.slow
 
@@ -30,6 +32,17 @@ def installation(tmp_path):
         pytest.skip("needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379")
     machines.flush_redis()
     database = f"{machines.PG_DATABASE}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    # Flask-Limiter keeps its settings on the one extension object, not per app: the second
+    # app built here (rate limits off) would switch them off for every later test of this
+    # process (the two-factor rate-limit tests then failed in the PostgreSQL pass).
+    limiter_state = dict(vars(limiter))
+    with ExitStack() as restore:
+        restore.callback(lambda: (vars(limiter).clear(), vars(limiter).update(limiter_state)))
+        yield from _installation(database, tmp_path)
+    machines.flush_redis()
+
+
+def _installation(database: str, tmp_path):
     with machines.smtp_sink() as (smtp_port, received):
         settings = machines.shared_settings(machines.pg_url(database), tmp_path, smtp_port)
         app = machines.in_process_app(settings)
@@ -43,7 +56,6 @@ def installation(tmp_path):
         with app.app_context():
             from seminar_app.extensions import db
             db.engine.dispose()
-    machines.flush_redis()
 
 
 def test_two_web_processes_and_two_workers_share_one_installation(installation):

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..database import MAX_ID
 from ..extensions import db
 from ..models import (
     Honorific,
@@ -39,7 +40,7 @@ from ..services.registration import photos
 from ..services.registration import substitution as substitution_service
 from ..services.registration.nomination_letters import PDF_CONTENT_TYPE, letter_max_bytes
 from . import core
-from .core import MAX_ID, ApiError, Field, bp, iso
+from .core import ApiError, Field, bp, iso
 from .registrations import REGISTRATION_INPUT, _with_passport
 from .serializers import registration_json
 

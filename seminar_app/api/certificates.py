@@ -11,6 +11,7 @@ name, the event and its dates only; a forged, altered or revoked code answers 40
 from flask import url_for
 from flask_babel import gettext as _
 
+from ..database import MAX_ID
 from ..documents.views import pdf_response
 from ..extensions import db
 from ..models import Registration
@@ -24,7 +25,7 @@ from ..services.errors import NotFound
 from ..services.events.content_language import localized_text
 from ..services.registration import certificates as rules
 from . import core
-from .core import MAX_ID, ApiError, Field, bp, iso
+from .core import ApiError, Field, bp, iso
 
 #: the query of the PDF: its language (the delegate's own when left out)
 LANGUAGE_ARG = Field("lang", "enum", choices=rules.LANGUAGES)

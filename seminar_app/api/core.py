@@ -43,8 +43,6 @@ PUBLIC_ENDPOINTS = {"api.openapi", "api.docs"}
 #: endpoints that answer public data without a token and check a token when one is sent
 #: (then ``current_token()`` is None for an anonymous request)
 OPTIONAL_TOKEN_ENDPOINTS = {"api.get_agenda", "api.verify_certificate"}
-#: largest id a path may name (PostgreSQL integer)
-MAX_ID = 2**31 - 1
 #: largest JSON body accepted, in bytes
 MAX_BODY_BYTES = 256 * 1024
 MAX_PER_PAGE = 100
@@ -153,13 +151,6 @@ def _http_error(error: HTTPException):
 
 
 # --- every request ---------------------------------------------------------------------------
-
-@bp.url_value_preprocessor
-def _check_ids(endpoint, values):
-    for key, value in (values or {}).items():
-        if key.endswith("_id") and isinstance(value, int) and not 1 <= value <= MAX_ID:
-            raise ApiError(404)
-
 
 def set_api_language() -> None:
     """Messages in the language of Accept-Language (the web pages' cookie does not count)."""

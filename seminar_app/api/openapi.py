@@ -8,6 +8,7 @@ from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..branding import product_name
+from ..database import MAX_ID
 from ..models import (
     AttendanceMode,
     DelegationRole,
@@ -27,7 +28,6 @@ from ..services.invitations.mailings import AUDIENCES as MAILING_AUDIENCES
 from . import accreditation, certificates, surveys, travel
 from .core import (
     COUNTRY_CODES,
-    MAX_ID,
     MAX_PAGE,
     MAX_PER_PAGE,
     NOT_BLANK,

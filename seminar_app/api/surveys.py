@@ -7,13 +7,14 @@ Free-text answers carry the delegate's name only when the survey is not anonymou
 
 from flask_babel import gettext as _
 
+from ..database import MAX_ID
 from ..models import SURVEY_QUESTION_KINDS, SURVEY_STATES, Survey, SurveyQuestion
 from ..services.access import Permission
 from ..services.events.content_language import CONTENT_LANGUAGES
 from ..services.surveys import surveys as survey_service
 from ..services.surveys.results import survey_results
 from . import core
-from .core import MAX_ID, ApiError, bp, iso
+from .core import ApiError, bp, iso
 
 
 def _survey(event_id: int) -> Survey:

@@ -12,13 +12,14 @@ document by ``openapi.build_document``.
 
 from flask_babel import gettext as _
 
+from ..database import MAX_ID
 from ..extensions import db
 from ..models import LODGINGS, TRANSPORT_MODES, Registration
 from ..services.access import Permission
 from ..services.travel import boards, plans, settings
 from ..services.travel.settings import event_hotels
 from . import core
-from .core import MAX_ID, ApiError, Field, bp, iso
+from .core import ApiError, Field, bp, iso
 
 _LEGS = ("arrival", "departure")
 

@@ -36,7 +36,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ...database import analyze, use_case
+from ...database import analyze, get_by_id, use_case
 from ...extensions import db
 from ...i18n import country_choices
 from ...models import Event, Honorific, Invitee, Upload, utcnow
@@ -415,9 +415,7 @@ def _purge_stale_files() -> None:
 
 def get_import_file(event: Event, upload_id, *, actor) -> Upload:
     """The import file ``upload_id`` that ``actor`` uploaded for ``event``; NotFound otherwise."""
-    upload = None
-    if isinstance(upload_id, int) and 0 < upload_id < 2**31:
-        upload = db.session.get(Upload, upload_id)
+    upload = get_by_id(Upload, upload_id) if isinstance(upload_id, int) else None
     if upload is None or not upload.filename.startswith(_marker(event, actor)):
         raise NotFound(_("This file is no longer available: it was imported, discarded or has "
                          "expired. Please upload it again."), field="file")

@@ -41,7 +41,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 
-from ...database import analyze, transaction, use_case
+from ...database import analyze, get_by_id, transaction, use_case
 from ...extensions import db
 from ...models import (
     Event,
@@ -134,8 +134,8 @@ def get_unsubscribe_target(token: str) -> Invitee | Registration:
     match = _UNSUBSCRIBE_TOKEN.match(token or "")
     person = None
     if match:
-        kind, person_id, mac = match.group(1), int(match.group(2)), match.group(3)
-        person = db.session.get(Invitee if kind == "i" else Registration, person_id)
+        kind, person_id, mac = match.groups()
+        person = get_by_id(Invitee if kind == "i" else Registration, person_id)
         if person is not None and not hmac.compare_digest(
                 mac, _mac(kind, person.id, person.event_id)):
             person = None

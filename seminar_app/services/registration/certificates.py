@@ -33,7 +33,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from ...database import use_case
+from ...database import get_by_id, use_case
 from ...extensions import db
 from ...models import (
     CertificateScope,
@@ -226,7 +226,7 @@ def _registration_of(value: str, pattern: re.Pattern, purpose: str) -> Registrat
     match = pattern.match(value or "")
     if not match:
         return None
-    registration = db.session.get(Registration, int(match.group(1)))
+    registration = get_by_id(Registration, match.group(1))
     if registration is None:
         return None
     expected = _mac(purpose, registration, len(match.group(2)))

@@ -14,7 +14,7 @@ import re
 from flask import current_app
 from flask_babel import gettext as _
 
-from ...extensions import db
+from ...database import get_by_id
 from ...links import external_url
 from ...models import Registration, RegistrationStatus
 from ..errors import NotFound
@@ -45,7 +45,7 @@ def registration_of_token(token: str) -> Registration:
     match = _TOKEN.match(token or "")
     registration = None
     if match:
-        registration = db.session.get(Registration, int(match.group(1)))
+        registration = get_by_id(Registration, match.group(1))
         if registration is not None and not hmac.compare_digest(
                 match.group(2), _mac(registration.id, registration.event_id)):
             registration = None

@@ -122,7 +122,7 @@ def run(kind: str, *, delegates: int = 2000, requests: int = 50, write: bool = T
              f"with {delegates} delegates, all with travel (two hotels, delegations of four)"]
     for name, numbers in latency.items():
         lines.append(f"- {name}: p50 {numbers['p50']:.0f} ms, p95 **{numbers['p95']:.0f} ms**"
-                     f" ({numbers['errors']} errors)")
+                     f" ({numbers['errors']} errors){page_latency.verdict(numbers)}")
     for name in queries[50]:
         grows = "does not grow" if queries[delegates][name] <= queries[50][name] else "GROWS"
         lines.append(f"- SQL queries, {name}: {queries[50][name]} with 50 delegates, "

@@ -268,3 +268,19 @@ def test_the_rooming_list_opens_on_one_hotel(app, owner, language, all_hotels):
     page = browser.get(f"{url}?hotel=all").get_data(as_text=True)
     assert first.reference in page and second.reference in page
     assert browser.get(f"{url}?hotel=abc").status_code == 200
+
+
+def test_board_days_fall_on_the_local_midnight_of_a_quarter_hour_zone(owner):
+    """Kathmandu is UTC+5:45: 18:14 UTC is 23:59 there, 18:15 UTC already the next day. The
+    days are counted in SQL by quarter of an hour, then put in the zone."""
+    event, _hotel = travel_event(owner)
+    event.timezone = "Asia/Kathmandu"
+    db.session.commit()
+    evening = datetime.combine(day(event, -1), datetime.min.time()).replace(tzinfo=UTC)
+    before, after, later = (add_registration(event) for _ in range(3))
+    _plan(before, event, arrive=evening.replace(hour=18, minute=14, second=59))
+    _plan(after, event, arrive=evening.replace(hour=18, minute=15))
+    _plan(later, event, arrive=evening.replace(hour=23, minute=59))
+    assert boards.board_days(event) == [(day(event, -1), 1), (day(event, 0), 2)]
+    assert [(d.day, d.count) for d in boards.board(event).days] == [(day(event, -1), 1),
+                                                                       (day(event, 0), 2)]

@@ -158,13 +158,14 @@ def _board_page(event_id: int, kind: str):
     days = boards.board_days(event, kind)
     chosen, every_day = _chosen_day(event, days)
     data = boards.board(event, kind, day=chosen)  # chosen is None: every day
+    rows = [row for day in data.days for slot in day.slots for row in slot.rows]
     access = settings.travel_settings(event)
     missing = boards.missing_travel(event) if kind == "arrival" else []
     return render_template(
         "travel/board.html", event=event, board=data, kind=kind, settings=access,
         board_days=days, chosen_day=chosen, every_day=every_day,
-        missing=missing, airport_label=airport_label, countries=_country_names(
-            row.country for day in data.days for slot in day.slots for row in slot.rows),
+        missing=missing, countries=_country_names(row.country for row in rows),
+        places={row.place: airport_label(row.place) for row in rows if row.mode == "flight"},
         day_label=lambda day: format_date(day, "full", locale=formatting_locale()),
         short_day=lambda day: format_date(day, "EEE d MMM", locale=formatting_locale()),
         can_manage=Permission.MANAGE in permissions,

@@ -19,10 +19,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, and_, cast, func, select
 from sqlalchemy.orm import aliased
 
-from ...database import use_case
+from ...database import is_postgresql, use_case
 from ...extensions import db
 from ...models import (
     Delegation,
@@ -41,11 +41,13 @@ log = logging.getLogger(__name__)
 
 #: registrations shown on the boards and counted in the rooms
 TAKING_PART = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING)
+#: seconds in a quarter of an hour (board_days counts by it)
+QUARTER_HOUR = 900
 #: the longest stay counted night by night (a typo such as 2062 must not loop for years)
 MAX_NIGHTS = 120
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs 3x (2,000 rows)
 class BoardRow:
     """One delegate arriving (or leaving)."""
 
@@ -149,14 +151,28 @@ def board(event: Event, kind: str = "arrival", *, day: date | None = None) -> Bo
 
 def board_days(event: Event, kind: str = "arrival") -> list[tuple[date, int]]:
     """The days (in the event's zone) someone arrives (or leaves) on, with how many (one
-    query of one column)."""
+    query, counting by quarter of an hour in SQL: a few hundred groups to convert to the
+    zone, not one time per delegate; every zone's offset is a multiple of 15 minutes)."""
     at = getattr(TravelPlan, f"{kind}_at")
+    quarter = _quarter_hour(at)
     zone = ZoneInfo(event.timezone)
-    moments = db.session.scalars(
-        select(at).join(Registration, Registration.id == TravelPlan.registration_id)
+    groups = db.session.execute(
+        select(quarter, func.count())
+        .join(Registration, Registration.id == TravelPlan.registration_id)
         .where(TravelPlan.event_id == event.id, at.is_not(None),
-               Registration.status.in_(TAKING_PART)))
-    return sorted(Counter(moment.astimezone(zone).date() for moment in moments).items())
+               Registration.status.in_(TAKING_PART))
+        .group_by(quarter))
+    days = Counter()
+    for number, count in groups:
+        days[datetime.fromtimestamp(int(number) * QUARTER_HOUR, zone).date()] += count
+    return sorted(days.items())
+
+
+def _quarter_hour(column):
+    """The number of the quarter of an hour since 1970 that ``column`` (a UTC time) falls in."""
+    if is_postgresql():
+        return func.floor(func.extract("epoch", column) / QUARTER_HOUR)
+    return cast(func.strftime("%s", column), Integer) / QUARTER_HOUR
 
 
 def default_board_day(days: list[tuple[date, int]], today: date) -> date | None:

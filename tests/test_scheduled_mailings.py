@@ -79,6 +79,7 @@ def test_a_cancelled_mailing_never_starts(app, event, owner, smtp_server):
     assert scheduling.start_due_mailings() == []
     assert smtp_server.messages == []
     assert scheduling.mailing_state(_db.session.get(Mailing, mailing.id)) == "cancelled"
+    assert not scheduling.cancelled_at_its_time(mailing)  # staff did
 
 
 def test_two_workers_racing_start_it_once(app, event):
@@ -308,3 +309,39 @@ def test_api_changes_the_audience_and_read_only_tokens_are_refused(app, client, 
     assert wrong.status_code == 422
     listed = client.get(f"/api/v1/events/{event.id}/mailings", headers=_api(reader))
     assert listed.json["data"][0]["state"] == "scheduled"
+
+
+@pytest.mark.parametrize("language, text", [
+    ("en", "because the feedback survey was not open then"),
+    ("id", "karena survei umpan balik tidak sedang dibuka")])
+def test_a_survey_mailing_whose_survey_closed_is_cancelled_at_its_time(app, client, auth, owner,
+                                                                        smtp_server, language,
+                                                                        text):
+    """Its links would lead to a survey that takes no answers: it never goes, the audit log
+    says why, and so does its page."""
+    from seminar_app.services.surveys import surveys
+    from tests.factories import add_registration
+
+    start = (utcnow() - timedelta(days=2)).replace(microsecond=0)
+    event = registration_event(owner, start_at=start)
+    add_registration(event, email="came@example.org", language="id", checked_in_at=start)
+    survey = surveys.get_or_create_survey(event)
+    surveys.add_question(survey, kind="rating", required=True, texts={
+        "en": {"label": "How useful was the forum?"},
+        "id": {"label": "Seberapa bermanfaat forum ini?"}})
+    surveys.open_survey(survey)
+    mailing = mailings.create_mailing(event, MailingKind.SURVEY, {"audience": "checked_in"},
+                                      send_key=secrets.token_urlsafe(24),
+                                      scheduled_at=utcnow() + timedelta(hours=1))[0]
+    surveys.close_survey(survey)
+    _due(mailing)
+    assert scheduling.start_due_mailings() == []
+    assert scheduling.mailing_state(_db.session.get(Mailing, mailing.id)) == "cancelled"
+    entry = _db.session.scalar(select(AuditEntry).where(AuditEntry.action == "mailing.cancel"))
+    assert entry is not None and "survey" in str(entry.details).lower()
+    assert scheduling.start_due_mailings() == []  # and never later
+    assert smtp_server.messages == []
+    auth.login(owner)
+    client.set_cookie("lang", language)
+    page = client.get(f"{_base(event)}/mailings/{mailing.id}").get_data(as_text=True)
+    assert text in page

@@ -260,6 +260,7 @@ def _progress_context(event, mailing) -> dict:
             "action_form": MailingActionForm(formdata=None),
             "subjects": service.shown_subjects(mailing),
             "state": scheduling.mailing_state(mailing),
+            "cancelled_at_its_time": scheduling.cancelled_at_its_time(mailing),
             "reschedule_form": RescheduleForm(formdata=None, data={
                 "scheduled_for": _local(mailing.scheduled_at, event)})}
 

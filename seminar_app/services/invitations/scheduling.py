@@ -17,6 +17,9 @@ Rules:
   the scheduled time starts it when it runs again; a cancelled mailing never starts.
 - The audience is evaluated when the mailing starts: ``recipient_count`` is counted again
   then, and the outbox rows are made from the audience at that moment (prepare_mailing).
+- A mailing that could not be made now is cancelled when it is due instead of starting (a
+  feedback survey mailing whose survey was closed, or never opened: its links would lead
+  nowhere); the audit log says why.
 """
 
 import logging
@@ -28,7 +31,7 @@ from sqlalchemy import select, update
 
 from ...database import transaction, use_case
 from ...extensions import db
-from ...models import Event, Mailing, User, utcnow
+from ...models import AuditEntry, Event, Mailing, User, utcnow
 from ..audit import record_action
 from ..errors import Conflict, ServiceError
 from ..tasks import run_task_after_commit
@@ -56,6 +59,16 @@ def mailing_state(mailing: Mailing) -> str:
     if mailing.cancelled_at is not None:
         return "cancelled"
     return "started" if mailing.started_at is not None else "scheduled"
+
+
+def cancelled_at_its_time(mailing: Mailing) -> bool:
+    """True when the worker cancelled the mailing at its time because it could not be made
+    then (no one of staff did): its page says so."""
+    if mailing.cancelled_at is None:
+        return False
+    return db.session.scalar(select(AuditEntry.id).where(
+        AuditEntry.action == "mailing.cancel", AuditEntry.object_type == "mailings",
+        AuditEntry.object_id == mailing.id, AuditEntry.user_id.is_(None)).limit(1)) is not None
 
 
 def to_utc(value: datetime, event: Event) -> datetime:
@@ -169,6 +182,12 @@ def start_mailing(mailing_id: int, *, now: datetime | None = None) -> bool:
     commit. False when another worker started it, or it was cancelled or changed meanwhile."""
     now = now or utcnow()
     with transaction():
+        mailing = db.session.get(Mailing, mailing_id)
+        try:
+            check_audience(mailing.event, mailing.kind, mailing.audience)
+        except ServiceError as error:
+            _cancel_unsendable(mailing, error, now)
+            return False
         if not _claim(mailing_id, {"started_at": now}, Mailing.scheduled_at <= now):
             return False
         mailing = db.session.get(Mailing, mailing_id)
@@ -181,6 +200,13 @@ def start_mailing(mailing_id: int, *, now: datetime | None = None) -> bool:
     log.info("scheduled mailing %s started (%d recipients)", mailing_id,
              mailing.recipient_count)
     return True
+
+
+def _cancel_unsendable(mailing: Mailing, error: ServiceError, now: datetime) -> None:
+    if _claim(mailing.id, {"cancelled_at": now}, Mailing.scheduled_at <= now):
+        record_action("mailing.cancel", mailing, user=None, reason=str(error.message))
+        log.warning("scheduled mailing %s cancelled at its time: %s", mailing.id,
+                    error.message)
 
 
 def start_due_mailings(now: datetime | None = None) -> list[int]:

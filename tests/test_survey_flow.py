@@ -202,3 +202,20 @@ def test_survey_mailing_progress_and_retry_with_real_smtp(app, db, owner, event,
     assert post_form(client, mailing_url + "/retry").status_code == 303
     received = smtp_server.wait_for(3)
     assert people[0].email in {item["to"][0] for item in received}
+
+
+@pytest.mark.parametrize("anonymous", [False, True])
+def test_preview_and_test_email_never_carry_a_delegates_working_survey_link(
+        app, db, owner, event, smtp_server, anonymous):
+    """Staff who open the preview (or their test email) and follow the link must not answer
+    in a delegate's name: the link opens the survey's staff page instead."""
+    make_survey(event, anonymous=anonymous)
+    person = add_registration(event, language="id")
+    client = logged_in(app, owner)
+    url = f"/manage/events/{event.id}/invitations/templates/survey"
+    page = client.get(f"{url}?person={person.id}").get_data(as_text=True)
+    staff_page = f"/manage/events/{event.id}/survey"
+    assert survey_token(person) not in page and staff_page in page
+    assert post_form(client, f"{url}/test", {"person": person.id}).status_code == 303
+    body = smtp_server.wait_for(1)[0]["message"].get_body(("plain",)).get_content()
+    assert survey_token(person) not in body and staff_page in body

@@ -205,14 +205,18 @@ class MailingRenderer:
             self._event_values[language] = wording.event_values(self.event, language)
         return self._layouts[language]
 
-    def values(self, person, language: str, *, unsubscribe_url: str | None = None) -> dict:
-        """Every placeholder's value for ``person`` in ``language``."""
+    def values(self, person, language: str, *, unsubscribe_url: str | None = None,
+               sample: bool = False) -> dict:
+        """Every placeholder's value for ``person`` in ``language``. ``sample``: for a
+        preview or a test email seen by staff, whose survey link opens the survey's staff page
+        (a delegate's own link would let staff answer in their name, once and for good)."""
         self._layout(language)
         values = {**self._event_values[language], **wording.person_values(person, language)}
         if isinstance(person, Invitee) and "rsvp_link" in wording.ALLOWED[self.kind]:
             values["rsvp_link"] = external_url("rsvp.show", token=invitee_token(person))
         if isinstance(person, Registration) and "survey_link" in wording.ALLOWED[self.kind]:
-            values["survey_link"] = survey_url(person)
+            values["survey_link"] = (external_url("surveys.survey_edit", event_id=self.event.id)
+                                     if sample else survey_url(person))
         if isinstance(person, Registration) and "certificate_link" in wording.ALLOWED[self.kind]:
             values["certificate_link"] = external_url(
                 "documents.certificate_download", token=download_token(person))
@@ -221,12 +225,12 @@ class MailingRenderer:
                                                    token=unsubscribe_token(person)))
         return values
 
-    def render(self, person, *, language: str | None = None,
-               unsubscribe_url: str | None = None) -> tuple[RenderedEmail, dict]:
-        """(the email for ``person``, the placeholder values used)."""
+    def render(self, person, *, language: str | None = None, unsubscribe_url: str | None = None,
+               sample: bool = False) -> tuple[RenderedEmail, dict]:
+        """(the email for ``person``, the placeholder values used); ``sample``: see values."""
         language = language or self.language_of(person)
         layout = self._layout(language)
-        values = self.values(person, language, unsubscribe_url=unsubscribe_url)
+        values = self.values(person, language, unsubscribe_url=unsubscribe_url, sample=sample)
         body = self.content.get(language) or self.content.get("en") or {}
         subject = wording.substitute(body.get("subject", ""), values)
         return RenderedEmail(
@@ -484,7 +488,7 @@ def get_preview_person(event: Event, kind: MailingKind, person_id: int):
 def preview(event: Event, kind: MailingKind, person) -> RenderedEmail:
     """The email of ``kind`` as ``person`` would get it now, in their language."""
     renderer = MailingRenderer(event, kind, wording.template_content(event, kind))
-    return renderer.render(person)[0]
+    return renderer.render(person, sample=True)[0]
 
 
 @use_case
@@ -496,7 +500,7 @@ def send_test(event: Event, kind: MailingKind, person, *, actor: User):
     renderer = MailingRenderer(event, kind, wording.template_content(event, kind),
                                attach_calendar=kind == MailingKind.INVITATION)
     language = renderer.language_of(person)
-    rendered, _values = renderer.render(person, unsubscribe_url="#")
+    rendered, _values = renderer.render(person, unsubscribe_url="#", sample=True)
     with force_locale(language):
         subject = _("[Test] %(subject)s", subject=rendered.subject)
     email = queue_rendered_email(

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from pypdf import PdfReader
 
+from seminar_app.crypto import new_key
 from seminar_app.models import CertificateSettings, Honorific, RegistrationStatus, utcnow
 from seminar_app.services.documents.certificates import render_certificate_pdf
 from seminar_app.services.errors import Conflict, NotFound, ServiceError
@@ -132,6 +133,47 @@ def test_download_token_is_not_the_verification_code(event, db):
         rules.registration_by_download_token(rules.verification_code(registration))
     with pytest.raises(NotFound):
         rules.registration_by_download_token(token[:-3] + "abc")
+
+
+
+def test_printed_codes_keep_verifying_when_the_secret_key_changes(app, owner, db, monkeypatch):
+    """The codes are signed with the event's own key (stored encrypted under DATA_KEYS), so a
+    SECRET_KEY changed after a leak does not make genuine certificates look forged."""
+    monkeypatch.setitem(app.config, "DATA_KEYS", new_key("t1"))  # as production requires
+    event = ended_event(owner)
+    turn_on(event)
+    registration = add_registration(event, checked_in_at=utcnow())
+    code, token = rules.verification_code(registration), rules.download_token(registration)
+    key = db.session.get(CertificateSettings, event.id).code_key
+    assert key and len(key) >= 40
+    monkeypatch.setitem(app.config, "SECRET_KEY", "another-secret-key-after-a-leak-0123456789")
+    db.session.expire_all()  # read the key from the database again
+    assert rules.verify_certificate(code).name == registration.full_name
+    assert rules.registration_by_download_token(token).id == registration.id
+
+
+def test_events_have_keys_of_their_own(owner, db):
+    """A code of one event says nothing about another's: their keys differ."""
+    first, second = ended_event(owner), ended_event(owner)
+    turn_on(first)
+    turn_on(second)
+    keys = {db.session.get(CertificateSettings, e.id).code_key for e in (first, second)}
+    assert len(keys) == 2
+
+
+def test_an_event_set_up_before_event_keys_keeps_its_secret_key_codes(app, event, db,
+                                                                       monkeypatch):
+    """Certificates printed before events had keys of their own keep verifying (while
+    SECRET_KEY is the same): such an event's codes are still signed with it."""
+    settings = db.session.get(CertificateSettings, event.id)
+    settings.code_key = None
+    db.session.commit()
+    registration = add_registration(event, checked_in_at=utcnow())
+    code = rules.verification_code(registration)
+    assert rules.verify_certificate(code).name == registration.full_name
+    monkeypatch.setitem(app.config, "SECRET_KEY", "another-secret-key-after-a-leak-0123456789")
+    with pytest.raises(NotFound):
+        rules.verify_certificate(code)
 
 
 # --- the PDF ---------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Certificates of attendance: an event's settings (on or off, who gets one, who signs).
 
 A certificate itself is not stored: it is drawn from the registration when asked for, and its
-verification code is an HMAC of the registration's id (services.registration.certificates), so
-that nothing secret is kept in clear and a revoked registration stops verifying at once.
+verification code is an HMAC of the registration's id (services.registration.certificates)
+under a random key of the event, kept encrypted: a revoked registration stops verifying at
+once, and printed codes keep verifying when SECRET_KEY is changed.
 """
 
 import enum
@@ -11,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..crypto import EncryptedText
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 
@@ -41,6 +43,11 @@ class CertificateSettings(db.Model):
     #: an optional line printed under the event, per language ("" for none)
     wording_en: Mapped[str] = mapped_column(String(500), default="")
     wording_id: Mapped[str] = mapped_column(String(500), default="")
+    #: the random key the event's certificate codes and links are signed with (encrypted under
+    #: DATA_KEYS); None for events set up before it existed, whose codes stay signed with
+    #: SECRET_KEY
+    code_key: Mapped[str | None] = mapped_column(EncryptedText("certificate_settings.code_key"),
+                                                 nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

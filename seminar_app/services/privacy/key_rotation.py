@@ -64,18 +64,19 @@ def _new_value(ring: KeyRing, raw: str, context: str, counts: ColumnKeys) -> str
         return None
 
 
-def _rotate_table(name: str, columns: list, *, dry_run: bool, batch_size: int
+def _rotate_table(name: str, key: str, columns: list, *, dry_run: bool, batch_size: int
                   ) -> list[ColumnKeys]:
-    """Scan one table in batches; re-encrypt (unless ``dry_run``), commit per batch."""
+    """Scan one table in batches by its integer primary key ``key``; re-encrypt (unless
+    ``dry_run``), commit per batch."""
     ring = current_keyring()
-    raw = table(name, column("id"), *(column(col, Text) for col, _type in columns))
+    raw = table(name, column(key), *(column(col, Text) for col, _type in columns))
     counts = [ColumnKeys(f"{name}.{col}") for col, _type in columns]
     last_id = 0
     while True:
         with transaction(dry_run=dry_run):  # one batch: committed, or rolled back (dry run)
             rows = db.session.execute(
-                select(raw.c.id, *(raw.c[col] for col, _type in columns))
-                .where(raw.c.id > last_id).order_by(raw.c.id).limit(batch_size)).all()
+                select(raw.c[key], *(raw.c[col] for col, _type in columns))
+                .where(raw.c[key] > last_id).order_by(raw.c[key]).limit(batch_size)).all()
             if not rows:
                 return counts
             last_id = rows[-1][0]
@@ -90,7 +91,7 @@ def _rotate_table(name: str, columns: list, *, dry_run: bool, batch_size: int
                         changes.append({"row_id": row[0], "old": value, "new": new})
                 if changes and not dry_run:
                     db.session.execute(
-                        update(raw).where(and_(raw.c.id == bindparam("row_id"),
+                        update(raw).where(and_(raw.c[key] == bindparam("row_id"),
                                                raw.c[col] == bindparam("old")))
                         .values({col: bindparam("new")}), changes)
                     counts[index].rotated += len(changes)
@@ -103,7 +104,9 @@ def rotate_keys(*, dry_run: bool = False, batch_size: int = BATCH_SIZE) -> list[
         tables.setdefault(name, []).append((col, type_))
     results = []
     for name, columns in tables.items():
-        results.extend(_rotate_table(name, columns, dry_run=dry_run, batch_size=batch_size))
+        (key,) = db.metadata.tables[name].primary_key.columns  # one integer key per table
+        results.extend(_rotate_table(name, key.name, columns, dry_run=dry_run,
+                                     batch_size=batch_size))
     if not dry_run:
         rotated = sum(counts.rotated for counts in results)
         log.info("rotate-keys: %d value(s) encrypted again under key %s", rotated,

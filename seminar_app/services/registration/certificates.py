@@ -12,13 +12,16 @@ Rules:
   registration's part of the rule (``for_staff``), also before the end and while
   certificates are off, to check it before it is sent.
 - The verification code printed on a certificate (and in its QR code) is
-  ``<registration id>.<HMAC>`` of the registration and its event with the app's secret key:
-  nothing is stored, nothing can be enumerated or altered. It verifies only while the
+  ``<registration id>.<HMAC>`` of the registration and its event under the event's own
+  random key (``CertificateSettings.code_key``, encrypted under DATA_KEYS; made when the
+  settings are first saved; events set up before it use SECRET_KEY): nothing per certificate
+  is stored, nothing can be enumerated or altered, and a change of SECRET_KEY (after a leak)
+  leaves printed codes verifying. It verifies only while the
   registration meets the registration's part of the rule: a cancelled or erased registration
   (or an undone check-in) no longer verifies. The public page shows the name, the event and
   its dates, nothing else.
 - The personal download link of the certificate mailing is another HMAC (another purpose): the
-  public verification code never opens the PDF. Both stop working if SECRET_KEY changes.
+  public verification code never opens the PDF.
 """
 
 import base64
@@ -26,6 +29,7 @@ import hashlib
 import hmac
 import logging
 import re
+import secrets
 from dataclasses import dataclass
 
 from flask import current_app
@@ -33,6 +37,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from ...crypto import Unreadable
 from ...database import get_by_id, use_case
 from ...extensions import db
 from ...models import (
@@ -121,7 +126,7 @@ def update_certificate_settings(event: Event, *, enabled: bool, scope: str,
                            field="signatory_name")
     settings = db.session.get(CertificateSettings, event.id)
     if settings is None:
-        settings = CertificateSettings(event_id=event.id)
+        settings = CertificateSettings(event_id=event.id, code_key=secrets.token_urlsafe(32))
         db.session.add(settings)
     settings.enabled, settings.scope = bool(enabled), scope
     for key, value in values.items():
@@ -204,9 +209,20 @@ def eligible_count(event: Event) -> int:
 
 # --- codes -----------------------------------------------------------------------------------
 
+def _code_key(event_id: int) -> bytes:
+    """The key the event's codes are signed with: its own (a printed code outlives a change
+    of SECRET_KEY), or SECRET_KEY for an event set up before events had one. An unreadable
+    key (DATA_KEYS lost) verifies nothing."""
+    settings = db.session.get(CertificateSettings, event_id)
+    key = settings.code_key if settings is not None else None
+    if isinstance(key, Unreadable):
+        return secrets.token_bytes(32)
+    key = key or current_app.config["SECRET_KEY"]
+    return key.encode("utf-8") if isinstance(key, str) else key
+
+
 def _mac(purpose: str, registration: Registration, length: int) -> str:
-    key = current_app.config["SECRET_KEY"]
-    key = key.encode("utf-8") if isinstance(key, str) else key
+    key = _code_key(registration.event_id)
     message = f"certificate:{purpose}:{registration.id}:{registration.event_id}"
     digest = hmac.new(key, message.encode("ascii"), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode("ascii")[:length]

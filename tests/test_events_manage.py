@@ -277,7 +277,8 @@ def test_event_publish_unpublish_cancel_through_the_pages(client, organizer, mak
     assert event.status == EventStatus.CANCELLED
     assert event.cancellation_reason == "Moved to next year."
     actions = list(db.session.scalars(select(AuditEntry.action).where(
-        AuditEntry.event_id == event.id, AuditEntry.user_id == organizer.id)))
+        AuditEntry.event_id == event.id, AuditEntry.user_id == organizer.id)
+        .order_by(AuditEntry.id)))
     assert actions == ["event.create", "event.publish", "event.unpublish", "event.cancel"]
     body = client.get(base).get_data(as_text=True)
     assert "Moved to next year." in body

@@ -1,6 +1,8 @@
 """Travel pages at scale (issue 17): the arrivals board (as it opens, on one day, and every
-day at once for printing), the departures board, the rooming list (one hotel as it opens,
-every hotel, and the XLSX) of an event with 2,000 delegates who all gave their travel.
+day at once), the departures board, the rooming list (one hotel as it opens, every hotel) of an
+event with 2,000 delegates who all gave their travel; the requests for the whole documents
+(rooming list XLSX, every day of the arrivals board as PDF), which from DOCUMENT_JOB_THRESHOLD
+travellers on only start a job, and the worker's build of those jobs (in-process).
 
 The event gets N confirmed registrations (bench.page_latency.seed_registrations), delegations
 of four with a head, one travel plan each (arrivals spread over three days, half of them in
@@ -68,27 +70,64 @@ def seed_travel(app, event_id: int) -> None:
 def _pages(event_id: int) -> dict[str, str]:
     base = f"/manage/events/{event_id}/travel"
     return {"arrivals board (one day, as it opens)": f"{base}/arrivals",
-            "arrivals board (all days, ?day=all)": f"{base}/arrivals?day=all",
+            "arrivals board (all days, ?day=all: offers the PDF)": f"{base}/arrivals?day=all",
             "departures board (one day)": f"{base}/departures",
             "rooming list (one hotel, as it opens)": f"{base}/rooming",
             "rooming list (all hotels, ?hotel=all)": f"{base}/rooming?hotel=all"}
 
 
-def measure_xlsx(port: int, email: str, event_id: int, requests: int) -> dict:
-    """p50/p95 (ms) of the rooming list XLSX (a POST with the page's CSRF token)."""
+def measure_documents(port: int, email: str, event_id: int, requests: int) -> dict:
+    """p50/p95 (ms) of the requests for the whole travel documents: the rooming list XLSX (a
+    POST with the page's CSRF token) and every day of the arrivals board as PDF. A 200 (built
+    at once) or a 303 (to the page of the job that builds it) is a success."""
     client = common.Client(port)
     client.login(email)
-    token = client.csrf_token(f"/manage/events/{event_id}/travel/rooming")
-    latencies, errors = [], 0
-    for _ in range(requests):
-        started = time.perf_counter()
-        status, _ = client.request("POST", f"/manage/events/{event_id}/travel/rooming.xlsx",
-                                   {"csrf_token": token})
-        latencies.append(time.perf_counter() - started)
-        errors += status != 200
+    base = f"/manage/events/{event_id}/travel"
+    token = client.csrf_token(f"{base}/rooming")
+    asks = {"rooming list XLSX (request)": ("POST", f"{base}/rooming.xlsx", {"csrf_token": token}),
+            "arrivals board PDF, all days (request)": ("GET", f"{base}/arrivals.pdf", None)}
+    results = {}
+    for name, (method, path, form) in asks.items():
+        latencies, errors = [], 0
+        for _ in range(requests):
+            started = time.perf_counter()
+            status, _ = client.request(method, path, form)
+            latencies.append(time.perf_counter() - started)
+            errors += status not in (200, 303)
+        results[name] = {"p50": common.percentile(latencies, 0.5) * 1000,
+                         "p95": common.percentile(latencies, 0.95) * 1000, "errors": errors}
     client.close()
-    return {"p50": common.percentile(latencies, 0.5) * 1000,
-            "p95": common.percentile(latencies, 0.95) * 1000, "errors": errors}
+    return results
+
+
+def measure_builds(app, event_id: int) -> dict[str, float]:
+    """Seconds the worker takes to build each whole travel document of the event (in-process,
+    one job each, as ``build_document_job`` runs it)."""
+    from seminar_app.extensions import db
+    from seminar_app.models import DocumentKind, Event
+    from seminar_app.services.documents import document_jobs
+    from seminar_app.services.documents.pdf_fonts import register_fonts
+    from seminar_app.services.travel import documents as travel_documents
+
+    seconds = {}
+    with app.app_context(), app.test_request_context():
+        register_fonts()  # a worker loads them once, not per document
+        event = db.session.get(Event, event_id)
+        owner = event.owner
+        for name, kind, params in (
+                ("rooming list XLSX", DocumentKind.ROOMING_XLSX,
+                 {"language": "en", "changed_since": None}),
+                ("arrivals board PDF, all days", DocumentKind.ARRIVALS_PDF, {"language": "en"}),
+                ("departures board PDF, all days", DocumentKind.DEPARTURES_PDF,
+                 {"language": "en"})):
+            job = document_jobs.start_document_job(
+                event, kind, {**params, "bench": time.time()}, user=owner,
+                total=travel_documents.size(event, kind))
+            job_id = job.id
+            started = time.perf_counter()
+            assert document_jobs.build_document_job(job_id), name
+            seconds[name] = time.perf_counter() - started
+    return seconds
 
 
 def run(kind: str, *, delegates: int = 2000, requests: int = 50, write: bool = True) -> dict:
@@ -114,8 +153,8 @@ def run(kind: str, *, delegates: int = 2000, requests: int = 50, write: bool = T
                    delegates: page_latency.count_queries(app, email, _pages(big_id))}
         with common.gunicorn(url, workdir) as (port, _process):
             latency = page_latency.measure_latency(port, email, _pages(big_id), requests)
-            latency["rooming list (XLSX)"] = measure_xlsx(port, email, big_id,
-                                                          max(requests // 5, 5))
+            latency.update(measure_documents(port, email, big_id, max(requests // 5, 5)))
+        builds = measure_builds(app, big_id)
         with app.app_context():
             db.engine.dispose()
     lines = [f"- database: {kind}; gunicorn -w 2 --threads 4; one logged-in client; event "
@@ -123,6 +162,8 @@ def run(kind: str, *, delegates: int = 2000, requests: int = 50, write: bool = T
     for name, numbers in latency.items():
         lines.append(f"- {name}: p50 {numbers['p50']:.0f} ms, p95 **{numbers['p95']:.0f} ms**"
                      f" ({numbers['errors']} errors){page_latency.verdict(numbers)}")
+    for name, seconds in builds.items():
+        lines.append(f"- worker's build of the {name} job: {seconds * 1000:.0f} ms")
     for name in queries[50]:
         grows = "does not grow" if queries[delegates][name] <= queries[50][name] else "GROWS"
         lines.append(f"- SQL queries, {name}: {queries[50][name]} with 50 delegates, "
@@ -131,4 +172,4 @@ def run(kind: str, *, delegates: int = 2000, requests: int = 50, write: bool = T
         common.write_section(f"Travel pages ({kind})", lines)
     else:
         print("\n".join(lines))
-    return {"latency": latency, "queries": queries}
+    return {"latency": latency, "queries": queries, "builds": builds}

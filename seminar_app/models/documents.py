@@ -35,6 +35,9 @@ class DocumentKind(enum.StrEnum):
     REPORT_XLSX = "report_xlsx"
     REGISTRATIONS_XLSX = "registrations_xlsx"
     REGISTRATIONS_CSV = "registrations_csv"
+    ROOMING_XLSX = "rooming_xlsx"
+    ARRIVALS_PDF = "arrivals_pdf"
+    DEPARTURES_PDF = "departures_pdf"
 
 
 class DocumentJob(db.Model):

@@ -16,15 +16,17 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..documents.job_views import start_job_response
 from ..i18n import country_name, current_language, formatting_locale
-from ..models import Hotel, Registration, utcnow
+from ..models import DocumentKind, Hotel, Registration, utcnow
 from ..registration.travel_forms import build_travel_form
 from ..registration.travel_views import travel_error
 from ..services.access import Permission
+from ..services.documents import document_jobs
 from ..services.errors import ServiceError
 from ..services.travel import boards, plans, settings
+from ..services.travel import documents as travel_documents
 from ..services.travel.airports import airport_label
-from ..services.travel.rooming_xlsx import rooming_workbook
 from ..view_helpers import (
     attach_error,
     form_status,
@@ -36,7 +38,6 @@ from . import bp
 from .travel_forms import ActionForm, HotelForm, TravelSettingsForm
 
 log = logging.getLogger(__name__)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- settings and hotels -------------------------------------------------------------------
@@ -157,13 +158,17 @@ def _board_page(event_id: int, kind: str):
     event, permissions = load_event_with_permissions(event_id, Permission.VIEW)
     days = boards.board_days(event, kind)
     chosen, every_day = _chosen_day(event, days)
-    data = boards.board(event, kind, day=chosen)  # chosen is None: every day
+    # every day of a big event is the PDF's (built by the worker), not a page of its rows
+    whole_as_pdf = every_day and document_jobs.is_big(sum(count for _day, count in days))
+    data = (boards.Board(event=event, kind=kind, days=[], exported_at=None) if whole_as_pdf
+            else boards.board(event, kind, day=chosen))  # chosen is None: every day
     rows = [row for day in data.days for slot in day.slots for row in slot.rows]
     access = settings.travel_settings(event)
     missing = boards.missing_travel(event) if kind == "arrival" else []
     return render_template(
         "travel/board.html", event=event, board=data, kind=kind, settings=access,
-        board_days=days, chosen_day=chosen, every_day=every_day,
+        board_days=days, chosen_day=chosen, every_day=every_day, whole_as_pdf=whole_as_pdf,
+        total=sum(count for _day, count in days),
         missing=missing, countries=_country_names(row.country for row in rows),
         places={row.place: airport_label(row.place) for row in rows if row.mode == "flight"},
         day_label=lambda day: format_date(day, "full", locale=formatting_locale()),
@@ -227,6 +232,19 @@ def rooming_list(event_id: int):
         can_invite=Permission.INVITE in permissions)
 
 
+def _travel_document(event, kind: DocumentKind, params: dict):
+    """The document built now, or for a big event the page of its job (the worker builds it)."""
+    count = travel_documents.size(event, kind)
+    if document_jobs.is_big(count):
+        return start_job_response(event, kind, params, total=count)
+    today = utcnow().astimezone(ZoneInfo(event.timezone)).date()
+    name, pieces = travel_documents.render(event, kind, params, today=today)
+    response = Response(b"".join(pieces), mimetype=document_jobs.CONTENT_TYPES[kind])
+    response.headers.set("Content-Disposition", "attachment", filename=name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.post("/events/<int:event_id>/travel/rooming.xlsx")
 @login_required
 def rooming_xlsx(event_id: int):
@@ -235,14 +253,27 @@ def rooming_xlsx(event_id: int):
     if not ActionForm().validate_on_submit():
         flash(_("The form has expired. Please try again."), "danger")
         return redirect(url_for(".rooming_list", event_id=event.id), code=303)
-    data = rooming_workbook(boards.rooming_list(event), language=current_language())
-    boards.mark_exported(event, "rooming", actor=current_user)
-    response = Response(data, mimetype=XLSX)
-    stem = "".join(ch for ch in event.slug if ch.isascii() and (ch.isalnum() or ch == "-"))
-    day = utcnow().astimezone(ZoneInfo(event.timezone)).date().isoformat()
-    response.headers.set("Content-Disposition", "attachment",
-                         filename=f"{stem or 'event'}-rooming-{day}.xlsx")
-    return response
+    params = travel_documents.export_rooming(event, language=current_language(),
+                                             actor=current_user)
+    return _travel_document(event, DocumentKind.ROOMING_XLSX, params)
+
+
+@bp.get("/events/<int:event_id>/travel/arrivals.pdf")
+@login_required
+def arrivals_pdf(event_id: int):
+    """Every day of the arrivals board as a PDF in the staff member's language."""
+    event = load_event(event_id, Permission.VIEW)
+    return _travel_document(event, DocumentKind.ARRIVALS_PDF,
+                            travel_documents.board_params(language=current_language()))
+
+
+@bp.get("/events/<int:event_id>/travel/departures.pdf")
+@login_required
+def departures_pdf(event_id: int):
+    """Every day of the departures board as a PDF in the staff member's language."""
+    event = load_event(event_id, Permission.VIEW)
+    return _travel_document(event, DocumentKind.DEPARTURES_PDF,
+                            travel_documents.board_params(language=current_language()))
 
 
 # --- one delegate's travel, edited by staff ------------------------------------------------

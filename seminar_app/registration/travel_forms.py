@@ -12,12 +12,16 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from ..forms import BaseForm
 from ..models import Event, Hotel, TravelPlan
-from ..services.travel.plans import NUMBER_MAX, PLACE_MAX, SHARE_MAX, local_to_utc
+from ..services.travel.plans import (
+    LODGING_LABELS,
+    MODE_LABELS,
+    NUMBER_MAX,
+    PLACE_MAX,
+    SHARE_MAX,
+    local_to_utc,
+)
 
 _TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
-MODE_LABELS = {"flight": _l("Flight"), "train": _l("Train"), "other": _l("Other")}
-LODGING_LABELS = {"hotel": _l("One of the organizer's hotels"),
-                  "own": _l("My own arrangements")}
 #: a service error's field -> the form field that shows it
 FIELD_OF = {"arrival_at": "arrival_date", "departure_at": "departure_date"}
 _strip = [lambda value: value.strip() if isinstance(value, str) else value]

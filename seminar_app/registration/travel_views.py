@@ -21,9 +21,10 @@ from ..services.registration import registrations as registration_service
 from ..services.registration.registration_labels import display_name
 from ..services.travel import plans, settings
 from ..services.travel.airports import airport_label
+from ..services.travel.plans import LODGING_LABELS, MODE_LABELS
 from ..view_helpers import attach_error, form_status
 from . import bp
-from .travel_forms import FIELD_OF, LODGING_LABELS, MODE_LABELS, build_travel_form
+from .travel_forms import FIELD_OF, build_travel_form
 from .views import manage_link_limit
 
 log = logging.getLogger(__name__)

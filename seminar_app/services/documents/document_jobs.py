@@ -60,6 +60,7 @@ from ..errors import Conflict, NotFound
 from ..policies import can_see_passport, record_passport_read
 from ..registration.participant_list import ParticipantFilters, registrations_query
 from ..tasks import run_task_after_commit
+from ..travel import documents as travel_documents
 from . import exports, reports
 from .badges import render_badges_pdf
 
@@ -85,6 +86,9 @@ CONTENT_TYPES = {
     DocumentKind.REPORT_XLSX: XLSX_TYPE,
     DocumentKind.REGISTRATIONS_XLSX: XLSX_TYPE,
     DocumentKind.REGISTRATIONS_CSV: "text/csv; charset=utf-8",
+    DocumentKind.ROOMING_XLSX: XLSX_TYPE,
+    DocumentKind.ARRIVALS_PDF: "application/pdf",
+    DocumentKind.DEPARTURES_PDF: "application/pdf",
 }
 
 
@@ -234,6 +238,9 @@ def job_label(job: DocumentJob) -> str:
         DocumentKind.REPORT_XLSX: _("Post-event report (Excel)"),
         DocumentKind.REGISTRATIONS_XLSX: _("Participant list (Excel)"),
         DocumentKind.REGISTRATIONS_CSV: _("Participant list (CSV)"),
+        DocumentKind.ROOMING_XLSX: _("Rooming list (Excel)"),
+        DocumentKind.ARRIVALS_PDF: _("Arrivals board, all days (PDF)"),
+        DocumentKind.DEPARTURES_PDF: _("Departures board, all days (PDF)"),
     }
     return labels.get(job.kind, job.kind)
 
@@ -362,6 +369,8 @@ def _render(job: DocumentJob) -> tuple[str, Iterable[bytes]]:
     if kind == DocumentKind.REPORT_XLSX:
         return (reports.report_filename(event, "xlsx", today=today),
                 [reports.render_report_xlsx(event, language=language, today=today)])
+    if kind in travel_documents.KINDS:
+        return travel_documents.render(event, kind, params, today=today)
     filters = ParticipantFilters.from_args(MultiDict(params.get("filters") or {}))
     with_passport = bool(params.get("with_passport"))
     rows = exports.export_rows(event, filters, language=language, with_passport=with_passport)

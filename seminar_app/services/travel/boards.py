@@ -288,11 +288,18 @@ class RoomingList:
     all_hotels: list[Hotel] = field(default_factory=list)
 
 
-def rooming_list(event: Event, *, hotel_id: int | None = None) -> RoomingList:
+#: ``rooming_list(changed_since=...)`` not given: rows changed since the last recorded export
+LAST_EXPORT = object()
+
+
+def rooming_list(event: Event, *, hotel_id: int | None = None,
+                 changed_since=LAST_EXPORT) -> RoomingList:
     """Every hotel of ``event`` (or only hotel ``hotel_id``) with its guests and its
-    room-block use per night (four queries)."""
+    room-block use per night (four queries). Rows changed after ``changed_since`` (a
+    datetime, or None: every row) are marked; by default after the last recorded export."""
     settings = travel_settings(event)
-    exported = settings.rooming_exported_at
+    exported = (settings.rooming_exported_at if changed_since is LAST_EXPORT
+                else changed_since)
     all_hotels = event_hotels(event)
     hotels = {hotel.id: HotelList(hotel=hotel) for hotel in all_hotels
               if hotel_id is None or hotel.id == hotel_id}
@@ -331,6 +338,15 @@ def rooming_list(event: Event, *, hotel_id: int | None = None) -> RoomingList:
         listing.nights = night_use(listing.hotel, stays[hotel_id])
     return RoomingList(event=event, hotels=list(hotels.values()), exported_at=exported,
                        own=_own_arrangements(event), all_hotels=all_hotels)
+
+
+def rooming_count(event: Event) -> int:
+    """How many guests the whole rooming list holds (the size of its XLSX)."""
+    return db.session.scalar(
+        select(func.count()).select_from(TravelPlan)
+        .join(Registration, Registration.id == TravelPlan.registration_id)
+        .where(TravelPlan.event_id == event.id, Registration.status.in_(TAKING_PART),
+               TravelPlan.lodging == "hotel", TravelPlan.hotel_id.is_not(None))) or 0
 
 
 def _own_arrangements(event: Event) -> int:

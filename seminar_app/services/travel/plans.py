@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from ...database import use_case
@@ -43,6 +44,10 @@ from .settings import travel_enabled, travel_settings
 
 log = logging.getLogger(__name__)
 
+#: what each transport mode (TRANSPORT_MODES) and lodging (LODGINGS) is called, everywhere
+MODE_LABELS = {"flight": _l("Flight"), "train": _l("Train"), "other": _l("Other")}
+LODGING_LABELS = {"hotel": _l("One of the organizer's hotels"),
+                  "own": _l("My own arrangements")}
 NUMBER_MAX = 20
 PLACE_MAX = 120
 SHARE_MAX = 254

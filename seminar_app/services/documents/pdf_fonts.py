@@ -312,7 +312,10 @@ def _run(text: str, font_name: str, rtl: bool, bold: bool) -> GlyphRun:
                     outline)
 
 
-@functools.lru_cache(maxsize=8192)
+#: 2,048 recent lines: the texts repeated on every badge (event title, dates, countries,
+#: organisations, role labels) stay in it; names and badge codes are drawn once each, and 8,192
+#: of them held about 8 MiB in the worker for nothing (a tenth of a 10,000-badge build's memory)
+@functools.lru_cache(maxsize=2048)
 def layout_line(text: str, *, bold: bool = False, rtl: bool | None = None) -> Line:
     """``text`` laid out for drawing; ``rtl`` forces the paragraph direction (else guessed)."""
     text = _drawable(text)

@@ -22,12 +22,12 @@ def test_compressing_pages_early_gives_the_same_file_as_reportlab(event, monkeyp
                                            ("明", "王"), ("Anna", "Ng"), ("Ana", "Lima"),
                                            ("Ivo", "Maric"), ("Sara", "Haile"))]
     ours = render_badges_pdf(registrations, layout=layout, language="en")
-    monkeypatch.setattr(badges, "_PageCompressingCanvas", Canvas)  # reportlab's own
+    monkeypatch.setattr(badges, "PageCompressingCanvas", Canvas)  # reportlab's own
     assert ours == render_badges_pdf(registrations, layout=layout, language="en")
 
 
 def test_a_finished_page_holds_its_stream_compressed_only():
-    canvas = badges._PageCompressingCanvas(None, pageCompression=1, invariant=1)
+    canvas = badges.PageCompressingCanvas(None, pageCompression=1, invariant=1)
     canvas.drawString(100, 100, "a page of text " * 50)
     canvas.showPage()
     (page,) = canvas._doc.Pages.pages

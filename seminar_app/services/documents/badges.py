@@ -22,18 +22,17 @@ import segno
 from babel.dates import format_date, format_interval
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from reportlab import rl_config
 from reportlab.lib.colors import HexColor, white
 from reportlab.lib.pagesizes import A4, A6
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase.pdfdoc import PDFArray, PDFBase85Encode, PDFName, PDFStream, PDFZCompress
 from reportlab.pdfgen.canvas import Canvas
 
 from ...i18n import country_name, formatting_locale
 from ...models import DelegationRole, Registration
 from ..events.attendance import attendance_label, attends_online
 from ..registration.registration_labels import honorific_text, role_label
+from .pdf_canvas import PageCompressingCanvas
 from .pdf_fonts import draw_line, layout_line, register_fonts
 
 log = logging.getLogger(__name__)
@@ -156,13 +155,13 @@ def render_badges_pdf(registrations: Iterable[Registration], *, layout: str = "a
     Memory stays close to the size of the file, however many badges (the worker builds 10,000
     at a time): ``registrations`` may be a generator loading them in batches (as
     document_jobs does) and is read one page of badges at a time, never held as a whole; each
-    page is compressed as soon as it is finished (``_PageCompressingCanvas``); the file is
+    page is compressed as soon as it is finished (``PageCompressingCanvas``); the file is
     made once (``getpdfdata``, no BytesIO copy of it)."""
     if layout not in LAYOUTS:
         raise ValueError(f"unknown badge layout {layout!r}")
     register_fonts()
     pagesize = A4 if layout == "a4" else A6
-    canvas = _PageCompressingCanvas(None, pagesize=pagesize, pageCompression=int(compress),
+    canvas = PageCompressingCanvas(None, pagesize=pagesize, pageCompression=int(compress),
                                     invariant=1)
     with force_locale(language):
         canvas.setTitle(_("Badges"))
@@ -180,40 +179,6 @@ def render_badges_pdf(registrations: Iterable[Registration], *, layout: str = "a
     data = canvas.getpdfdata()
     log.info("rendered %d badges (%s)", count, layout)
     return data
-
-
-class _PageCompressingCanvas(Canvas):
-    """A reportlab Canvas that compresses each page's content stream when the page is done.
-
-    reportlab keeps every finished page's content stream as uncompressed text until the file
-    is made, and compresses them all only then: 1,250 A4 sheets (10,000 badges) held about
-    26 MiB of text, five times the finished file. Here, at ``showPage``, the page's stream is
-    encoded at once with exactly the filters reportlab would apply when making the file (zlib,
-    then ASCII85 when ``rl_config.useA85``, as ``PDFPage.check_format`` chooses them) and
-    becomes the page's ``Contents``, a PDFStream that names those filters: reportlab then writes
-    it as it is (``PDFStream.format`` encodes only a stream without ``/Filter``). The file is
-    byte for byte the one reportlab makes without this, a page's text is simply not held.
-    Uncompressed documents (``pageCompression=0``, tests reading the operators) are left alone.
-    """
-
-    def showPage(self):
-        super().showPage()
-        page = self._doc.Pages.pages[-1]
-        if page.compression and page.stream and not page.Contents:
-            page.Contents = _encoded_stream(page.stream)
-            page.stream = None
-
-
-def _encoded_stream(text: str) -> PDFStream:
-    """``text`` as a page content stream already encoded with reportlab's page filters."""
-    filters = [PDFBase85Encode, PDFZCompress] if rl_config.useA85 else [PDFZCompress]
-    content = text
-    for encoding in reversed(filters):  # the last filter listed is applied first
-        content = encoding.encode(content)
-    stream = PDFStream(content=content)
-    stream.dictionary["Filter"] = PDFArray([PDFName(f.pdfname) for f in filters])
-    stream.__Comment__ = "page stream"
-    return stream
 
 
 # --- the A4 sheet ----------------------------------------------------------------------------

@@ -22,7 +22,6 @@ Rules:
 - Marks are outlined, black on white, like the print view's badges: they read in greyscale.
 """
 
-import io
 import logging
 import unicodedata
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from ...i18n import country_name, formatting_locale, local_datetime
+from ..documents.pdf_canvas import PageCompressingCanvas
 from ..documents.pdf_fonts import Line, draw_line, layout_line, register_fonts
 from .airports import airport_label
 from .boards import Board, BoardDay, BoardRow, BoardSlot
@@ -477,15 +477,14 @@ def render_board_pdf(board: Board, *, language: str,
     """``board`` as an A4 (landscape) PDF in ``language``; ``countries`` (code -> name) names
     the countries, else they are named in ``language``."""
     register_fonts()
-    out = io.BytesIO()
-    canvas = Canvas(out, pagesize=PAGE, pageCompression=1, invariant=1)
+    canvas = PageCompressingCanvas(None, pagesize=PAGE, pageCompression=1, invariant=1)
     with force_locale(language):
         texts = _texts(board, language)
         canvas.setTitle(texts.title)
         layout = _Layout(texts, language, countries)
         pages = _paginate(board, layout, language)
         _draw(canvas, layout, pages)
-    canvas.save()
+    data = canvas.getpdfdata()
     log.info("rendered the %s board of event %s: %d rows, %d pages", board.kind,
              board.event.id, board.count, len(pages))
-    return out.getvalue()
+    return data

@@ -23,7 +23,8 @@ def _path(response) -> str:
 
 
 def _actions(db, action):
-    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)
+                                   .order_by(AuditEntry.id)))
 
 
 def next_code(db, user) -> str:

@@ -6,6 +6,7 @@ import os
 import platform
 import re
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -129,6 +130,16 @@ def clear_queue(url: str) -> None:
         redis.Redis.from_url(url).flushdb()
 
 
+def app_environment(url: str, workdir: Path, *, queue: str = "", base_url: str) -> dict:
+    """The environment of one process of a benchmark's installation (web or worker); the
+    processes of one installation must share SECRET_KEY and DATA_KEYS (``env_overrides``)."""
+    return dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(24),
+                DATA_KEYS="bench:" + secrets.token_urlsafe(32),
+                RATELIMIT_ENABLED="false", INSTANCE_PATH=str(workdir), APP_ENV="production",
+                SESSION_COOKIE_SECURE="false", MAIL_SERVER="", TASK_QUEUE_URL=queue,
+                BASE_URL=base_url, REQUIRE_TWO_FACTOR="false")
+
+
 @contextmanager
 def gunicorn(url: str, workdir: Path, *, workers: int = 2, threads: int = 4,
              extra: tuple = (), queue: str = "", env_overrides: dict | None = None,
@@ -139,11 +150,7 @@ def gunicorn(url: str, workdir: Path, *, workers: int = 2, threads: int = 4,
     settings over the defaults below (several processes of one installation share their
     SECRET_KEY and DATA_KEYS)."""
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(24),
-               DATA_KEYS="bench:" + secrets.token_urlsafe(32),
-               RATELIMIT_ENABLED="false", INSTANCE_PATH=str(workdir), APP_ENV="production",
-               SESSION_COOKIE_SECURE="false", MAIL_SERVER="", TASK_QUEUE_URL=queue,
-               BASE_URL=f"http://127.0.0.1:{port}", REQUIRE_TWO_FACTOR="false")
+    env = app_environment(url, workdir, queue=queue, base_url=f"http://127.0.0.1:{port}")
     env.update(env_overrides or {})
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "--threads",
                str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning", *extra,
@@ -160,6 +167,68 @@ def gunicorn(url: str, workdir: Path, *, workers: int = 2, threads: int = 4,
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def queue_worker(env: dict, workdir: Path, *, log_name: str = "worker.log"):
+    """Run ``flask worker`` (the Huey consumer) with ``env``; yields its process. Stopped
+    gracefully (SIGINT) at the end."""
+    command = [str(ROOT / ".venv" / "bin" / "python"), "-m", "flask", "--app", "seminar_app",
+               "worker"]
+    with open(workdir / log_name, "ab") as logfile:
+        process = subprocess.Popen(command, cwd=ROOT, env=env,  # noqa: S603
+                                   stdout=logfile, stderr=logfile)
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _count_messages(port, counter, ready):  # runs in a child process
+    import asyncio
+
+    from aiosmtpd.controller import Controller
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            with counter.get_lock():
+                counter.value += len(envelope.rcpt_tos)
+            return "250 Message accepted"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    asyncio.run(asyncio.sleep(10**6))
+
+
+@contextmanager
+def smtp_sink():
+    """An aiosmtpd server in its own process that only counts what it receives; yields
+    (port, counter) where ``counter.value`` is the number of recipients so far."""
+    import multiprocessing
+
+    port = free_port()
+    counter, ready = multiprocessing.Value("i", 0), multiprocessing.Event()
+    sink = multiprocessing.Process(target=_count_messages, args=(port, counter, ready),
+                                   daemon=True)
+    sink.start()
+    if not ready.wait(30):
+        sink.kill()
+        raise RuntimeError("the SMTP sink did not start")
+    try:
+        yield port, counter
+    finally:
+        sink.kill()
 
 
 def _wait_healthy(port: int, process, timeout: float = 60) -> None:

@@ -4,10 +4,17 @@ Each client (bench.loadgen, one asyncio loop) has its own cookie jar and keep-al
 per registration it starts as a new visitor (no cookies), GETs the form (for the CSRF token) and
 POSTs it. The same clients then hit /healthz as often, so the
 ratio shows how far registration is from the cheapest request of the same app in the same run.
+
+No queue worker runs during the rush: the confirmation emails wait in the queue, as they would
+behind a busy or stopped worker. Once the web server has stopped, one ``flask worker`` (the
+Huey consumer, as in production) is started against an aiosmtpd sink in its own process, and
+its catch-up is measured: the time until every confirmation email has reached the sink, and
+the worker's CPU per email (which now includes rendering it: services.notifications).
 """
 
 import logging
 import os
+import secrets
 import time
 
 from sqlalchemy import func, select
@@ -82,8 +89,12 @@ def run(kind: str, *, clients: int = 50, requests: int = 2000, workers: int = 3,
         _email, event_id, slug = common.create_organizer_and_event(
             app, capacity=requests * 10, slug="rush")
         queue = common.queue_url(kind)
+        common.clear_queue(queue)
+        # the web server and the worker of one installation share their keys
+        keys = {"SECRET_KEY": secrets.token_hex(24),
+                "DATA_KEYS": "bench:" + secrets.token_urlsafe(32)}
         with common.gunicorn(url, workdir, workers=workers, threads=threads,
-                             queue=queue) as (port, process):
+                             queue=queue, env_overrides=keys) as (port, process):
             meter = common.CpuMeter(process.pid)
             meter.start()
             rush = loadgen.run_clients(port, clients, requests, _register(slug))
@@ -93,7 +104,10 @@ def run(kind: str, *, clients: int = 50, requests: int = 2000, workers: int = 3,
             health = loadgen.run_clients(port, clients, requests, _healthz)
             health_meter.stop()
             rss = common.worker_rss_mib(process.pid)
+        base_url = f"http://127.0.0.1:{port}"
+        catch_up = _catch_up(url, workdir, queue, base_url, keys, expected=rush["ok"])
         common.clear_queue(queue)
+        catch_up["outbox"] = _outbox_counts(app, event_id)
         confirmed, capacity = _confirmed(app, event_id)
         with app.app_context():
             from seminar_app.extensions import db
@@ -102,11 +116,52 @@ def run(kind: str, *, clients: int = 50, requests: int = 2000, workers: int = 3,
     server = (f"gunicorn -w {workers} --threads {threads} ({worker_class}); queue: "
               f"{queue.split(':')[0] if queue else 'SQLite file'}")
     return _report(kind, server, clients, requests, rush, health, rss, confirmed, capacity,
-                   meter.used, health_meter.used)
+                   meter.used, health_meter.used, catch_up)
+
+
+def _catch_up(url: str, workdir, queue: str, base_url: str, keys: dict, *, expected: int,
+              timeout: float = 900) -> dict:
+    """Start one queue worker after the rush and time how long it takes to deliver the
+    ``expected`` confirmation emails to an SMTP sink; its CPU from the first email to the
+    last."""
+    with common.smtp_sink() as (smtp_port, counter):
+        env = common.app_environment(url, workdir, queue=queue, base_url=base_url)
+        env.update(keys, MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp_port),
+                   MAIL_USE_TLS="false", MAIL_USE_SSL="false")
+        started = time.perf_counter()
+        first = None
+        with common.queue_worker(env, workdir) as worker:
+            deadline = started + timeout
+            while counter.value < expected and time.perf_counter() < deadline:
+                if worker.poll() is not None:
+                    raise RuntimeError("the worker stopped; see worker.log")
+                if first is None and counter.value:
+                    first = (time.perf_counter(), common.process_cpu_seconds(worker.pid),
+                             counter.value)
+                time.sleep(0.002)
+            finished = time.perf_counter()
+            cpu = common.process_cpu_seconds(worker.pid)
+            delivered = counter.value
+            threads = env.get("WORKER_THREADS") or "2"
+    first = first or (finished, cpu, delivered)
+    return {"expected": expected, "delivered": delivered, "seconds": finished - started,
+            "flowing_seconds": finished - first[0], "flowing_emails": delivered - first[2],
+            "flowing_cpu": cpu - first[1], "cpu": cpu, "threads": threads}
+
+
+def _outbox_counts(app, event_id: int) -> dict:
+    from seminar_app.extensions import db
+    from seminar_app.models import OutboxEmail
+
+    with app.app_context():
+        rows = db.session.execute(
+            select(OutboxEmail.status, func.count()).where(OutboxEmail.event_id == event_id)
+            .group_by(OutboxEmail.status)).all()
+        return {getattr(status, "value", status): count for status, count in rows}
 
 
 def _report(kind, server, clients, requests, rush, health, rss, confirmed, capacity,
-            cpu, health_cpu) -> dict:
+            cpu, health_cpu, catch_up) -> dict:
     reg_rate = rush["ok"] / rush["seconds"]
     health_rate = health["ok"] / health["seconds"]
     lat = [common.percentile(rush["latencies"], f) * 1000 for f in (0.5, 0.95, 0.99)]
@@ -135,6 +190,22 @@ def _report(kind, server, clients, requests, rush, health, rss, confirmed, capac
         f"- CPU per /healthz request (ms), for comparison: machine "
         f"{health_cpu['machine'] * 1000 / max(health['ok'], 1):.2f} (workers "
         f"{health_cpu['workers'] * 1000 / max(health['ok'], 1):.2f})",
+    ]
+    flowing = catch_up["flowing_emails"]
+    worker_ms = catch_up["flowing_cpu"] * 1000 / max(flowing, 1)
+    web_ms = cpu["workers"] * 1000 / max(rush["ok"], 1)
+    outbox = ", ".join(f"{status} {count}" for status, count in sorted(catch_up["outbox"].items()))
+    lines += [
+        f"- queue worker: not running during the rush; one `flask worker` "
+        f"({catch_up['threads']} threads) started after it, sending to an aiosmtpd sink: "
+        f"**{catch_up['delivered']} of {catch_up['expected']}** confirmation emails delivered "
+        f"**{catch_up['seconds']:.1f} s** after its start ({catch_up['flowing_seconds']:.1f} s "
+        f"from the first email to the last: "
+        f"{flowing / max(catch_up['flowing_seconds'], 1e-9):.0f} emails/s); outbox after: "
+        f"{outbox}",
+        f"- CPU per registration (ms), queue worker after the rush (rendering and sending the "
+        f"email, from the first email to the last): **{worker_ms:.1f}**; web workers during "
+        f"the rush + queue worker: {web_ms + worker_ms:.1f}",
     ]
     if kind == "postgresql":
         lines.append(f"- target (300 reg/s, p95 < 250 ms, no errors): {target}")

@@ -62,6 +62,12 @@ class OutboxEmail(db.Model):
     attachments: Mapped[list] = mapped_column(JSON, default=list)
     #: extra headers, e.g. List-Unsubscribe
     headers: Mapped[dict] = mapped_column(EncryptedJSON("outbox_emails.headers"), default=dict)
+    #: an email the worker renders just before sending it (services.mail.deferred): what to
+    #: render, e.g. {"notification": "registration_created", "registration_id": 7, "token":
+    #: ..., "status": "confirmed", "position": None}; subject and bodies stay empty until then.
+    #: Holds a personal link's token: encrypted, and emptied once rendered (or erased).
+    #: NULL for an email rendered when it was queued (every other one).
+    compose: Mapped[dict | None] = mapped_column(EncryptedJSON("outbox_emails.compose"))
     #: fixed when the row is created, so a retried send is recognisably the same email
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     status: Mapped[OutboxStatus] = mapped_column(
@@ -82,6 +88,12 @@ class OutboxEmail(db.Model):
 
     #: the event the email belongs to (NULL: account notices, test messages)
     event = relationship("Event")
+
+    @property
+    def being_prepared(self) -> bool:
+        """True while the worker has not rendered the email yet (``compose`` is set): its
+        subject and bodies are still empty (also when it failed before it could render it)."""
+        return self.compose is not None
 
     def __repr__(self) -> str:
         return f"<OutboxEmail {self.id} {self.template} to={self.recipient} {self.status.value}>"

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..models import OutboxEmail
 from ..services.access import Permission
 from ..services.errors import ServiceError
+from ..services.mail.deferred import never_prepared
 from ..services.mail.outbox_admin import (
     can_view_email,
     count_emails_by_status,
@@ -51,7 +52,7 @@ def _display_zone(email: OutboxEmail) -> str:
 
 def _helpers() -> dict:
     return {"describe_error": describe_error, "display_zone": _display_zone,
-            "redact": redact_personal_links,
+            "redact": redact_personal_links, "never_prepared": never_prepared,
             "status_labels": {status.value: label for status, label in STATUS_LABELS.items()},
             "no_server": not current_app.config.get("MAIL_SERVER")}
 

@@ -5,20 +5,35 @@ One ``notify_<event>`` function per occasion. Each queues outbox rows through
 inside
 the calling service's transaction, and the emails leave after that commit. Templates are
 ``templates/emails/<event>_to_<recipient>.{txt,html}``.
+
+An email may instead be rendered by the worker just before it is sent
+(services.mail.deferred): the notification records what to say and registers a renderer under
+its name. The confirmation of a new registration is such an email when ``register`` asks for
+it (``notify_registration_created(..., deferred=True)``; ``_render_registration_created``).
 """
 
 import logging
 
+from flask import current_app
 from flask_babel import force_locale
+from sqlalchemy.orm import joinedload
 
 from ..database import use_case
 from ..extensions import db
 from ..links import external_url
-from ..models import OutboxEmail, RegistrationStatus, TeamMember, User
+from ..models import Event, OutboxEmail, Registration, RegistrationStatus, TeamMember, User
 from .audit import record_action
 from .documents.calendar import calendar_filename, delegate_calendar
 from .events.attendance import join_link
-from .mail.compose import queue_email
+from .mail.compose import check_address, queue_email, render_email
+from .mail.deferred import (
+    ComposedEmail,
+    DeferredEmail,
+    NotRenderable,
+    queue_deferred_email,
+    renderer,
+)
+from .privacy.erasure_scrub import is_erased_address
 from .registration.registration_labels import display_name, field_labels, role_label, status_label
 
 log = logging.getLogger(__name__)
@@ -63,51 +78,113 @@ def send_test_email(*, to: str, user: User) -> OutboxEmail:
 # --- delegates' registrations ----------------------------------------------------------------
 
 
-def _notify_delegate(registration, template: str, *, token: str | None = None,
-                     attach_calendar: bool = False, replacing: OutboxEmail | None = None,
-                     **context) -> OutboxEmail:
-    """Queue ``registration_<template>_to_delegate`` in the delegate's language (or write it
-    over the not yet committed email ``replacing``)."""
+def _delegate_email(registration, template: str, *, token: str | None = None,
+                    attach_calendar: bool = False, status=None, **context) -> dict:
+    """What ``registration_<template>_to_delegate`` is made of, for the delegate's language:
+    the arguments of ``queue_email`` (``status``: the status the email tells, the
+    registration's own by default)."""
     event = registration.event
     attachments = []
     if attach_calendar:  # with the join link for a confirmed online delegate (attendance)
         attachments.append({"filename": calendar_filename(event),
                             "data": delegate_calendar(event, join_link(registration)),
                             "content_type": "text/calendar"})
-    return queue_email(
-        template=f"registration_{template}_to_delegate",
-        recipient=registration.email,
-        recipient_name=registration.full_name,
-        language=registration.language,
-        event_id=event.id,
-        attachments=attachments,
-        replacing=replacing,
-        context={
+    return {
+        "template": f"registration_{template}_to_delegate",
+        "recipient": registration.email,
+        "recipient_name": registration.full_name,
+        "language": registration.language,
+        "event_id": event.id,
+        "attachments": attachments,
+        "context": {
             "registration": registration,
             "event": event,
             "name": display_name(registration),
             "role": role_label(registration.delegation_role),
-            "status": status_label(registration.status),
+            "status": status_label(status or registration.status),
             "manage_url": external_url("registration.show", token=token) if token else "",
             "event_url": external_url("events.show", slug=event.slug),
             **context,
         },
-    )
+    }
+
+
+def _notify_delegate(registration, template: str, *, token: str | None = None,
+                     attach_calendar: bool = False, replacing: OutboxEmail | None = None,
+                     **context) -> OutboxEmail:
+    """Queue ``registration_<template>_to_delegate`` in the delegate's language (or write it
+    over the not yet committed email ``replacing``)."""
+    return queue_email(**_delegate_email(registration, template, token=token,
+                                         attach_calendar=attach_calendar, **context),
+                       replacing=replacing)
+
+
+#: the email telling a new registration's status (attached: the event's calendar)
+_CREATED = {RegistrationStatus.CONFIRMED: ("confirmed", True),
+            RegistrationStatus.PENDING: ("pending", False)}
+_CREATED_OTHERWISE = ("waitlisted", False)
 
 
 def notify_registration_created(registration, token: str, *, position=None,
-                                replacing: OutboxEmail | None = None) -> OutboxEmail:
+                                replacing: OutboxEmail | None = None,
+                                deferred: bool = False) -> OutboxEmail:
     """Tell a delegate their registration arrived: confirmed, pending or waitlisted.
 
     ``replacing``: the email queued for this registration earlier in the same transaction,
-    rewritten for the status decided since (services.registration.registrations.register)."""
-    if registration.status == RegistrationStatus.CONFIRMED:
-        return _notify_delegate(registration, "confirmed", token=token, attach_calendar=True,
-                                replacing=replacing)
-    if registration.status == RegistrationStatus.PENDING:
-        return _notify_delegate(registration, "pending", token=token, replacing=replacing)
-    return _notify_delegate(registration, "waitlisted", token=token, position=position,
-                            replacing=replacing)
+    rewritten for the status decided since (services.registration.registrations.register).
+    ``deferred``: only record what to say (the registration, its token, its status now and
+    its place on the waiting list); the worker renders it just before sending it
+    (``_render_registration_created``), so the request that registers renders nothing."""
+    status = RegistrationStatus(registration.status)
+    template, attach_calendar = _CREATED.get(status, _CREATED_OTHERWISE)
+    if deferred:
+        return queue_deferred_email(
+            notification="registration_created",
+            data={"registration_id": registration.id, "token": token,
+                  "status": status.value, "position": position},
+            template=f"registration_{template}_to_delegate", recipient=registration.email,
+            recipient_name=registration.full_name, language=registration.language,
+            event_id=registration.event_id, replacing=replacing)
+    extra = {"position": position} if template == "waitlisted" else {}
+    return _notify_delegate(registration, template, token=token,
+                            attach_calendar=attach_calendar, replacing=replacing, **extra)
+
+
+#: stored reasons of a deferred registration email that is not sent (translated when shown:
+#: services.mail.outbox_admin)
+REGISTRATION_GONE_ERROR = "Not sent: the registration was erased or deleted before the email " \
+    "was prepared"
+REGISTRATION_HANDED_OVER_ERROR = "Not sent: the registration was handed to another person " \
+    "before the email was prepared"
+
+
+@renderer("registration_created")
+def _render_registration_created(email: DeferredEmail) -> ComposedEmail:
+    """The deferred email of ``notify_registration_created``, rendered by the worker: the
+    registration as it is now (names, language, join link), the status and place on the
+    waiting list recorded when it was queued, the same templates and calendar file."""
+    data = email.data
+    # one query for what the templates read: the event and its co-hosts (branding)
+    registration = db.session.get(Registration, data["registration_id"], options=[
+        joinedload(Registration.event).joinedload(Event.cohosts)])
+    if registration is None or is_erased_address(registration.email):
+        raise NotRenderable(REGISTRATION_GONE_ERROR)
+    if check_address(registration.email) != email.recipient:
+        raise NotRenderable(REGISTRATION_HANDED_OVER_ERROR)
+    status = RegistrationStatus(data["status"])
+    template, attach_calendar = _CREATED.get(status, _CREATED_OTHERWISE)
+    extra = {"position": data.get("position")} if template == "waitlisted" else {}
+    language = registration.language
+    if language not in current_app.config["LANGUAGES"]:
+        language = current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(language):  # the labels (form of address, role, status) too
+        values = _delegate_email(registration, template, token=data["token"],
+                                 attach_calendar=attach_calendar, status=status, **extra)
+    return ComposedEmail(
+        template=values["template"], language=language,
+        recipient_name=values["recipient_name"], attachments=values["attachments"],
+        rendered=render_email(values["template"], language=language,
+                              context=values["context"]))
 
 
 def notify_registration_waitlisted(registration, *, position=None) -> OutboxEmail:

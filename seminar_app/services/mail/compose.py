@@ -67,7 +67,8 @@ def format_address(name: str, address: str) -> str:
     return f"{Header(name, 'utf-8').encode()} <{address}>"
 
 
-def _clean_headers(headers: dict | None) -> dict:
+def clean_headers(headers: dict | None) -> dict:
+    """``headers`` checked: allowed names, one-line ASCII values (ValueError otherwise)."""
     cleaned = {}
     for name, value in (headers or {}).items():
         if not HEADER_NAME.match(name) or name.lower() in RESERVED_HEADERS:
@@ -184,7 +185,7 @@ def outbox_row(*, template: str, recipient: str, rendered: RenderedEmail,
         "recipient_name": one_line(recipient_name, limit=300), "language": language,
         "subject": one_line(rendered.subject), "body_text": rendered.text,
         "body_html": rendered.html, "attachments": attachments or [],
-        "headers": _clean_headers(headers), "message_id": new_message_id(),
+        "headers": clean_headers(headers), "message_id": new_message_id(),
         "event_id": event_id, "mailing_id": mailing_id, "invitee_id": invitee_id,
         "status": OutboxStatus.QUEUED, "attempts": 0, "last_error": "",
         "created_at": now or utcnow(), "enqueued_at": now or utcnow(),

@@ -7,7 +7,9 @@ send the same row. Bodies and headers are encrypted at rest (models.mail); once 
 the personal links in them (/r/, /i/, /u/ and password resets) are replaced with
 ``PERSONAL_LINK_REMOVED``, so the database keeps no working link; queued and failed rows keep
 theirs (encrypted), so a retry sends the same email. Each function here commits its own
-short transaction: no transaction stays open while a worker talks to the SMTP server.
+short transaction: no transaction stays open while a worker talks to the SMTP server. A
+claimed row that still waits to be rendered (``compose`` set) is rendered by the worker before
+it is sent (services.mail.deferred.render_claimed), never sent as it is.
 Staff-facing use cases live in ``services/mail/outbox_admin.py``; SMTP itself in
 ``services/mail/compose.py``.
 """
@@ -58,6 +60,10 @@ class ClaimedEmail:
     headers: dict
     message_id: str
     attempts: int
+    #: what the worker renders before sending (services.mail.deferred), or None
+    compose: dict | None = None
+    language: str = "en"
+    template: str = ""
 
 
 def _due(now: datetime):
@@ -83,10 +89,7 @@ def claim_emails(ids, *, now: datetime | None = None) -> list[ClaimedEmail]:
     ).all()
     with lenient_decryption():  # a row whose key is missing is retried later (services.mail.smtp)
         rows = db.session.execute(
-            select(OutboxEmail.id, OutboxEmail.recipient, OutboxEmail.recipient_name,
-                   OutboxEmail.subject, OutboxEmail.body_text, OutboxEmail.body_html,
-                   OutboxEmail.attachments, OutboxEmail.headers, OutboxEmail.message_id,
-                   OutboxEmail.attempts)
+            select(*(getattr(OutboxEmail, name) for name in ClaimedEmail.__dataclass_fields__))
             .where(OutboxEmail.id.in_(claimed)).order_by(OutboxEmail.id)
         ).all() if claimed else []
     return [ClaimedEmail(*row) for row in rows]
@@ -214,7 +217,9 @@ def record_no_server(ids) -> None:
         return
     db.session.execute(
         update(OutboxEmail)
-        .where(OutboxEmail.id.in_(ids), OutboxEmail.status == OutboxStatus.QUEUED)
+        # a row that could not be rendered keeps its own reason (services.mail.deferred)
+        .where(OutboxEmail.id.in_(ids), OutboxEmail.status == OutboxStatus.QUEUED,
+               OutboxEmail.compose.is_(None))
         .values(last_error=NO_SERVER_ERROR, enqueued_at=None)
         .execution_options(synchronize_session=False)
     )

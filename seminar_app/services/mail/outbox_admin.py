@@ -1,5 +1,9 @@
 """The outbox as staff see it: which emails a user may see, counters, retries.
 
+An email the worker has not rendered yet (services.mail.deferred) is shown as being prepared;
+sending it again re-queues it, and the worker renders it first. One failed before it was ever
+rendered (what it was about was erased) has nothing to send and is not sent again.
+
 Administrators see every email. Other staff see the emails of the events on which they may
 invite or manage (owner, or team member with either right); emails without an event (test
 messages, account notices) are for administrators only.
@@ -19,7 +23,9 @@ from ..audit import record_action
 from ..errors import Conflict, PermissionDenied
 from ..invitations.mail_state import refresh_mail_state
 from ..invitations.mailing_audiences import CANCELLED_ANSWERED
+from ..notifications import REGISTRATION_GONE_ERROR, REGISTRATION_HANDED_OVER_ERROR
 from ..tasks import dispatch_after_commit
+from .deferred import NOT_PREPARED_ERROR, may_be_prepared, never_prepared
 from .outbox import (
     NO_SERVER_ERROR,
     PERSONAL_LINK_REMOVED,
@@ -34,13 +40,22 @@ _KNOWN_ERRORS = {
     NO_SERVER_ERROR: _l("No mail server is configured"),
     WORKER_STOPPED_ERROR: _l("The worker stopped while sending"),
     CANCELLED_ANSWERED: _l("Not sent: the invitee had already answered"),
+    REGISTRATION_GONE_ERROR: _l("Not sent: the registration was erased or deleted before the "
+                                "email was prepared"),
+    REGISTRATION_HANDED_OVER_ERROR: _l("Not sent: the registration was handed to another "
+                                       "person before the email was prepared"),
 }
 
 
 def describe_error(text: str) -> str:
     """A stored ``last_error`` for display: our own reasons translated, SMTP answers as is."""
     known = _KNOWN_ERRORS.get(text)
-    return str(known) if known is not None else text
+    if known is not None:
+        return str(known)
+    if text.startswith(f"{NOT_PREPARED_ERROR}: "):  # the worker could not render it yet
+        return _("Could not be prepared: %(error)s",
+                 error=text.removeprefix(f"{NOT_PREPARED_ERROR}: "))
+    return text
 
 
 def mailable_event_ids(user: User):
@@ -122,6 +137,9 @@ def retry_email(email: OutboxEmail, *, actor: User) -> OutboxEmail:
         raise Conflict(_("Only failed or waiting emails can be sent again."))
     if email.last_error == CANCELLED_ANSWERED:
         raise Conflict(_("This email was cancelled because the invitee answered; it is not sent."))
+    if never_prepared(email):
+        raise Conflict(_("This email was never prepared: what it was about was erased or "
+                         "changed meanwhile, so there is nothing to send."))
     previous = email.last_error
     for key, value in _requeue_values().items():
         setattr(email, key, value)
@@ -143,7 +161,7 @@ def retry_failed_emails(*, actor: User, event: Event | None = None, mailing=None
     if event is not None and not has_permission(actor, event, Permission.INVITE):
         raise PermissionDenied(_("You may not send the emails of this event."))
     condition = (OutboxEmail.status == OutboxStatus.FAILED) & \
-        (OutboxEmail.last_error != CANCELLED_ANSWERED)
+        (OutboxEmail.last_error != CANCELLED_ANSWERED) & may_be_prepared()
     if event is not None:
         condition = condition & (OutboxEmail.event_id == event.id)
     if mailing is not None:

@@ -4,9 +4,10 @@
 (Flask-Mail's own opens ``smtplib.SMTP`` without one), sends each row with its fixed
 Message-ID (Flask-Mail's ``Message()`` would call ``make_msgid()``, i.e. ``socket.getfqdn()``,
 for every message) and records the outcomes in small groups: 2xx sent; 4xx, timeouts and lost
-connections retried later; 5xx failed with the server's answer. A row whose body cannot be
-decrypted (its key is not in DATA_KEYS) is not sent: it is retried later. Once sent, the stored
-copy loses its personal links (services.mail.outbox.sent_values).
+connections retried later; 5xx failed with the server's answer. Rows queued to be rendered by
+the worker are rendered just before they are sent (services.mail.deferred). A row whose body
+cannot be decrypted (its key is not in DATA_KEYS) is not sent: it is retried later. Once sent,
+the stored copy loses its personal links (services.mail.outbox.sent_values).
 """
 
 import base64
@@ -26,7 +27,7 @@ from flask_mail import Attachment, BadHeaderError, Connection, Message
 
 from ...crypto import Unreadable
 from ...extensions import db, mail
-from . import outbox
+from . import deferred, outbox
 from .compose import HEADER_NAME, RESERVED_HEADERS, check_address, format_address, one_line
 
 log = logging.getLogger(__name__)
@@ -289,6 +290,9 @@ def send_outbox_batch(ids) -> dict[str, int]:
     while the server is talking)."""
     counts = {"sent": 0, "retry": 0, "failed": 0}
     if not current_app.config.get("MAIL_SERVER"):
+        # rows queued to be rendered by the worker are rendered all the same: the outbox then
+        # shows what will be sent (services.mail.deferred)
+        deferred.render_deferred_emails(ids)
         outbox.record_no_server(ids)
         return counts
     claimed = outbox.claim_emails(ids)
@@ -297,15 +301,22 @@ def send_outbox_batch(ids) -> dict[str, int]:
     sender, pending = _Sender(), {email.id for email in claimed}
     group, recorded_at = [], time.monotonic()
     try:
+        # rows queued to be rendered by the worker are rendered now, just before being sent;
+        # what was rendered is written with the outcome (services.mail.deferred)
+        claimed, rendered, not_rendered = deferred.render_claimed(claimed)
+        for email_id, values, outcome in not_rendered:
+            group.append((email_id, values))
+            counts[outcome] += 1
         for email in claimed:
             error = _undecryptable(email)
             outcome, error = ("retry", error) if error else sender.send(email)
             if outcome == "sent":
-                group.append((email.id, outbox.sent_values(email)))
+                values = outbox.sent_values(email)
             elif outcome == "failed":
-                group.append((email.id, outbox.failed_values(error)))
+                values = outbox.failed_values(error)
             else:
-                group.append((email.id, outbox.retry_values(email, error)))
+                values = outbox.retry_values(email, error)
+            group.append((email.id, {**rendered.get(email.id, {}), **values}))
             counts[outcome] += 1
             if len(group) >= OUTCOME_GROUP or time.monotonic() - recorded_at >= OUTCOME_SECONDS:
                 outbox.record_outcomes(group)

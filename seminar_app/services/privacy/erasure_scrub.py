@@ -4,10 +4,12 @@ Rules:
 - An erased registration's email is ``erased-<id>@invalid``, an erased invitee's
   ``erased-invitee-<id>@invalid``, an erased outbox row's recipient ``erased-<row id>@invalid``:
   unique, never an address (.invalid is reserved), and how an erased row is recognised.
-- An email sent to the person loses its recipient, recipient name, bodies, attachments and
-  headers (the subject keeps its words without the person's name); if it was still queued,
-  it is failed instead of sent. An email of the same event sent to someone else (a head of
-  delegation's list, a forwarded-invitation notice) only loses the person's address and name.
+- An email sent to the person loses its recipient, recipient name, bodies, attachments,
+  headers and what the worker was still to render (``compose``, services.mail.deferred: it
+  holds a personal link's token); the subject keeps its words without the person's name. If
+  it was still queued, it is failed instead of sent. An email of the same event sent to
+  someone else (a head of delegation's list, a forwarded-invitation notice) only loses the
+  person's address and name.
 - An audit entry about the person (their registration, invitee or emails), or whose details
   name their address, keeps only the details in ``SAFE_DETAILS``: statuses, counts, ids, the
   reference. Everything else (addresses, reasons, notes, SMTP answers) is removed.
@@ -167,7 +169,8 @@ def emails_of(event_id: int, email: str, *, invitee_id: int | None = None,
 
 def _email_state(row: OutboxEmail) -> tuple:
     return (row.recipient, row.recipient_name, row.subject, row.body_text, row.body_html,
-            row.status, row.last_error, len(row.attachments or []), len(row.headers or {}))
+            row.status, row.last_error, len(row.attachments or []), len(row.headers or {}),
+            row.compose is not None)
 
 
 def _wipe(row: OutboxEmail, traces: PersonTraces) -> None:
@@ -178,6 +181,7 @@ def _wipe(row: OutboxEmail, traces: PersonTraces) -> None:
     row.body_html = ""
     row.attachments = []
     row.headers = {}
+    row.compose = None  # what the worker was to render: the personal link's token included
     row.last_error = traces.replace_in(row.last_error or "")
     if row.status == OutboxStatus.QUEUED:
         row.status = OutboxStatus.FAILED

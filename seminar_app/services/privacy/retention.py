@@ -15,7 +15,8 @@ Rules:
   its answers, personal links, photo and pending substitution requests (which hold the new
   person's details), anonymises its invitee (and the invitee's nomination: its members'
   names, emails and positions; its letter and photos are deleted), scrubs its emails in the outbox
-  (recipient, name, bodies, attachments, headers; queued ones are failed; other people's
+  (recipient, name, bodies, attachments, headers, what the worker was still to render with
+  its personal link's token; queued ones are failed; other people's
   emails of the event lose the person's address and name) and the personal details of the
   audit entries about it (services.privacy.erasure_scrub).
 - What survives, so the dashboard and the post-event report count the same: country, role,

@@ -198,13 +198,15 @@ def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, acto
     to this event cancels their invitation and reminder emails still waiting.
 
     A new registration is written first as confirmed (or pending, with moderation) and its
-    email rendered so; only then is the event locked, the places counted (without this
+    email queued so; only then is the event locked, the places counted (without this
     registration) and the status decided. So the event stays locked for a count and a commit,
     not for the whole registration, and simultaneous registrations wait for each other only
     that long. When there is no room, the registration goes to the waiting list and its email
-    is written again before the commit. Reactivating a cancelled registration and registering
-    through an invitation (rows that others may lock while holding the event) lock the event
-    first, as every other service does.
+    is written again before the commit. The email is not rendered here: the outbox row records
+    the status decided and the personal link's token, and the worker renders it after the
+    commit (services.notifications, services.mail.deferred). Reactivating a cancelled
+    registration and registering through an invitation (rows that others may lock while
+    holding the event) lock the event first, as every other service does.
     """
     _check_can_register(event, source)
     values = _clean(event, data)
@@ -226,8 +228,10 @@ def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, acto
     extra = {"forwarded": True} if forwarded else {}
     entry = record_action("registration.create", registration, user=actor, status=guess,
                           source=source, reactivated=existing is not None, **extra)
+    # the worker renders it after the commit (services.mail.deferred): recorded here, not
+    # rendered; rewritten below if the status changes
     email = notifications.notify_registration_created(
-        registration, token, position=waitlist_position(registration))
+        registration, token, position=waitlist_position(registration), deferred=True)
     if not locked:
         event = lock_event(event.id)
         _check_can_register(event, source)
@@ -238,7 +242,8 @@ def register(event: Event, *, data: dict, source=RegistrationSource.ONLINE, acto
             entry.details = {**entry.details, "status": status.value}
             db.session.flush()
             notifications.notify_registration_created(
-                registration, token, position=waitlist_position(registration), replacing=email)
+                registration, token, position=waitlist_position(registration), replacing=email,
+                deferred=True)
     # after the event lock, as every writer of invitees' emails does
     cancel_queued_invitations_to(event.id, registration.email, actor=actor)
     keep_values(registration, event)  # the commit keeps them loaded (database.py)

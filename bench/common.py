@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 PG_SERVER = "postgresql+psycopg://root@127.0.0.1:5432"
-PG_DATABASE = "bench"
+#: BENCH_PG_DATABASE: another database, so that two benchmarks can run side by side
+PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "bench")
 #: a Redis database of its own for the benchmarks' queue (emptied after each run)
 REDIS_QUEUE = "redis://127.0.0.1:6379/14"
 PASSWORD = "bench-password-2026-long"  # noqa: S105 - a throw-away benchmark account

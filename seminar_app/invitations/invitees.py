@@ -26,12 +26,11 @@ from ..services.invitations.invitation_status import (
     STATUS_LABELS,
     STATUS_ORDER,
     InviteeFilters,
-    funnel,
-    invited_countries,
+    invitation_numbers,
     invitee_progress,
     invitees_query,
+    list_choices,
     progress_of,
-    status_counts,
 )
 from ..services.mail.outbox_admin import describe_error
 from ..services.policies import can_link_invitation
@@ -99,16 +98,21 @@ def invitees(event_id: int):
     """The invitation list: filters, pages, each invitee's status, counts and the funnel."""
     event, tabs = _load(event_id)
     filters = InviteeFilters.from_args(request.args)
+    numbers = invitation_numbers(event)
+    total = filters.total_from(numbers.counts)  # None: counted with the page
     page = db.paginate(invitees_query(event, filters), page=requested_page(),
-                       per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
-    numbers = funnel(event)
-    countries = sorted(((code, country_name(code)) for code in invited_countries(event)),
+                       per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False,
+                       count=total is None)
+    if total is not None:
+        page.total = total
+    codes, groups = list_choices(event)
+    countries = sorted(((code, country_name(code)) for code in codes),
                        key=lambda item: item[1].casefold())
     return render_template(
         "invitations/invitee_list.html", event=event, page=page, filters=filters,
-        progress=progress_of(list(page.items)), counts=status_counts(event),
-        statuses=STATUS_ORDER, funnel=numbers, chart=_funnel_chart(numbers),
-        groups=service.invitee_groups(event), countries=countries, **tabs)
+        progress=progress_of(list(page.items)), counts=numbers.counts,
+        statuses=STATUS_ORDER, funnel=numbers.funnel, chart=_funnel_chart(numbers.funnel),
+        groups=groups, countries=countries, **tabs)
 
 
 # --- adding and changing ---------------------------------------------------------------------

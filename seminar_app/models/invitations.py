@@ -49,6 +49,9 @@ class Invitee(db.Model):
         UniqueConstraint("event_id", "email"),
         Index("ix_invitees_event_group", "event_id", "group_name"),
         Index("ix_invitees_event_response", "event_id", "response"),
+        # the accreditation tab of every event page asks whether a mission is invited: found in
+        # the index, not by reading every invitee (whatever the planner knows of the table)
+        Index("ix_invitees_event_kind", "event_id", "kind"),
         # the list's order (services.invitations.invitation_status.invitees_query): a page of
         # 50 is read from the index, not sorted out of 20,000 rows
         Index("ix_invitees_event_lower_name", "event_id", text("lower(name)"), "id"),

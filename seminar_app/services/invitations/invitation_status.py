@@ -13,7 +13,7 @@ invitation email refused for good with a 5xx answer; "failed" is any other failu
 
 import enum
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -213,15 +213,7 @@ def invitee_progress(invitee: Invitee) -> InviteeProgress:
 
 def status_counts(event: Event) -> dict[InviteeStatus, int]:
     """How many of the event's invitees are in each status (every status, zeros included)."""
-    statuses = select(status_expression().label("status")).where(
-        Invitee.event_id == event.id).subquery()
-    rows = db.session.execute(
-        select(statuses.c.status, func.count()).group_by(statuses.c.status)
-    ).all()
-    counts = dict.fromkeys(STATUS_ORDER, 0)
-    for value, count in rows:
-        counts[InviteeStatus(value)] = count
-    return counts
+    return invitation_numbers(event).counts
 
 
 @dataclass(frozen=True)
@@ -249,14 +241,24 @@ class Funnel:
         ]
 
 
-def funnel(event: Event) -> Funnel:
-    """The event's invitation funnel, counted in one query.
+@dataclass(frozen=True)
+class InvitationNumbers:
+    """The event's funnel and how many invitees are in each status (``invitation_numbers``)."""
 
-    Each step counts the invitees who reached it or a later one, so that no step exceeds the
-    one before: invited = invitees; registered = their registration exists and is neither
-    cancelled nor rejected; responded = accepted or declined, or registered; sent = an
+    funnel: Funnel
+    counts: dict[InviteeStatus, int]
+
+
+def invitation_numbers(event: Event) -> InvitationNumbers:
+    """The event's invitation funnel and its status counts, in one query (one pass over the
+    event's invitees, whatever the planner knows of the table).
+
+    Each funnel step counts the invitees who reached it or a later one, so that no step
+    exceeds the one before: invited = invitees; registered = their registration exists and is
+    neither cancelled nor rejected; responded = accepted or declined, or registered; sent = an
     invitation or reminder email was SENT to them, or they responded anyway (counted apart
-    too, as ``answered_without_email``); checked in = registered and checked in.
+    too, as ``answered_without_email``); checked in = registered and checked in. The status
+    counts use ``status_expression``, every status present (zeros included).
     """
     def counted(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -265,8 +267,11 @@ def funnel(event: Event) -> Funnel:
     responded = or_(Invitee.response.in_((InvitationResponse.ACCEPTED,
                                           InvitationResponse.DECLINED)), registered)
     emailed = Invitee.mail_sent.is_(True)
-    row = db.session.execute(
+    status = status_expression().label("status")
+    # one row per status (at most eight): each invitee's status is worked out once
+    rows = db.session.execute(
         select(
+            status,
             func.count(Invitee.id),
             counted(or_(emailed, responded)),
             counted(responded),
@@ -277,8 +282,19 @@ def funnel(event: Event) -> Funnel:
         .select_from(Invitee)
         .outerjoin(Registration, Registration.id == Invitee.registration_id)
         .where(Invitee.event_id == event.id)
-    ).one()
-    return Funnel(*(int(value or 0) for value in row))
+        .group_by(status)
+    ).all()
+    counts = dict.fromkeys(STATUS_ORDER, 0)
+    steps = [0] * len(fields(Funnel))
+    for value, *numbers in rows:
+        counts[InviteeStatus(value)] = int(numbers[0])
+        steps = [total + int(number or 0) for total, number in zip(steps, numbers, strict=True)]
+    return InvitationNumbers(funnel=Funnel(*steps), counts=counts)
+
+
+def funnel(event: Event) -> Funnel:
+    """The event's invitation funnel (``invitation_numbers``)."""
+    return invitation_numbers(event).funnel
 
 
 # --- the list --------------------------------------------------------------------------------
@@ -325,6 +341,13 @@ class InviteeFilters:
     def active(self) -> bool:
         return bool(self.query_args())
 
+    def total_from(self, counts: dict[InviteeStatus, int]) -> int | None:
+        """How many invitees match, read from the event's status ``counts`` when only the
+        status is filtered (or nothing); None when the list must be counted."""
+        if self.q or self.group or self.country:
+            return None
+        return counts[self.status] if self.status is not None else sum(counts.values())
+
 
 def invitees_query(event: Event, filters: InviteeFilters):
     """A select() of the event's invitees matching ``filters``, by name (filtered in SQL)."""
@@ -343,8 +366,15 @@ def invitees_query(event: Event, filters: InviteeFilters):
     return query.order_by(func.lower(Invitee.name), Invitee.id)
 
 
-def invited_countries(event: Event) -> list[str]:
-    """The country codes of the event's invitees."""
-    return list(db.session.scalars(
-        select(Invitee.country).where(Invitee.event_id == event.id, Invitee.country != "")
-        .distinct()))
+def list_choices(event: Event) -> tuple[list[str], list[str]]:
+    """The country codes and the group names (sorted) of the event's invitees: what the
+    list's filters offer, in one pass over the event's invitees."""
+    countries, groups = set(), set()
+    for country, group in db.session.execute(
+            select(Invitee.country, Invitee.group_name).where(Invitee.event_id == event.id)
+            .group_by(Invitee.country, Invitee.group_name)):
+        countries.add(country)
+        groups.add(group)
+    countries.discard("")
+    groups.discard("")
+    return sorted(countries), sorted(groups, key=str.casefold)

@@ -50,6 +50,7 @@ from ..errors import Conflict, NotFound, PermissionDenied, ServiceError
 from ..policies import can_link_invitation
 from ..privacy.retention import scrub_invitee
 from ..registration.registration_codes import hash_token
+from .invitation_status import list_choices
 from .invitee_kind import kind_message, kind_refusal, read_kind
 from .mailing_audiences import cancel_queued_invitations
 
@@ -264,11 +265,7 @@ BOUNCE_REASON_MAX = 2000
 
 def invitee_groups(event: Event) -> list[str]:
     """The group names used on the event's invitation list, sorted."""
-    names = db.session.scalars(
-        select(Invitee.group_name).where(Invitee.event_id == event.id, Invitee.group_name != "")
-        .distinct()
-    )
-    return sorted(names, key=str.casefold)
+    return list_choices(event)[1]
 
 
 @use_case

@@ -152,11 +152,34 @@ def render_badges_pdf(registrations: Iterable[Registration], *, layout: str = "a
                       language: str = "en", compress: bool = True) -> bytes:
     """Badges of ``registrations`` as a PDF: an A4 sheet (2x4) or one A6 page per badge.
 
-    Memory stays close to the size of the file, however many badges (the worker builds 10,000
-    at a time): ``registrations`` may be a generator loading them in batches (as
+    For a few badges (in the request); the worker writes thousands with ``write_badges_pdf``."""
+    canvas, count = _drawn_canvas(registrations, layout=layout, language=language,
+                                  compress=compress)
+    data = canvas.getpdfdata()
+    log.info("rendered %d badges (%s)", count, layout)
+    return data
+
+
+def write_badges_pdf(registrations: Iterable[Registration], out, *, layout: str = "a4",
+                     language: str = "en") -> int:
+    """The badge PDF of ``render_badges_pdf`` written into the binary file ``out``; its size.
+
+    Memory stays far below the size of the file, however many badges (the worker builds
+    10,000 at a time): ``registrations`` may be a generator loading them in batches (as
     document_jobs does) and is read one page of badges at a time, never held as a whole; each
-    page is compressed as soon as it is finished (``PageCompressingCanvas``); the file is
-    made once (``getpdfdata``, no BytesIO copy of it)."""
+    page becomes bytes as soon as it is finished (``PageCompressingCanvas``: its compressed
+    stream and its formatted dictionary, about 1.5 KB for a single badge) and the file is
+    written object by object, each page let go once written (``write_to``)."""
+    canvas, count = _drawn_canvas(registrations, layout=layout, language=language,
+                                  compress=True)
+    size = canvas.write_to(out)
+    log.info("wrote %d badges (%s), %d bytes", count, layout, size)
+    return size
+
+
+def _drawn_canvas(registrations: Iterable[Registration], *, layout: str, language: str,
+                  compress: bool) -> tuple[PageCompressingCanvas, int]:
+    """A canvas with the badges of ``registrations`` drawn, and how many there are."""
     if layout not in LAYOUTS:
         raise ValueError(f"unknown badge layout {layout!r}")
     register_fonts()
@@ -176,9 +199,7 @@ def render_badges_pdf(registrations: Iterable[Registration], *, layout: str = "a
                 count += 1
     if not count:
         canvas.showPage()
-    data = canvas.getpdfdata()
-    log.info("rendered %d badges (%s)", count, layout)
-    return data
+    return canvas, count
 
 
 # --- the A4 sheet ----------------------------------------------------------------------------

@@ -23,7 +23,9 @@ the queue.
 The build reads in one read-only transaction (``database.reading``: a plain BEGIN on SQLite,
 as for a GET request, so no write lock is held however long the build takes), badges in batches of
 ``BADGE_BATCH`` so that memory stays bounded; the heartbeat and progress are committed on a
-connection of their own; the file is then written in one short transaction.
+connection of their own; the file is then written in one short transaction. The badge PDF is
+written into a temporary file as it is made (``write_badges_pdf``) and stored from there a chunk
+at a time: the 14 MB of 10,000 single badges are never in memory.
 
 Who may start, see and download a job: who may get the document itself, on that event only
 (``may_access_job``): Permission.VIEW, plus ``can_see_passport`` for an export that includes
@@ -31,7 +33,10 @@ passport data. Starting and downloading are audited; downloading an export with 
 is recorded as a passport read.
 """
 
+import contextlib
+import functools
 import logging
+import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -62,7 +67,7 @@ from ..registration.participant_list import ParticipantFilters, registrations_qu
 from ..tasks import run_task_after_commit
 from ..travel import documents as travel_documents
 from . import exports, reports
-from .badges import render_badges_pdf
+from .badges import write_badges_pdf
 
 log = logging.getLogger(__name__)
 
@@ -346,14 +351,17 @@ def _event_today(event: Event):
     return utcnow().astimezone(ZoneInfo(event.timezone)).date()
 
 
-def _render_badges(job: DocumentJob, attempt: int) -> tuple[str, list[bytes]]:
-    """The badges PDF and its file name."""
+def _render_badges(job: DocumentJob, attempt: int, spool) -> tuple[str, Iterator[bytes]]:
+    """The badges PDF's file name and its pieces: the PDF is written into the temporary file
+    ``spool`` (10,000 single badges make 14 MB: never held in memory) and read back a chunk
+    at a time."""
     event, params = job.event, dict(job.params)
     status, layout = params.get("status", "confirmed"), params.get("layout", "a4")
     registrations = _badge_batches(event, RegistrationStatus(status), job.id, attempt)
-    data = render_badges_pdf(registrations, layout=layout,
-                             language=params.get("language") or "en")
-    return f"badges-{event.slug}-{status}-{layout}.pdf", [data]
+    write_badges_pdf(registrations, spool, layout=layout, language=params.get("language") or "en")
+    spool.seek(0)
+    return (f"badges-{event.slug}-{status}-{layout}.pdf",
+            iter(functools.partial(spool.read, CHUNK_SIZE), b""))
 
 
 def _render(job: DocumentJob) -> tuple[str, Iterable[bytes]]:
@@ -391,34 +399,36 @@ def build_document_job(job_id: int) -> bool:
     if attempt is None:
         return False
     try:
-        with reading():
-            job = db.session.get(DocumentJob, job_id)
-            kind = DocumentKind(job.kind)
-            if kind == DocumentKind.BADGES:
-                filename, pieces = _render_badges(job, attempt)
-            else:
-                filename, pieces = _render(job)
-                pieces = list(pieces)
-        with transaction():
-            out = _ChunkWriter(job_id)
-            for piece in pieces:
-                out.write(piece)
-            out.close()
-            pieces = None
-            now = utcnow()
-            hours = int(current_app.config.get("DOCUMENT_JOB_HOURS") or 24)
-            total = db.session.scalar(select(DocumentJob.progress_total)
-                                      .where(DocumentJob.id == job_id)) or 0
-            finished = db.session.execute(
-                update(DocumentJob).where(_still_ours(job_id, attempt))
-                .values(status=DocumentJobStatus.DONE.value, finished_at=now,
-                        heartbeat_at=now, expires_at=now + timedelta(hours=hours),
-                        filename=filename[:200], size=out.size,
-                        content_type=CONTENT_TYPES[kind],
-                        progress_done=total, progress_total=total)
-                .execution_options(synchronize_session=False)).rowcount
-            if not finished:  # the sweeper gave it to another worker meanwhile: drop ours
-                raise _Superseded()
+        with contextlib.ExitStack() as files:  # the badges' temporary file, closed at the end
+            with reading():
+                job = db.session.get(DocumentJob, job_id)
+                kind = DocumentKind(job.kind)
+                if kind == DocumentKind.BADGES:
+                    spool = files.enter_context(tempfile.TemporaryFile(prefix="seminar-badges-"))
+                    filename, pieces = _render_badges(job, attempt, spool)
+                else:
+                    filename, pieces = _render(job)
+                    pieces = list(pieces)
+            with transaction():
+                out = _ChunkWriter(job_id)
+                for piece in pieces:
+                    out.write(piece)
+                out.close()
+                pieces = None
+                now = utcnow()
+                hours = int(current_app.config.get("DOCUMENT_JOB_HOURS") or 24)
+                total = db.session.scalar(select(DocumentJob.progress_total)
+                                          .where(DocumentJob.id == job_id)) or 0
+                finished = db.session.execute(
+                    update(DocumentJob).where(_still_ours(job_id, attempt))
+                    .values(status=DocumentJobStatus.DONE.value, finished_at=now,
+                            heartbeat_at=now, expires_at=now + timedelta(hours=hours),
+                            filename=filename[:200], size=out.size,
+                            content_type=CONTENT_TYPES[kind],
+                            progress_done=total, progress_total=total)
+                    .execution_options(synchronize_session=False)).rowcount
+                if not finished:  # the sweeper gave it to another worker meanwhile: drop ours
+                    raise _Superseded()
     except _Superseded:
         log.warning("document job %s: attempt %s was superseded", job_id, attempt)
         return False

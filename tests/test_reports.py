@@ -168,6 +168,40 @@ def test_report_pdf_parses_and_contains_names_titles_and_page_numbers(app, event
     assert "Waiting Person" not in text and "Gone Away" not in text
 
 
+def test_a_long_delegation_is_laid_out_a_page_at_a_time_and_complete(app, event, monkeypatch):
+    """A delegation of 150 (four pages): only a page's rows are made into a table at a time,
+    every delegate is printed once, in protocol order, under the column headers on each page."""
+    from seminar_app.services.documents import reports
+
+    for number in range(150):
+        add_registration(event, country="MY", given_name=f"Member{number:03}",
+                         family_name="Malaysia", position=f"Counsellor {number}",
+                         delegation_role=DelegationRole.HEAD if number == 149
+                         else DelegationRole.DELEGATE)
+    made = []
+    original = reports._table
+
+    def table(headers, rows, *args, **kwargs):
+        made.append(len(rows))
+        return original(headers, rows, *args, **kwargs)
+
+    monkeypatch.setattr(reports, "_table", table)
+    with app.test_request_context():
+        pdf = render_report_pdf(event, language="en", compress=False)
+    assert max(made) < 100 and sum(made) >= 150
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    delegation = [text for text in pages if "Member" in text]
+    assert len(delegation) >= 3
+    for text in delegation:
+        assert "Name Position Organisation Role" in text.replace("\n", " ")
+    text = "\n".join(delegation)
+    order = [149, *range(149)]  # the head of delegation first
+    places = [text.index(f"Member{number:03} Malaysia") for number in order]
+    assert places == sorted(places)
+    assert all(text.count(f"Member{number:03} ") == 1 for number in order)
+    assert all(f"Counsellor {number}" in text for number in order)
+
+
 def test_report_pdf_in_indonesian(app, event):
     _seed(event)
     with app.test_request_context():

@@ -15,10 +15,13 @@ queries. Text written by delegates is escaped in the PDF and written to the XLSX
 cells only (never a formula, whatever the first character), like the participant exports.
 """
 
+import functools
 import io
 import logging
+import zlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
@@ -29,7 +32,6 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -62,6 +64,7 @@ from ..registration.registration_labels import (
 from ..surveys.results import survey_results
 from . import survey_report
 from .charts import format_number
+from .pdf_canvas import PageCompressingCanvas
 from .pdf_fonts import BOLD, REGULAR, draw_runs, paragraph_markup, register_fonts, text_runs
 
 log = logging.getLogger(__name__)
@@ -71,6 +74,8 @@ REPORT_LANGUAGES = ("en", "id")
 HONORIFIC_RANK = {Honorific.HE: 0, Honorific.AMB: 1, Honorific.PROF: 2, Honorific.DR: 3}
 OTHER_RANK = 4
 MARGIN = 18 * mm
+#: the lowest a row of a table can be: one line of a cell (leading 10.5) and its padding (3 + 3)
+MIN_ROW_HEIGHT = 16.5
 INK = colors.HexColor("#212529")
 GREY = colors.HexColor("#5b6570")
 HEADER_FILL = colors.HexColor("#e9ecef")
@@ -220,14 +225,37 @@ def _attendance(event: Event, language: str) -> tuple[list[Attendance], list[Att
     return by_country, by_role
 
 
+class _Person(NamedTuple):
+    """What the report reads of a confirmed delegate: a few columns, not the registration
+    (10,000 registrations loaded whole held some 40 MiB in the worker and decrypted passport
+    data the report never shows)."""
+
+    id: int
+    country: str
+    honorific: Honorific
+    honorific_other: str
+    given_name: str
+    family_name: str
+    position: str
+    organisation: str
+    organisation_type: str
+    delegation_role: DelegationRole
+    checked_in_at: datetime | None
+
+    # the registration's own rules, on these columns (display_name and protocol_key ask them)
+    full_name = Registration.full_name
+    sort_name = property(Registration.__dict__["sort_name"].fget)
+
+
 def _delegations(event: Event, language: str) -> list[Delegation]:
-    registrations = db.session.scalars(
-        select(Registration).where(Registration.event_id == event.id,
-                                   Registration.status == RegistrationStatus.CONFIRMED)
-    ).all()
-    by_country: dict[str, list[Registration]] = {}
-    for registration in registrations:
-        by_country.setdefault(registration.country, []).append(registration)
+    people = db.session.execute(
+        select(*(getattr(Registration, name) for name in _Person._fields))
+        .where(Registration.event_id == event.id,
+               Registration.status == RegistrationStatus.CONFIRMED))
+    by_country: dict[str, list[_Person]] = {}
+    for row in people:
+        person = _Person(*row)
+        by_country.setdefault(person.country, []).append(person)
     delegations = []
     for code, members in by_country.items():
         members.sort(key=protocol_key)
@@ -239,6 +267,7 @@ def _delegations(event: Event, language: str) -> list[Delegation]:
                    is_head=r.delegation_role == DelegationRole.HEAD,
                    checked_in=r.checked_in_at is not None)
             for r in members]))
+        by_country[code] = []  # let the rows go as their members are made
     return sorted(delegations, key=lambda d: d.name.casefold())
 
 
@@ -408,9 +437,11 @@ def _table_sheet(workbook, formats, name: str, headers: list[str], rows: list[li
 
 def _styles() -> dict[str, ParagraphStyle]:
     body = ParagraphStyle("body", fontName=REGULAR, fontSize=9.5, leading=12.5, textColor=INK)
+    cell = ParagraphStyle("cell", parent=body, fontSize=8.5, leading=10.5)
     return {
         "body": body,
-        "cell": ParagraphStyle("cell", parent=body, fontSize=8.5, leading=10.5),
+        "cell": cell,
+        "number": ParagraphStyle("number", parent=cell, alignment=2),
         "head": ParagraphStyle("head", parent=body, fontName=BOLD, fontSize=8.5, leading=10.5),
         "title": ParagraphStyle("title", parent=body, fontName=BOLD, fontSize=17, leading=21,
                                 spaceAfter=4),
@@ -423,7 +454,7 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _p(text: str, style: ParagraphStyle, *, bold: bool = False) -> Paragraph:
-    return Paragraph(paragraph_markup(str(text), bold=bold), style)
+    return Paragraph(paragraph_markup(str(text), bold=bold, font=style.fontName), style)
 
 
 def _cell(value, styles, *, percent_column: bool = False) -> Paragraph:
@@ -432,8 +463,7 @@ def _cell(value, styles, *, percent_column: bool = False) -> Paragraph:
     if isinstance(value, str):
         return _p(value, styles["cell"])
     text = format_number(value, percent=percent_column)
-    return Paragraph(paragraph_markup(text), ParagraphStyle("num", parent=styles["cell"],
-                                                            alignment=2))
+    return Paragraph(paragraph_markup(text, font=styles["number"].fontName), styles["number"])
 
 
 def _table(headers: list[str], rows: list[list], widths: list[float], styles, *,
@@ -457,22 +487,82 @@ def _table(headers: list[str], rows: list[list], widths: list[float], styles, *,
     return table
 
 
+class _PagedTable(Flowable):
+    """A long table (a delegation of hundreds) made one page at a time: only the rows of the
+    page being laid out become cells (Paragraphs), the others stay text.
+
+    reportlab's Table makes every cell of its rows at once and, at each page break, measures
+    all the rows left again: a delegation of 800 held its 3,200 Paragraphs for the whole build
+    and was measured some 18 times over. Here each page gets a Table of the next rows (as many
+    as the space could hold, more when they fit), split by reportlab where it would split the
+    whole table; the rows after the break stay in a _PagedTable of their own."""
+
+    def __init__(self, make_table, rows: list[list], start: int = 0):
+        super().__init__()
+        self.make_table, self.rows, self.start = make_table, rows, start
+        self._part, self._part_for = None, None
+
+    def _table(self, width: float, height: float):
+        """A Table of the next rows: all that are left, or more than fit in ``height``."""
+        if self._part_for != (width, height):
+            count = int(height // MIN_ROW_HEIGHT) + 2
+            while True:
+                rows = self.rows[self.start:self.start + count]
+                table = self.make_table(rows)
+                size = table.wrapOn(self.canv, width, height)
+                if size[1] > height or self.start + count >= len(self.rows):
+                    break
+                count *= 2
+            self._part, self._part_for, self._size = table, (width, height), size
+            self._last = self.start + count >= len(self.rows)
+        return self._part
+
+    def wrap(self, avail_width, avail_height):  # reportlab's names
+        """The size of the next rows' table: taller than the space while rows are left after
+        it, so the frame splits it."""
+        self._table(avail_width, avail_height)
+        self.width, self.height = self._size
+        return self._size
+
+    def split(self, avail_width, avail_height):
+        """The rows that fit (a Table) and a _PagedTable of the others; [] when none fit."""
+        table = self._table(avail_width, avail_height)
+        parts = table.splitOn(self.canv, avail_width, avail_height)
+        if self._last or not parts:
+            return parts
+        done = len(parts[0]._cellvalues) - 1  # the header row is repeated, not a row done
+        return [parts[0], _PagedTable(self.make_table, self.rows, self.start + done)]
+
+    def draw(self):
+        """The last rows, when they fit (the frame splits the others)."""
+        self._part.drawOn(self.canv, 0, 0)
+
+
 def _numbered_canvas(title: str, page_label):
     """A canvas class that writes the event title on top and "Page n of m" at the bottom."""
 
-    class NumberedCanvas(Canvas):
+    class NumberedCanvas(PageCompressingCanvas):
+        """Pages are finished once the total is known (at ``save``): until then each page's
+        operators are kept compressed (a 10,000-delegate report has some 300 pages, 20 MB of
+        operators), then every page becomes bytes as it is finished (PageCompressingCanvas)."""
+
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self._pages = []
 
         def showPage(self):  # noqa: N802 - reportlab's name
-            self._pages.append(dict(self.__dict__))
+            state = dict(self.__dict__)
+            state["_code"] = zlib.compress("\n".join(self._code).encode("utf-8"), 1)
+            self._pages.append(state)
             self._startPage()
 
         def save(self):
             total = len(self._pages)
-            for state in self._pages:
+            for index, state in enumerate(self._pages):
+                self._pages[index] = None  # let the page's state go once it is drawn
                 self.__dict__.update(state)
+                # one string of the page's operators: reportlab joins them with newlines
+                self._code = [zlib.decompress(state["_code"]).decode("utf-8")]
                 self._decorate(total)
                 super().showPage()
             super().save()
@@ -535,12 +625,14 @@ def render_report_pdf(event: Event, *, language: str, today: date | None = None,
                     for member in delegation.members]
             heading = _("%(country)s (%(count)s)", country=delegation.name,
                         count=format_number(len(delegation.members)))
-            table = _table([_("Name"), _("Position"), _("Organisation"), _("Role")], rows,
-                           member_widths, styles)
-            story.append(KeepTogether([_p(heading, styles["h3"], bold=True), table])
-                         if len(rows) <= 12 else _p(heading, styles["h3"], bold=True))
-            if len(rows) > 12:
-                story.append(table)
+            headers = [_("Name"), _("Position"), _("Organisation"), _("Role")]
+            if len(rows) <= 12:
+                table = _table(headers, rows, member_widths, styles)
+                story.append(KeepTogether([_p(heading, styles["h3"], bold=True), table]))
+            else:
+                story.append(_p(heading, styles["h3"], bold=True))
+                story.append(_PagedTable(functools.partial(_table, headers, widths=member_widths,
+                                                           styles=styles), rows))
         if report.delegations:
             story.append(Spacer(1, 2 * mm))
             story.append(_p(_("✓ checked in at the event."), styles["muted"]))

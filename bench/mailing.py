@@ -9,7 +9,6 @@ HTML and .ics, built with the standard library's EmailMessage), nothing stored.
 """
 
 import logging
-import multiprocessing
 import secrets
 import smtplib
 import time
@@ -19,23 +18,6 @@ from email.policy import SMTP
 from bench import common
 
 log = logging.getLogger(__name__)
-
-
-def _sink(port, counter, ready):  # runs in a child process
-    import asyncio
-
-    from aiosmtpd.controller import Controller
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            with counter.get_lock():
-                counter.value += len(envelope.rcpt_tos)
-            return "250 Message accepted"
-
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    ready.set()
-    asyncio.run(asyncio.sleep(10**6))
 
 
 def _seed_invitees(app, event_id: int, count: int) -> None:
@@ -125,48 +107,40 @@ def run(kind: str, *, count: int = 5000) -> None:
     from seminar_app.extensions import db
     from seminar_app.models import Mailing
 
-    port = common.free_port()
-    counter, ready = multiprocessing.Value("i", 0), multiprocessing.Event()
-    sink = multiprocessing.Process(target=_sink, args=(port, counter, ready), daemon=True)
-    sink.start()
-    ready.wait(30)
-    try:
-        with common.workdir() as work:
-            url = common.database_url(kind, work)
-            app = _app(url, work, port)
-            common.reset_schema(app)
-            email, event_id, _slug = common.create_organizer_and_event(
-                app, capacity=10_000, slug=f"mailing-{kind}")
-            _seed_invitees(app, event_id, count)
-            client = app.test_client()
-            client.post("/manage/login", data={"email": email, "password": common.PASSWORD})
+    with common.smtp_sink() as (port, counter), common.workdir() as work:
+        url = common.database_url(kind, work)
+        app = _app(url, work, port)
+        common.reset_schema(app)
+        email, event_id, _slug = common.create_organizer_and_event(
+            app, capacity=10_000, slug=f"mailing-{kind}")
+        _seed_invitees(app, event_id, count)
+        client = app.test_client()
+        client.post("/manage/login", data={"email": email, "password": common.PASSWORD})
 
-            started = time.perf_counter()
-            response = client.post(
-                f"/manage/events/{event_id}/invitations/mailings/new?kind=invitation",
-                data={"audience": "all", "group": "", "attach_calendar": "y",
-                      "send_key": secrets.token_urlsafe(24), "confirmed": "1",
-                      "expected": str(count)})
-            request_seconds = time.perf_counter() - started
-            assert response.status_code == 303, response.status_code
+        started = time.perf_counter()
+        response = client.post(
+            f"/manage/events/{event_id}/invitations/mailings/new?kind=invitation",
+            data={"audience": "all", "group": "", "attach_calendar": "y",
+                  "send_key": secrets.token_urlsafe(24), "confirmed": "1",
+                  "expected": str(count)})
+        request_seconds = time.perf_counter() - started
+        assert response.status_code == 303, response.status_code
 
-            started = time.perf_counter()
-            tasks = _drain_queue(app)
-            _wait_for(counter, count)
-            real_seconds = time.perf_counter() - started
-            real_count = counter.value
-            with app.app_context():
-                mailing_id = db.session.query(Mailing.id).scalar()
-            messages = _baseline_messages(app, mailing_id)
+        started = time.perf_counter()
+        tasks = _drain_queue(app)
+        _wait_for(counter, count)
+        real_seconds = time.perf_counter() - started
+        real_count = counter.value
+        with app.app_context():
+            mailing_id = db.session.query(Mailing.id).scalar()
+        messages = _baseline_messages(app, mailing_id)
 
-            before = counter.value
-            plain_seconds = _plain_smtplib(port, messages, build=True)
-            _wait_for(counter, before + count)
-            before = counter.value
-            bytes_seconds = _plain_smtplib(port, messages, build=False)
-            _wait_for(counter, before + count)
-    finally:
-        sink.kill()
+        before = counter.value
+        plain_seconds = _plain_smtplib(port, messages, build=True)
+        _wait_for(counter, before + count)
+        before = counter.value
+        bytes_seconds = _plain_smtplib(port, messages, build=False)
+        _wait_for(counter, before + count)
     real_rate, plain_rate = real_count / real_seconds, count / plain_seconds
     bytes_rate = count / bytes_seconds
     common.write_section(f"Bulk invitations ({kind})", [

@@ -29,8 +29,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import BaseForm
-from ..i18n import country_choices, current_language, is_country_code, is_timezone, timezone_choices
+from ..forms import BaseForm, country_select_choices
+from ..i18n import current_language, is_country_code, is_timezone, timezone_choices
 from ..models import EventType, Visibility
 from ..services.events.attendance import MODE_LABELS, check_attendance_settings, event_mode
 from ..services.events.content_language import CONTENT_LANGUAGES, text_of
@@ -207,8 +207,8 @@ class EventCreateForm(BaseForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = [SelectChoice(*pair) for pair in timezone_choices()]
-        self.venue_country.choices = [SelectChoice("", _l("— none (online) —"))] + [
-            SelectChoice(*pair) for pair in country_choices()]
+        self.venue_country.choices = [SelectChoice("", _l("— none (online) —")),
+                                      *country_select_choices()[1:]]
         names = Locale.parse(current_language()).languages
         self.languages.choices = [SelectChoice(code, names.get(code, code))
                                   for code in EVENT_LANGUAGES]

@@ -21,8 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..forms import BaseForm
-from ..i18n import country_choices
+from ..forms import BaseForm, country_select_choices
 from ..models import Honorific, InviteeKind, ResponseChannel
 from ..registration.forms import (
     EMAIL_LANGUAGES,
@@ -99,8 +98,7 @@ class InviteeForm(BaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = [SelectChoice("", _l("— choose a country —")),
-                                *(SelectChoice(*pair) for pair in country_choices())]
+        self.country.choices = country_select_choices()
 
     def validate_honorific(self, field) -> None:
         if field.data and field.data not in {h.value for h in Honorific}:

@@ -15,11 +15,10 @@ from types import SimpleNamespace
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import FieldList, FormField, StringField, SubmitField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from ..forms import BaseForm
-from ..i18n import country_choices, current_language
+from ..forms import BaseForm, country_select_choices
+from ..i18n import current_language
 from ..models import Event, Honorific
 from ..services.registration.delegations import MAX_MEMBERS
 from ..services.registration.registration_input import (
@@ -132,8 +131,7 @@ class DelegationActionForm(BaseForm):
 
 
 def _country_choices() -> list:
-    return [SelectChoice("", _l("— choose a country —")),
-            *(SelectChoice(*pair) for pair in country_choices())]
+    return country_select_choices()
 
 
 def _prepare_member(member: MemberForm, event: Event | None, choices: list) -> MemberForm:

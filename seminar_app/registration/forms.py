@@ -7,8 +7,8 @@ from wtforms import BooleanField, EmailField, RadioField, SelectField, StringFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
 
-from ..forms import BaseForm
-from ..i18n import country_choices, current_language
+from ..forms import BaseForm, country_select_choices
+from ..i18n import current_language
 from ..models import Event, ExtraQuestion, Honorific, QuestionKind
 from ..services.events.content_language import choice_label, localized_text
 from ..services.policies import WRITE_ONLY_FIELDS, mask_passport_number
@@ -144,8 +144,7 @@ def build_registration_form(event: Event, *, formdata=None, obj=None, for_staff=
     form = form_class(obj=obj, data=data, **options)
     form.event = event
     form.questions = questions
-    choices = [SelectChoice("", _l("— choose a country —")),
-               *(SelectChoice(*pair) for pair in country_choices())]
+    choices = country_select_choices()
     form.country.choices = form.nationality.choices = choices
     if obj is not None:
         del form["email"]

@@ -8,12 +8,11 @@ extra questions: the new person answers them through their own personal link.
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, IntegerField, StringField, SubmitField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 from wtforms.widgets import HiddenInput
 
-from ..forms import BaseForm
-from ..i18n import country_choices, current_language
+from ..forms import BaseForm, country_select_choices
+from ..i18n import current_language
 from ..models import Registration
 from .form_fields import length
 from .forms import RegistrationForm
@@ -42,8 +41,7 @@ def build_substitution_form(registration: Registration, *, formdata=None) -> Sub
     form.questions = []
     form.kept_passport = ""
     form.country.data = registration.country
-    form.nationality.choices = [SelectChoice("", _l("— choose a country —")),
-                                *(SelectChoice(*pair) for pair in country_choices())]
+    form.nationality.choices = country_select_choices()
     return form
 
 

@@ -1,6 +1,7 @@
 """Badge PDFs: pages, fonts for every script, the QR payload, no passport data, speed."""
 
 import io
+import random
 import re
 from datetime import date
 
@@ -13,6 +14,7 @@ from seminar_app.services.documents.badges import (
     BADGE_W,
     badge_content,
     badge_qr,
+    badge_qr_matrix,
     render_badges_pdf,
 )
 from seminar_app.services.events.document_settings import badge_registrations
@@ -196,6 +198,25 @@ def test_the_qr_code_printed_in_the_pdf_decodes_to_the_badge_code(event, layout)
             matrix[row][column] = 1
     text, _mask = _decode_small_qr(matrix)
     assert text == registration.badge_code
+
+
+def test_the_quick_qr_matrix_is_segnos_module_for_module():
+    """badge_qr_matrix (segno's steps, patterns and data places made once a version) against
+    segno.make_qr: codes of every kind and length, versions 1 to 10, badge codes included."""
+    rng = random.Random(19)
+    alphabets = (ALNUM, "0123456789", "abcdefghijklmnopqrstuvwxyz-_0123456789",
+                 "ÄÖÜäöüßéèÇ日本語 ABC")
+    codes = []
+    for number in range(600):
+        alphabet = alphabets[number % len(alphabets)]
+        codes.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 90))))
+    versions = set()
+    for code in codes:
+        expected = badge_qr(code)
+        versions.add(expected.version)
+        assert [bytes(row) for row in badge_qr_matrix(code)] == [
+            bytes(row) for row in expected.matrix], code
+    assert {1, 2, 5, 8} <= versions
 
 
 def test_badge_qr_is_printed_at_least_25_mm_wide():

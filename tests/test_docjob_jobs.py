@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from seminar_app.crypto import KeyRing
 from seminar_app.database import reading
 from seminar_app.extensions import db
 from seminar_app.models import (
@@ -149,6 +150,28 @@ def test_big_badges_become_a_job_the_worker_builds(client, auth, owner, big_even
     monkeypatch.setitem(app.config, "DOCUMENT_JOB_THRESHOLD", 3)
     documents = client.get(_url(big_event, "documents")).get_data(as_text=True)
     assert _job_url(job, "/download") in documents
+
+
+def test_the_badge_job_reads_no_passport_data(client, auth, owner, big_event, queue,
+                                              monkeypatch):
+    add_registration(big_event, given_name="Visa Person", needs_visa_letter=True,
+                     passport_number="X98765432", nationality="FR",
+                     birth_date=date(1971, 2, 3), birth_place="Valparaiso")
+    decrypted = []
+    original = KeyRing.decrypt
+
+    def decrypt(self, stored, context):
+        decrypted.append(context)
+        return original(self, stored, context)
+
+    monkeypatch.setattr(KeyRing, "decrypt", decrypt)
+    auth.login(owner)
+    job = _start_badges(client, big_event)
+    run_worker(queue)
+    [job] = _jobs()
+    assert job.status == "done", job.error
+    assert not [context for context in decrypted if context.startswith("registrations.")]
+    assert _pages(client.get(_job_url(job, "/download")).data) == 6
 
 
 def test_a_big_file_is_stored_and_streamed_in_chunks(client, auth, owner, big_event, queue,

@@ -45,6 +45,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import defer
 from werkzeug.datastructures import MultiDict
 
 from ...database import reading, transaction, use_case
@@ -81,6 +82,12 @@ STALE_AFTER = timedelta(minutes=2)
 MAX_ATTEMPTS = 2
 #: badges are loaded (and the progress recorded) this many at a time
 BADGE_BATCH = 200
+#: what a badge never shows is not loaded (nor decrypted: the passport fields), and reading it
+#: would raise
+BADGE_UNREAD = tuple(defer(column, raiseload=True) for column in (
+    Registration.passport_number, Registration.nationality, Registration.birth_date,
+    Registration.birth_place, Registration.passport_expiry, Registration.dietary,
+    Registration.accessibility))
 #: ``error`` of a job failed by the sweeper
 WORKER_STOPPED = "worker stopped"
 
@@ -342,7 +349,8 @@ def _badge_batches(event: Event, status: RegistrationStatus, job_id: int,
         _beat(job_id, attempt, start, len(ids))
         batch_ids = ids[start:start + BADGE_BATCH]
         loaded = {r.id: r for r in db.session.scalars(
-            select(Registration).where(Registration.id.in_(batch_ids)))}
+            select(Registration).where(Registration.id.in_(batch_ids)).options(
+                *BADGE_UNREAD))}
         yield from (loaded[i] for i in batch_ids if i in loaded)
     _beat(job_id, attempt, len(ids), len(ids))
 

@@ -6,6 +6,7 @@ from reportlab.pdfbase.pdfdoc import (
     PDFArray,
     PDFBase85Encode,
     PDFCrossReferenceTable,
+    PDFDictionary,
     PDFFile,
     PDFIndirectObject,
     PDFName,
@@ -44,6 +45,11 @@ class PageCompressingCanvas(Canvas):
     has PDF comments on (``rl_config.pdfComments``: the comments name the objects' classes).
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        #: the dictionaries of plain pages already formatted, by what they depend on
+        self._page_templates: dict[tuple, bytes] = {}
+
     def showPage(self):
         super().showPage()
         doc = self._doc
@@ -55,7 +61,7 @@ class PageCompressingCanvas(Canvas):
                 page.Contents = _encoded_stream(page.stream)
                 page.stream = None
             return
-        _freeze(doc, page)
+        _freeze(doc, page, self._page_templates)
 
     def write_to(self, out) -> int:
         """Write the document into the binary file ``out`` (the bytes ``getpdfdata`` would
@@ -151,17 +157,49 @@ class _FrozenPage(PDFObject):
         return self.template.replace(_PARENT, parent).replace(_CONTENTS, contents)
 
 
-def _freeze(doc, page) -> None:
-    """Replace the finished ``page`` (the document's last) by its bytes."""
+def _freeze(doc, page, templates: dict) -> None:
+    """Replace the finished ``page`` (the document's last) by its bytes; ``templates``: the
+    dictionaries of the document's plain pages already formatted, by what they depend on."""
     stream = _encoded_stream(page.stream) if page.compression else _plain_stream(page.stream)
     frozen_stream = _FrozenStream(stream.format(doc))
-    # a bytes value is no PDFObject: reportlab neither numbers it nor changes it, it writes it
-    page.Contents, page.Parent, page.stream = _CONTENTS, _PARENT, None
     name = page.__InternalName__
-    frozen = _FrozenPage(page.format(doc), frozen_stream)
+    key = _template_key(page)
+    template = templates.get(key) if key is not None else None
+    if template is None:
+        # a bytes value is no PDFObject: reportlab neither numbers it nor changes it, it
+        # writes it
+        page.Contents, page.Parent, page.stream = _CONTENTS, _PARENT, None
+        template = page.format(doc)
+        if key is not None:
+            templates[key] = template
+    frozen = _FrozenPage(template, frozen_stream)
     frozen.__InternalName__ = name
     doc.idToObject[name] = frozen
     doc.Pages.pages[-1] = frozen
+
+
+#: attributes of a finished PDFPage that its dictionary does not show as they are
+_NOT_IN_TEMPLATE = frozenset(("stream", "Contents", "Parent", "__InternalName__"))
+
+
+def _template_key(page) -> tuple | None:
+    """What the dictionary of ``page`` depends on when it is a plain page (every attribute a
+    number, a string, None or empty: no images, links, colours or transparency), else None.
+    Plain pages of one size have the very same dictionary (formatting it was a tenth of a
+    single badge's time)."""
+    key = []
+    for name, value in page.__dict__.items():
+        if name in _NOT_IN_TEMPLATE:
+            continue
+        if value is None or isinstance(value, int | float | str):
+            key.append((name, value))
+        elif isinstance(value, list | dict) and not value:
+            key.append((name, type(value).__name__))
+        elif isinstance(value, PDFDictionary) and not value.dict:
+            key.append((name, "PDFDictionary"))
+        else:
+            return None
+    return tuple(key)
 
 
 def _plain_stream(text: str) -> PDFStream:

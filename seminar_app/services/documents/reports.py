@@ -497,24 +497,37 @@ class _PagedTable(Flowable):
     as the space could hold, more when they fit), split by reportlab where it would split the
     whole table; the rows after the break stay in a _PagedTable of their own."""
 
-    def __init__(self, make_table, rows: list[list], start: int = 0):
+    def __init__(self, make_table, rows: list[list], start: int = 0,
+                 per_page: int | None = None):
         super().__init__()
         self.make_table, self.rows, self.start = make_table, rows, start
-        self._part, self._part_for = None, None
+        #: how many rows the previous page took (rows are alike: the next takes about as many)
+        self.per_page = per_page
+        self._part = self._part_for = self._size = None
+        self._last = False
 
     def _table(self, width: float, height: float):
         """A Table of the next rows: all that are left, or more than fit in ``height``."""
-        if self._part_for != (width, height):
-            count = int(height // MIN_ROW_HEIGHT) + 2
-            while True:
-                rows = self.rows[self.start:self.start + count]
-                table = self.make_table(rows)
-                size = table.wrapOn(self.canv, width, height)
-                if size[1] > height or self.start + count >= len(self.rows):
-                    break
-                count *= 2
-            self._part, self._part_for, self._size = table, (width, height), size
-            self._last = self.start + count >= len(self.rows)
+        if self._part is not None and self._part_for[0] == width:  # made already
+            if self._part_for[1] != height:  # the frame splits in a little less than it asked
+                self._size = self._part.wrapOn(self.canv, width, height)
+                self._part_for = (width, height)
+            if self._last or self._size[1] > height:
+                return self._part
+        most = int(height // MIN_ROW_HEIGHT) + 2
+        if most < 4:  # not even the header and a row: the frame goes on to the next page
+            self._part = None
+            self._size = (width, 2 * MIN_ROW_HEIGHT)
+            return None
+        count = min(most, self.per_page + 3) if self.per_page else most
+        while True:
+            table = self.make_table(self.rows[self.start:self.start + count])
+            size = table.wrapOn(self.canv, width, height)
+            if size[1] > height or self.start + count >= len(self.rows):
+                break
+            count *= 2
+        self._part, self._part_for, self._size = table, (width, height), size
+        self._last = self.start + count >= len(self.rows)
         return self._part
 
     def wrap(self, avail_width, avail_height):  # reportlab's names
@@ -527,11 +540,13 @@ class _PagedTable(Flowable):
     def split(self, avail_width, avail_height):
         """The rows that fit (a Table) and a _PagedTable of the others; [] when none fit."""
         table = self._table(avail_width, avail_height)
+        if table is None:
+            return []
         parts = table.splitOn(self.canv, avail_width, avail_height)
         if self._last or not parts:
             return parts
         done = len(parts[0]._cellvalues) - 1  # the header row is repeated, not a row done
-        return [parts[0], _PagedTable(self.make_table, self.rows, self.start + done)]
+        return [parts[0], _PagedTable(self.make_table, self.rows, self.start + done, done)]
 
     def draw(self):
         """The last rows, when they fit (the frame splits the others)."""

@@ -5,7 +5,9 @@ own transaction handling is switched off so that we emit BEGIN ourselves: a requ
 write (anything but GET/HEAD/OPTIONS) and all work outside requests (CLI, worker) start with
 ``BEGIN IMMEDIATE``, which takes the write lock up front. A transaction that reads and then
 writes can then never fail with "database is locked" half-way, and capacity checks done inside
-it are serialized. Reads start with a plain deferred BEGIN and run concurrently.
+it are serialized. Reads start with a plain deferred BEGIN and run concurrently; a use case
+called by a read-only request (an audited download) ends that read transaction and begins its
+own with BEGIN IMMEDIATE.
 
 Transactions: each use case is one atomic block that others can join. A service function
 decorated with ``@use_case`` (or a ``with transaction():`` block) commits at the end of the
@@ -34,10 +36,18 @@ log = logging.getLogger(__name__)
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: inside ``reading()``: transactions only read
 _reading = contextvars.ContextVar("seminar_reading", default=False)
+#: inside a use case of a read-only request: its transaction may write (``transaction``)
+_writing = contextvars.ContextVar("seminar_writing", default=False)
+
+
+def _read_only_request() -> bool:
+    return has_request_context() and request.method in _READ_ONLY_METHODS
 
 
 def _begin_statement() -> str:
-    if _reading.get() or (has_request_context() and request.method in _READ_ONLY_METHODS):
+    if _writing.get():
+        return "BEGIN IMMEDIATE"
+    if _reading.get() or _read_only_request():
         return "BEGIN"
     return "BEGIN IMMEDIATE"
 
@@ -171,6 +181,7 @@ def transaction(*, dry_run: bool = False):
     ``dry_run``: the outermost block rolls back instead of committing (a preview)."""
     info = db.session.info
     depth = info.get(DEPTH_KEY, 0)
+    writing = _start_writing() if depth == 0 else None
     info[DEPTH_KEY] = depth + 1
     try:
         yield
@@ -179,9 +190,29 @@ def transaction(*, dry_run: bool = False):
         if depth == 0:
             _roll_back(info)
         raise
+    finally:
+        if writing is not None:
+            _writing.reset(writing)
     info[DEPTH_KEY] = depth  # back to 0 first: after-commit hooks may start a new transaction
     if depth == 0:
         _end(info, dry_run)
+
+
+def _start_writing():
+    """SQLite, a use case inside a read-only request (an audited download, a page that records
+    it was seen): the request's read transaction, begun with a plain BEGIN, is ended, and the
+    use case's own transaction begins with BEGIN IMMEDIATE. A read transaction cannot take the
+    write lock once another connection has committed since it began: SQLite answers
+    "database is locked" at once, without waiting. Objects read before are read again, under
+    the lock. Returns the token to reset, or None (nothing to do)."""
+    if not _read_only_request() or _writing.get() or db.engine.dialect.name != "sqlite":
+        return None
+    session = db.session()  # the current Session (the scoped proxy has no in_transaction)
+    if session.new or session.dirty or session.deleted:
+        return None  # changes made before the use case would be lost: the read goes on
+    if session.in_transaction():
+        session.rollback()
+    return _writing.set(True)
 
 
 def _end(info: dict, dry_run: bool) -> None:

@@ -211,3 +211,33 @@ def test_begin_gives_up_after_the_busy_timeout(tmp_path):
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         _begin(waiter, "BEGIN IMMEDIATE", patience=0.3)
     assert 0.1 < time.monotonic() - started < 2
+
+
+def test_a_use_case_of_a_read_only_request_writes_after_another_connection_committed(
+        app, db, make_user):
+    """An audited download (GET) on SQLite: its read transaction has begun and read, another
+    connection commits a write (a registration arriving), then the use case writes its audit
+    entry. A read transaction cannot take the write lock then ("database is locked" at once,
+    whatever the busy timeout); the use case begins its own, with BEGIN IMMEDIATE."""
+    from sqlalchemy import func, update
+
+    from seminar_app.services.audit import record_action
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the upgrade of a read transaction is SQLite's own problem")
+    user = make_user(name="Reader")
+    with app.test_request_context("/manage/letter", method="GET"):
+        assert db.session.get(User, user.id).name == "Reader"  # the GET's read has begun
+        with db.engine.connect() as other:
+            other.execute(update(User).where(User.id == user.id).values(name="Changed"))
+            other.commit()
+
+        @use_case
+        def audited_read(reader):
+            record_action("nomination.letter_read", reader, user=reader)
+            return reader.name
+
+        assert audited_read(db.session.get(User, user.id)) == "Changed"  # read under the lock
+        with app.test_request_context("/manage/letter", method="GET"):
+            assert db.session.scalar(select(func.count(AuditEntry.id)).where(
+                AuditEntry.action == "nomination.letter_read")) == 1

@@ -153,8 +153,11 @@ def gunicorn(url: str, workdir: Path, *, workers: int = 2, threads: int = 4,
     port = free_port()
     env = app_environment(url, workdir, queue=queue, base_url=f"http://127.0.0.1:{port}")
     env.update(env_overrides or {})
+    # --max-requests 0: gunicorn.conf.py replaces a worker after 2,000 requests; one replaced
+    # mid-run would pause requests and take its CPU count with it
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "--threads",
-               str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning", *extra,
+               str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+               "--max-requests", "0", *extra,
                *os.environ.get("BENCH_GUNICORN_OPTIONS", "").split(), "seminar_app:create_app()"]
     with open(workdir / (log_name or "gunicorn.log"), "ab") as logfile:
         process = subprocess.Popen(command, cwd=ROOT, env=env,  # noqa: S603

@@ -14,6 +14,7 @@ from seminar_app.services.invitations.invitation_status import (
     InviteeFilters,
     InviteeStatus,
     invitation_numbers,
+    invitees_page,
     invitees_query,
     list_choices,
 )
@@ -118,3 +119,14 @@ def test_the_page_shows_the_totals_without_counting_the_list_again(app, owner, e
     expected = db.session.scalar(select(func.count(Invitee.id)).where(
         Invitee.event_id == event.id, Invitee.country == "ID"))
     assert _shown_total(html) == expected and [s for s in statements if "count(*)" in s]
+
+
+def test_a_page_holds_the_invitees_in_name_order(event):
+    people = _people(event, count=23)
+    filters = InviteeFilters()
+    expected = [person.id for person in sorted(people, key=lambda p: (p.name.lower(), p.id))]
+    first = invitees_page(event, filters, page=1, per_page=10)
+    second = invitees_page(event, filters, page=3, per_page=10, total=23)
+    assert [invitee.id for invitee in first.items] == expected[:10] and first.total == 23
+    assert [invitee.id for invitee in second.items] == expected[20:] and second.pages == 3
+    assert invitees_page(event, filters, page=4, per_page=10).items == []

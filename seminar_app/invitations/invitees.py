@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
-from ..extensions import db
 from ..i18n import country_name
 from ..links import external_url
 from ..models import Event, Invitee
@@ -28,7 +27,7 @@ from ..services.invitations.invitation_status import (
     InviteeFilters,
     invitation_numbers,
     invitee_progress,
-    invitees_query,
+    invitees_page,
     list_choices,
     progress_of,
 )
@@ -99,12 +98,8 @@ def invitees(event_id: int):
     event, tabs = _load(event_id)
     filters = InviteeFilters.from_args(request.args)
     numbers = invitation_numbers(event)
-    total = filters.total_from(numbers.counts)  # None: counted with the page
-    page = db.paginate(invitees_query(event, filters), page=requested_page(),
-                       per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False,
-                       count=total is None)
-    if total is not None:
-        page.total = total
+    page = invitees_page(event, filters, page=requested_page(), per_page=PER_PAGE,
+                         total=filters.total_from(numbers.counts))
     codes, groups = list_choices(event)
     countries = sorted(((code, country_name(code)) for code in codes),
                        key=lambda item: item[1].casefold())

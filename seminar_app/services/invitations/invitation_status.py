@@ -366,6 +366,24 @@ def invitees_query(event: Event, filters: InviteeFilters):
     return query.order_by(func.lower(Invitee.name), Invitee.id)
 
 
+def invitees_page(event: Event, filters: InviteeFilters, *, page: int, per_page: int,
+                  total: int | None = None):
+    """One page of ``invitees_query`` (a Flask-SQLAlchemy pagination; out-of-range pages are
+    empty). The page's ids are sorted and cut first, then its rows read: sorting the event's
+    whole rows to keep 50 cost PostgreSQL three times as much when its planner, without
+    statistics, sorts instead of reading the name index. ``total``: the number of matching
+    invitees when already known (``InviteeFilters.total_from``), else it is counted."""
+    pagination = db.paginate(invitees_query(event, filters).with_only_columns(Invitee.id),
+                             page=page, per_page=per_page, max_per_page=per_page,
+                             error_out=False, count=total is None)
+    if total is not None:
+        pagination.total = total
+    rows = {invitee.id: invitee for invitee in db.session.scalars(
+        select(Invitee).where(Invitee.id.in_(pagination.items)))} if pagination.items else {}
+    pagination.items = [rows[row_id] for row_id in pagination.items if row_id in rows]
+    return pagination
+
+
 def list_choices(event: Event) -> tuple[list[str], list[str]]:
     """The country codes and the group names (sorted) of the event's invitees: what the
     list's filters offer, in one pass over the event's invitees."""

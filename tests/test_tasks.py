@@ -102,6 +102,56 @@ def test_claim_emails_two_concurrent_claimers_never_share_a_row(app, db):
     assert results["a"] | results["b"] == set(ids)
 
 
+def test_claim_emails_fills_up_with_other_due_rows_oldest_first(db):
+    first, second, third, fourth = (_queue(f"p{n}@example.org") for n in range(4))
+    later = _queue("later@example.org")
+    db.session.commit()
+    db.session.execute(update(OutboxEmail).where(OutboxEmail.id == later.id)
+                       .values(next_attempt_at=utcnow() + timedelta(minutes=5)))
+    db.session.commit()
+    claimed = claim_emails([fourth.id], fill_up_to=3)
+    assert [email.id for email in claimed] == [first.id, second.id, fourth.id]
+    assert _stored(db, third.id).status == OutboxStatus.QUEUED
+    # the one asked for is taken already: only due rows fill up, never one not yet due
+    assert [email.id for email in claim_emails([first.id], fill_up_to=10)] == [third.id]
+    assert _stored(db, later.id).status == OutboxStatus.QUEUED
+
+
+def test_two_claimers_filling_up_at_once_never_share_a_row(app, db):
+    ids = [_queue(f"person{n}@example.org").id for n in range(30)]
+    db.session.commit()
+    barrier, results = threading.Barrier(2), {}
+
+    def claimer(name, own):
+        with app.app_context():
+            barrier.wait()
+            results[name] = {email.id for email in claim_emails([own], fill_up_to=20)}
+
+    threads = [threading.Thread(target=claimer, args=(name, own))
+               for name, own in (("a", ids[-1]), ("b", ids[-2]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    # never the same row twice; each got a batch of rows (what either left stays queued for
+    # its own task; one's own row may have gone with the other's batch)
+    assert not results["a"] & results["b"]
+    assert results["a"] | results["b"] <= set(ids)
+    assert len(results["a"] | results["b"]) >= 20
+
+
+def test_a_lone_email_takes_the_others_waiting_along(db, smtp_server):
+    waiting = [_queue(f"waiting{n}@example.org") for n in range(3)]
+    db.session.info.pop(PENDING_KEY)  # queued without a task of their own (e.g. a lost one)
+    db.session.commit()
+    lone = _queue("lone@example.org")
+    db.session.commit()  # its task sends it, and the three waiting with it
+    received = smtp_server.wait_for(4)
+    assert sorted(message["to"][0] for message in received) == sorted(
+        [email.recipient for email in waiting] + ["lone@example.org"])
+    assert {_stored(db, email.id).status for email in [*waiting, lone]} == {OutboxStatus.SENT}
+
+
 def test_release_emails_returns_untried_rows_to_the_queue(db):
     email = _queue()
     db.session.commit()

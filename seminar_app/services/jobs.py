@@ -34,9 +34,11 @@ def _register_tasks(app: Flask, huey: Huey) -> dict:
 
     @huey.task()
     def send_emails(ids):
-        """Deliver the outbox rows ``ids`` over one SMTP connection."""
+        """Deliver the outbox rows ``ids`` over one SMTP connection, with other due rows
+        waiting beside them up to a batch (a registration's confirmation takes the others
+        queued meanwhile along)."""
         with app.app_context():
-            smtp.send_outbox_batch(ids)
+            smtp.send_outbox_batch(ids, fill_up_to=int(app.config.get("MAIL_BATCH_SIZE") or 100))
 
     @huey.task(retries=3, retry_delay=10)
     def prepare_mailing(mailing_id):

@@ -74,15 +74,29 @@ def _due(now: datetime):
 
 
 @use_case
-def claim_emails(ids, *, now: datetime | None = None) -> list[ClaimedEmail]:
-    """Mark the due queued rows among ``ids`` as sending (one conditional UPDATE) and commit."""
+def claim_emails(ids, *, now: datetime | None = None, fill_up_to: int = 0) -> list[ClaimedEmail]:
+    """Mark the due queued rows among ``ids`` as sending (one conditional UPDATE) and commit.
+
+    ``fill_up_to``: when ``ids`` are fewer, other due queued rows are claimed too, oldest
+    first, up to that many in all: a task handed one registration's confirmation sends the
+    others waiting beside it over the same connection, and their own tasks then find nothing
+    left to claim. The claim stays one conditional UPDATE, so no row is claimed twice (on
+    PostgreSQL the others are taken with SKIP LOCKED: two workers filling up at once take
+    different rows instead of waiting for each other)."""
     ids = sorted(set(ids))
     if not ids:
         return []
     now = now or utcnow()
+    chosen = OutboxEmail.id.in_(ids)
+    if fill_up_to > len(ids):
+        others = (select(OutboxEmail.id).where(_due(now), OutboxEmail.id.not_in(ids))
+                  .order_by(OutboxEmail.id).limit(fill_up_to - len(ids)))
+        if is_postgresql():
+            others = others.with_for_update(skip_locked=True)
+        chosen = or_(chosen, OutboxEmail.id.in_(others))
     claimed = db.session.scalars(
         update(OutboxEmail)
-        .where(OutboxEmail.id.in_(ids), _due(now))
+        .where(chosen, _due(now))
         .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxEmail.attempts + 1)
         .returning(OutboxEmail.id)
         .execution_options(synchronize_session=False)

@@ -282,8 +282,10 @@ def _undecryptable(email: outbox.ClaimedEmail) -> str:
     return ""
 
 
-def send_outbox_batch(ids) -> dict[str, int]:
+def send_outbox_batch(ids, *, fill_up_to: int = 0) -> dict[str, int]:
     """Claim and send the due rows among ``ids`` over one connection; counts per outcome.
+    ``fill_up_to``: other due rows are taken along up to that many in all
+    (services.mail.outbox.claim_emails).
 
     Outcomes are recorded in groups of OUTCOME_GROUP rows, or sooner when OUTCOME_SECONDS
     have passed (services.mail.outbox.record_outcomes: one short transaction each, none open
@@ -295,7 +297,7 @@ def send_outbox_batch(ids) -> dict[str, int]:
         deferred.render_deferred_emails(ids)
         outbox.record_no_server(ids)
         return counts
-    claimed = outbox.claim_emails(ids)
+    claimed = outbox.claim_emails(ids, fill_up_to=fill_up_to)
     if not claimed:
         return counts
     sender, pending = _Sender(), {email.id for email in claimed}

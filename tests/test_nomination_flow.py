@@ -121,6 +121,16 @@ def test_the_invitation_link_of_an_organisation_leads_to_the_nomination_page(cli
     assert nomination_of(mission) is None  # a GET stores nothing
 
 
+def test_every_id_of_the_nomination_page_is_unique(client, mission):
+    """The letter's file field is labelled: its section once had its id, "letter", so the
+    label pointed at the section and the field had no accessible name."""
+    start(client, mission)
+    html = client.get(f"{base(mission)}/nominate").get_data(as_text=True)
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    assert 'for="letter"' in html and re.search(r'<input[^>]*id="letter"', html)
+
+
 def test_a_person_invitation_has_no_nomination_page(client, event):
     person = add_invitee(event)
     assert client.get(base(person)).status_code == 200

@@ -190,7 +190,7 @@ def nominate_letter(token: str):
     except ServiceError as error:
         return _render_page(invitee, token, status=attach_error(form, error), letter_form=form)
     flash(_("The nomination letter has been saved."), "success")
-    return _back(token, "letter")
+    return _back(token, "nomination-letter")  # not "letter": the file field has that id
 
 
 @public_bp.post("/i/<token>/nominate/members")
